@@ -1,0 +1,76 @@
+package io.bigbuf.api;
+
+import java.util.Locale;
+
+/**
+ * Parses and prints byte counts the way people type them: {@code 4096}, {@code 64K}, {@code 64M},
+ * {@code 1G}, {@code 0x1000} (binary units, case-insensitive, optional trailing {@code B} or
+ * {@code iB}).
+ */
+public final class ByteSize {
+
+    private static final String[] UNITS = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+
+    private ByteSize() {
+    }
+
+    /**
+     * @throws IllegalArgumentException not a size, negative, or larger than {@link Long#MAX_VALUE}
+     */
+    public static long parse(String text) {
+        if (text == null || text.isBlank()) {
+            throw new IllegalArgumentException("size is empty; use e.g. 4096, 64K, 64M, 1G");
+        }
+        String s = text.trim().toUpperCase(Locale.ROOT);
+        if (s.startsWith("0X")) {
+            try {
+                return Long.parseLong(s.substring(2), 16);
+            } catch (NumberFormatException e) {
+                throw notASize(text);
+            }
+        }
+        if (s.endsWith("IB")) {
+            s = s.substring(0, s.length() - 2);
+        } else if (s.endsWith("B")) {
+            s = s.substring(0, s.length() - 1);
+        }
+        int shift = 0;
+        if (!s.isEmpty()) {
+            int unit = "KMGTPE".indexOf(s.charAt(s.length() - 1));
+            if (unit >= 0) {
+                shift = 10 * (unit + 1);
+                s = s.substring(0, s.length() - 1);
+            }
+        }
+        long number;
+        try {
+            number = Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            throw notASize(text);
+        }
+        if (number < 0) {
+            throw new IllegalArgumentException("size '" + text + "' is negative");
+        }
+        if (shift > 0 && number > (Long.MAX_VALUE >> shift)) {
+            throw new IllegalArgumentException("size '" + text + "' is too large");
+        }
+        return number << shift;
+    }
+
+    /** Exact when possible ({@code 64 MiB}), else with one decimal ({@code 1.5 GiB}), bytes below 1 KiB. */
+    public static String format(long bytes) {
+        if (bytes < 1024) {
+            return bytes + " B";
+        }
+        int unit = (63 - Long.numberOfLeadingZeros(bytes)) / 10;
+        long whole = bytes >> (10 * unit);
+        if (whole << (10 * unit) == bytes) {
+            return whole + " " + UNITS[unit];
+        }
+        return String.format(Locale.ROOT, "%.1f %s", bytes / Math.pow(1024, unit), UNITS[unit]);
+    }
+
+    private static IllegalArgumentException notASize(String text) {
+        return new IllegalArgumentException("'" + text + "' is not a size; use e.g. 4096, 64K, 64M, 1G");
+    }
+}

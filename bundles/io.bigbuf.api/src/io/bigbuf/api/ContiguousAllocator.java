@@ -1,0 +1,53 @@
+package io.bigbuf.api;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Allocates physically contiguous, zero-filled memory buffers that a PCI device can reach by DMA.
+ *
+ * <p>Implementations are OSGi services registered by a backend bundle (the kernel module backend,
+ * the mock backend). All methods are thread-safe. When the backend goes away (bundle stopped,
+ * component deactivated) every buffer it handed out is closed and further calls throw
+ * {@link BackendUnavailableException}.
+ *
+ * <p>Failed calls never change the allocator's state: a request that is rejected or cannot be
+ * satisfied leaves all live buffers and the free memory exactly as they were.
+ */
+public interface ContiguousAllocator {
+
+    /**
+     * Allocates one physically contiguous buffer, zero-filled.
+     *
+     * @param request size, alignment, highest usable physical address and label
+     * @return an open buffer; the caller owns it and must close it
+     * @throws InvalidAllocationRequestException the request can never succeed on this backend
+     *         (e.g. larger than all its memory, alignment below the page size)
+     * @throws OutOfContiguousMemoryException no free contiguous range satisfies the request now
+     * @throws BackendUnavailableException the backend has been shut down
+     */
+    DmaBuffer allocate(AllocationRequest request);
+
+    /**
+     * Allocates a page-aligned buffer of {@code size} bytes anywhere in physical memory.
+     *
+     * @see #allocate(AllocationRequest)
+     */
+    default DmaBuffer allocate(long size) {
+        return allocate(AllocationRequest.ofSize(size));
+    }
+
+    /** Snapshot of the buffers that are currently open, in allocation order. */
+    List<DmaBuffer> buffers();
+
+    /** The open buffer with this id, if any. */
+    default Optional<DmaBuffer> buffer(long id) {
+        return buffers().stream().filter(b -> b.id() == id).findFirst();
+    }
+
+    /** What this backend is and what its addresses mean. */
+    BackendInfo backendInfo();
+
+    /** Current usage counters. */
+    AllocatorStatistics statistics();
+}
