@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bigbuf allocation strategies.
+ *
+ * Every buffer handed out is a range of order-0 pages, each with a page
+ * count of one, whatever strategy produced it: high-order buddy blocks are
+ * split with split_page() and alloc_contig_range() already returns order-0
+ * pages.  So there is a single free path (bb_free_range()) that returns
+ * exactly the pages held, and surplus pages are returned to the buddy
+ * allocator at allocation time instead of being remembered.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/gfp.h>
+#include <linux/highmem.h>
+#include <linux/list.h>
+#include <linux/log2.h>
+#include <linux/memory_hotplug.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/mutex.h>
+#include <linux/nodemask.h>
+#include <linux/page-flags.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/spinlock.h>
+
+#include <asm/dma.h>
+
+#include "bigbuf_internal.h"
+#include "coalesce.h"
+
+/* Buddy strategy: blocks beyond the DMA limit kept aside before giving up. */
+#define BB_BUDDY_TRIES		4
+
+/* Pages processed between cond_resched() calls when zeroing/freeing. */
+#define BB_RESCHED_PAGES	512
+
+/* grab_cap_pct is a percentage. */
+#define BB_PERCENT		100
+
+/*
+ * Serialises GRAB allocations: each may hold up to the grab cap of free
+ * memory for a while, two at once would only starve each other and make
+ * the cap meaningless.  Taken interruptibly, never nested.
+ */
+static DEFINE_MUTEX(bb_grab_lock);
+
+unsigned int bb_strategies(void)
+{
+	unsigned int s = BIT(BIGBUF_STRATEGY_BUDDY) | BIT(BIGBUF_STRATEGY_GRAB);
+
+	if (BB_HAVE_CONTIG)
+		s |= BIT(BIGBUF_STRATEGY_CONTIG);
+	return s;
+}
+
+/* Highest pfn + 1 of any online node: the end of the pfn space to scan. */
+static unsigned long bb_end_pfn(void)
+{
+	unsigned long end = 0;
+	int nid;
+
+	for_each_online_node(nid)
+		end = max(end, pgdat_end_pfn(NODE_DATA(nid)));
+	return end;
+}
+
+unsigned long bb_grab_cap_pages(void)
+{
+	struct sysinfo si;
+
+	if (bb_grab_cap_mb)
+		return bb_grab_cap_mb << (20 - PAGE_SHIFT);
+	si_meminfo(&si);
+	return si.freeram / BB_PERCENT * min(bb_grab_cap_pct, BB_PERCENT);
+}
+
+/*
+ * Zone modifier for a DMA limit: the smallest zone set that still has a
+ * chance, chosen so that a zone entirely below the limit is used when one
+ * exists.  The result is verified by the callers anyway.
+ */
+static gfp_t bb_zone_gfp(unsigned long limit_pfn)
+{
+	if (limit_pfn >= bb_end_pfn())
+		return 0;
+#ifdef CONFIG_ZONE_DMA32
+	if (limit_pfn >= MAX_DMA_PFN)
+		return GFP_DMA32;
+#endif
+#ifdef CONFIG_ZONE_DMA
+	return GFP_DMA;
+#else
+	return 0;
+#endif
+}
+
+static void bb_stats_grab(unsigned long grabbed, unsigned long returned)
+{
+	spin_lock(&bb_stats.lock);
+	bb_stats.s.pages_grabbed += grabbed;
+	bb_stats.s.pages_returned += returned;
+	spin_unlock(&bb_stats.lock);
+}
+
+/**
+ * bb_free_range - return pages held by a buffer
+ * @pfn:      first pfn
+ * @nr_pages: number of order-0 pages
+ *
+ * Pages still mapped somewhere (e.g. pinned by get_user_pages()) keep their
+ * extra references and go back when those are dropped.
+ */
+void bb_free_range(unsigned long pfn, unsigned long nr_pages)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr_pages; i++) {
+		__free_page(pfn_to_page(pfn + i));
+		if (!((i + 1) % BB_RESCHED_PAGES))
+			cond_resched();
+	}
+}
+
+static void bb_zero_range(unsigned long pfn, unsigned long nr_pages)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr_pages; i++) {
+		clear_highpage(pfn_to_page(pfn + i));
+		if (!((i + 1) % BB_RESCHED_PAGES))
+			cond_resched();
+	}
+}
+
+/*
+ * Keep [keep, keep + nr) of a freshly allocated, non-compound block of
+ * 2^order pages at @block and give every other page back.
+ */
+static void bb_trim_block(unsigned long block, unsigned int order,
+			  unsigned long keep, unsigned long nr)
+{
+	unsigned long pfn, end = block + (1UL << order);
+
+	split_page(pfn_to_page(block), order);
+	for (pfn = block; pfn < end; pfn++)
+		if (pfn < keep || pfn >= keep + nr)
+			__free_page(pfn_to_page(pfn));
+}
+
+static bool bb_fits(unsigned long pfn, const struct bb_request *req)
+{
+	return pfn <= req->limit_pfn && req->limit_pfn - pfn >= req->nr_pages;
+}
+
+static void bb_free_block_list(struct list_head *list, unsigned int order)
+{
+	struct page *page, *next;
+
+	list_for_each_entry_safe(page, next, list, lru) {
+		list_del(&page->lru);
+		__free_pages(page, order);
+	}
+}
+
+/* Strategy BUDDY: one block of the buddy allocator, surplus trimmed. */
+static int bb_alloc_buddy(const struct bb_request *req, unsigned long *out)
+{
+	unsigned int order = max(order_base_2(req->nr_pages), ilog2(req->align));
+	gfp_t gfp = GFP_KERNEL | __GFP_NOWARN | bb_zone_gfp(req->limit_pfn);
+	LIST_HEAD(rejected);
+	struct page *page;
+	unsigned long pfn;
+	int tries;
+
+	if (order > BB_MAX_ORDER)
+		return -ENOMEM;
+	/* Costly orders: fail fast, the other strategies do better. */
+	if (order > PAGE_ALLOC_COSTLY_ORDER)
+		gfp |= __GFP_NORETRY;
+
+	for (tries = 0; tries < BB_BUDDY_TRIES; tries++) {
+		page = alloc_pages(gfp, order);
+		if (!page)
+			break;
+		pfn = page_to_pfn(page);
+		if (bb_fits(pfn, req)) {
+			bb_trim_block(pfn, order, pfn, req->nr_pages);
+			bb_free_block_list(&rejected, order);
+			*out = pfn;
+			return 0;
+		}
+		/* Above the DMA limit: hold it so the next try differs. */
+		list_add(&page->lru, &rejected);
+	}
+	bb_free_block_list(&rejected, order);
+	return -ENOMEM;
+}
+
+#if BB_HAVE_CONTIG
+/*
+ * The checks of the kernel's pfn_range_valid_contig(): a range worth
+ * handing to alloc_contig_range() is online, in one zone and has no
+ * reserved or hugetlb pages; slab pages are skipped too as they can never
+ * move.  Racy by nature (the pages are not ours), which is fine: it only
+ * avoids hopeless attempts, alloc_contig_range() decides.
+ *
+ * Return: 0 if the range looks usable, else the first pfn that is not.
+ */
+static unsigned long bb_contig_bad_pfn(struct zone *zone, unsigned long start,
+				       unsigned long nr_pages)
+{
+	unsigned long pfn;
+	struct page *page;
+
+	for (pfn = start; pfn < start + nr_pages; pfn++) {
+		page = pfn_to_online_page(pfn);
+		if (!page || page_zone(page) != zone || PageReserved(page) ||
+		    PageHuge(page) || PageSlab(page))
+			return pfn;
+	}
+	return 0;
+}
+
+/*
+ * Scan one zone as alloc_contig_pages() does, but below the DMA limit, at
+ * the requested alignment, and skipping past pages that cannot move.
+ * @tries counts alloc_contig_range() attempts left (each may migrate up to
+ * nr_pages pages, so they are bounded).
+ */
+static int bb_contig_zone(struct zone *zone, const struct bb_request *req,
+			  unsigned int *tries, unsigned long *out)
+{
+	unsigned long end = min(zone_end_pfn(zone), req->limit_pfn);
+	unsigned long pfn = ALIGN(zone->zone_start_pfn, req->align);
+	unsigned long nr = req->nr_pages, bad, step;
+	int ret;
+
+	/* After a failed attempt move on by half a range, at least a pageblock. */
+	step = ALIGN(max(nr / 2, pageblock_nr_pages), req->align);
+
+	while (pfn >= zone->zone_start_pfn && pfn < end && end - pfn >= nr) {
+		if (signal_pending(current))
+			return -EINTR;
+		cond_resched();
+		bad = bb_contig_bad_pfn(zone, pfn, nr);
+		if (bad) {
+			pfn = ALIGN(bad + 1, req->align);
+			continue;
+		}
+		if (!*tries)
+			return -ENOMEM;
+		(*tries)--;
+		ret = alloc_contig_range(pfn, pfn + nr, MIGRATE_MOVABLE,
+					 GFP_KERNEL | __GFP_NOWARN);
+		if (!ret) {
+			*out = pfn;
+			return 0;
+		}
+		if (ret == -EINTR)
+			return ret;
+		bb_dbg("contig: [%#lx, %#lx) busy (%d)\n", pfn, pfn + nr, ret);
+		pfn += step;
+	}
+	return -ENOMEM;
+}
+
+/*
+ * Strategy CONTIG: migrate movable pages out of a suitable range.
+ * Higher zones first, like the zonelist order, to spare DMA32/DMA memory.
+ */
+static int bb_alloc_contig(const struct bb_request *req, unsigned long *out)
+{
+	unsigned int tries = bb_contig_tries;
+	struct zone *zone;
+	int zi, nid, ret;
+
+	for (zi = MAX_NR_ZONES - 1; zi >= 0; zi--) {
+		for_each_online_node(nid) {
+			zone = &NODE_DATA(nid)->node_zones[zi];
+			if (!populated_zone(zone) ||
+			    zone->zone_start_pfn >= req->limit_pfn)
+				continue;
+			ret = bb_contig_zone(zone, req, &tries, out);
+			if (ret != -ENOMEM || !tries)
+				return ret;
+		}
+	}
+	return -ENOMEM;
+}
+#else
+static int bb_alloc_contig(const struct bb_request *req, unsigned long *out)
+{
+	return -EOPNOTSUPP;
+}
+#endif /* BB_HAVE_CONTIG */
+
+/*
+ * Give back every grabbed block; the ones overlapping the chosen range
+ * [keep, keep + nr) are split and only their surplus pages returned.
+ */
+static unsigned long bb_grab_release(struct bb_coalesce *c,
+				     struct list_head *unusable,
+				     unsigned long keep, unsigned long nr)
+{
+	unsigned long cursor = 0, block, block_pages = 1UL << c->block_order;
+	unsigned long returned = 0;
+	struct page *page, *next;
+
+	while (bb_coalesce_next(c, &cursor, &block)) {
+		if (nr && block < keep + nr && keep < block + block_pages) {
+			bb_trim_block(block, c->block_order, keep, nr);
+			returned += block_pages -
+				(min(block + block_pages, keep + nr) -
+				 max(block, keep));
+		} else {
+			__free_pages(pfn_to_page(block), c->block_order);
+			returned += block_pages;
+		}
+	}
+	list_for_each_entry_safe(page, next, unusable, lru) {
+		list_del(&page->lru);
+		__free_pages(page, c->block_order);
+		returned += block_pages;
+	}
+	return returned;
+}
+
+/*
+ * Strategy GRAB (the 2009 seed's idea, bounded): take max-order blocks
+ * from the buddy allocator until physically adjacent ones form a run that
+ * holds the request, then give back everything not used.  Bounded by the
+ * grab cap, does no retrying reclaim (__GFP_NORETRY) and stops on signals.
+ */
+static int bb_alloc_grab(const struct bb_request *req, unsigned long *out)
+{
+	unsigned int order = BB_MAX_ORDER;
+	unsigned long block_pages = 1UL << order;
+	gfp_t gfp = GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN |
+		    bb_zone_gfp(req->limit_pfn);
+	unsigned long cap = bb_grab_cap_pages();
+	unsigned long grabbed = 0, returned, found = 0, pfn;
+	struct bb_coalesce c;
+	LIST_HEAD(unusable);
+	struct page *page;
+	int ret;
+
+	if (req->nr_pages > cap) {
+		bb_dbg("grab: %lu pages exceed the grab cap of %lu\n",
+		       req->nr_pages, cap);
+		return -ENOMEM;
+	}
+	ret = bb_coalesce_init(&c, 0, min(req->limit_pfn, bb_end_pfn()),
+			       order, req->nr_pages, req->align);
+	if (ret)
+		return ret == -EINVAL ? -ENOMEM : ret;
+	if (mutex_lock_interruptible(&bb_grab_lock)) {
+		bb_coalesce_destroy(&c);
+		return -EINTR;
+	}
+
+	ret = -ENOMEM;
+	while (grabbed + block_pages <= cap) {
+		if (signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		page = alloc_pages(gfp, order);
+		if (!page)
+			break;
+		grabbed += block_pages;
+		pfn = page_to_pfn(page);
+		if (!bb_coalesce_covers(&c, pfn)) {
+			list_add(&page->lru, &unusable);
+			continue;
+		}
+		if (bb_coalesce_add(&c, pfn, &found) > 0) {
+			ret = 0;
+			break;
+		}
+		cond_resched();
+	}
+
+	returned = bb_grab_release(&c, &unusable, found,
+				   ret ? 0 : req->nr_pages);
+	mutex_unlock(&bb_grab_lock);
+	bb_dbg("grab: %lu pages grabbed, %lu returned, %s\n", grabbed,
+	       returned, ret ? "failed" : "found");
+	bb_stats_grab(grabbed, returned);
+	bb_coalesce_destroy(&c);
+	if (!ret)
+		*out = found;
+	return ret;
+}
+
+static int bb_alloc_one(unsigned int strategy, const struct bb_request *req,
+			unsigned long *pfn)
+{
+	switch (strategy) {
+	case BIGBUF_STRATEGY_BUDDY:
+		return bb_alloc_buddy(req, pfn);
+	case BIGBUF_STRATEGY_CONTIG:
+		return bb_alloc_contig(req, pfn);
+	case BIGBUF_STRATEGY_GRAB:
+		return bb_alloc_grab(req, pfn);
+	}
+	return -EINVAL;
+}
+
+/**
+ * bb_alloc_range - allocate, verify and zero a contiguous range
+ * @req:      validated request
+ * @pfn:      set to the first pfn on success
+ * @strategy: set to the strategy that succeeded
+ *
+ * Context: process context, may sleep for long (migration, zeroing).
+ * Return: 0, -ENOMEM, -EINTR or -EOPNOTSUPP.
+ */
+int bb_alloc_range(const struct bb_request *req, unsigned long *pfn,
+		   unsigned int *strategy)
+{
+	static const unsigned int order[] = {
+		BIGBUF_STRATEGY_BUDDY, BIGBUF_STRATEGY_CONTIG,
+		BIGBUF_STRATEGY_GRAB,
+	};
+	unsigned int i, s;
+	int ret = -ENOMEM;
+
+	for (i = 0; i < ARRAY_SIZE(order); i++) {
+		s = req->strategy == BIGBUF_STRATEGY_AUTO ? order[i] :
+							    req->strategy;
+		if (!(bb_strategies() & BIT(s))) {
+			ret = -EOPNOTSUPP;
+		} else {
+			ret = bb_alloc_one(s, req, pfn);
+			if (!ret)
+				break;
+		}
+		if (req->strategy != BIGBUF_STRATEGY_AUTO || ret == -EINTR)
+			return ret;
+	}
+	if (ret)
+		return ret == -EOPNOTSUPP ? -ENOMEM : ret;
+
+	/* Every strategy is meant to honour the limit; do not trust it. */
+	if (WARN_ON_ONCE(!bb_fits(*pfn, req) ||
+			 !IS_ALIGNED(*pfn, req->align))) {
+		bb_free_range(*pfn, req->nr_pages);
+		return -ENOMEM;
+	}
+	bb_zero_range(*pfn, req->nr_pages);
+	*strategy = s;
+	return 0;
+}

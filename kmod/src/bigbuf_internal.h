@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * bigbuf internals shared by the device (bigbuf_main.c) and the
+ * allocation strategies (bigbuf_alloc.c).
+ */
+#ifndef BIGBUF_INTERNAL_H
+#define BIGBUF_INTERNAL_H
+
+#include <linux/bits.h>
+#include <linux/log2.h>
+#include <linux/mmzone.h>
+#include <linux/types.h>
+
+#include <uapi/bigbuf.h>
+
+/*
+ * Largest usable buddy order, inclusive.  MAX_ORDER was exclusive until
+ * 6.4, inclusive from 6.4, and is called MAX_PAGE_ORDER since 6.8.  In all
+ * of these MAX_ORDER_NR_PAGES is the size of the largest block, so derive
+ * the order from it instead of from kernel version numbers.
+ */
+#ifdef MAX_PAGE_ORDER
+#define BB_MAX_ORDER	MAX_PAGE_ORDER
+#else
+#define BB_MAX_ORDER	ilog2(MAX_ORDER_NR_PAGES)
+#endif
+
+/* alloc_contig_range() is exported when the kernel has CONFIG_CONTIG_ALLOC. */
+#if IS_ENABLED(CONFIG_CONTIG_ALLOC)
+#define BB_HAVE_CONTIG	1
+#else
+#define BB_HAVE_CONTIG	0
+#endif
+
+/* Largest accepted alignment (bytes), see bigbuf_info.max_align. */
+#define BB_MAX_ALIGN	BIT_ULL(30)
+
+/**
+ * struct bb_request - a validated allocation request, in pages
+ * @nr_pages:  pages wanted, > 0
+ * @align:     alignment in pages, a power of two
+ * @limit_pfn: every page of the result must have a pfn below this
+ * @strategy:  BIGBUF_STRATEGY_*, AUTO to try all in order
+ */
+struct bb_request {
+	unsigned long nr_pages;
+	unsigned long align;
+	unsigned long limit_pfn;
+	unsigned int strategy;
+};
+
+/*
+ * Module-wide statistics, all protected by bb_stats.lock (a spinlock: the
+ * updates are a few additions and may happen in the ->release of a mapping
+ * file, so nothing here may sleep).
+ */
+struct bb_stats {
+	spinlock_t lock;	/* protects s */
+	struct bigbuf_stats s;
+};
+
+extern struct bb_stats bb_stats;
+extern unsigned int bb_grab_cap_pct;
+extern unsigned long bb_grab_cap_mb;
+extern unsigned int bb_contig_tries;
+extern bool bb_debug;
+
+/*
+ * Messages about rejected requests: always available through dynamic
+ * debug, and printed unconditionally with the "debug" module parameter.
+ */
+#define bb_dbg(fmt, ...)						\
+	do {								\
+		if (bb_debug)						\
+			pr_info(fmt, ##__VA_ARGS__);			\
+		else							\
+			pr_debug(fmt, ##__VA_ARGS__);			\
+	} while (0)
+
+unsigned int bb_strategies(void);
+unsigned long bb_grab_cap_pages(void);
+int bb_alloc_range(const struct bb_request *req, unsigned long *pfn,
+		   unsigned int *strategy);
+void bb_free_range(unsigned long pfn, unsigned long nr_pages);
+
+#endif /* BIGBUF_INTERNAL_H */

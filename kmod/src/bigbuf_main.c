@@ -1,0 +1,657 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bigbuf - large physically contiguous, zeroed buffers for device DMA.
+ *
+ * /dev/bigbuf hands out buffers through ioctls (see uapi/bigbuf.h) and
+ * maps them with mmap().  Lifetime and locking:
+ *
+ * - A buffer (struct bb_buffer) is immutable after creation except for its
+ *   kref.  It is freed, and its pages returned, when the last reference is
+ *   dropped.
+ * - Each open file (struct bb_file) owns its buffers in an xarray; the
+ *   xarray holds one reference per buffer.  Lookups take a reference under
+ *   the xarray lock, so FREE (xa_erase) racing with QUERY/mmap is safe and
+ *   only one of two concurrent FREEs of an id can succeed.
+ * - mmap() does not keep the device file alive: the VMA's file is replaced
+ *   (vma_set_file()) by a small anonymous file that holds one buffer
+ *   reference.  fork(), VMA splits and mremap() take file references, so
+ *   the buffer lives exactly as long as any mapping of it, and closing the
+ *   device fd frees every buffer that is not mapped.
+ * - The anonymous file and the device file pin the module (fops->owner),
+ *   so rmmod is refused while any fd or mapping exists.
+ * - Statistics are under bb_stats.lock; GRAB allocations are serialised by
+ *   a mutex in bigbuf_alloc.c.  No lock is held while allocating memory
+ *   except that mutex, and no two locks of this module nest.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/device.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/kref.h>
+#include <linux/log2.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+
+#include "bigbuf_internal.h"
+
+/* Ids are limited so that id << BIGBUF_MMAP_SHIFT fits in a signed loff_t. */
+#define BB_ID_BITS		(62 - BIGBUF_MMAP_SHIFT)
+#define BB_ID_MAX		((1U << BB_ID_BITS) - 1)
+#define BB_MMAP_PGSHIFT		(BIGBUF_MMAP_SHIFT - PAGE_SHIFT)
+
+/* Pages handed to vm_insert_pages() per call. */
+#define BB_INSERT_BATCH		64
+
+#define BB_DEFAULT_GRAB_PCT	50
+#define BB_DEFAULT_CONTIG_TRIES	16
+
+unsigned int bb_grab_cap_pct = BB_DEFAULT_GRAB_PCT;
+module_param_named(grab_cap_pct, bb_grab_cap_pct, uint, 0644);
+MODULE_PARM_DESC(grab_cap_pct,
+		 "GRAB strategy may hold at most this % of free RAM at once (default 50)");
+
+unsigned long bb_grab_cap_mb;
+module_param_named(grab_cap_mb, bb_grab_cap_mb, ulong, 0644);
+MODULE_PARM_DESC(grab_cap_mb,
+		 "if non-zero, fixed GRAB cap in MiB instead of grab_cap_pct");
+
+unsigned int bb_contig_tries = BB_DEFAULT_CONTIG_TRIES;
+module_param_named(contig_tries, bb_contig_tries, uint, 0644);
+MODULE_PARM_DESC(contig_tries,
+		 "CONTIG strategy: max alloc_contig_range() attempts per allocation (default 16)");
+
+bool bb_debug;
+module_param_named(debug, bb_debug, bool, 0644);
+MODULE_PARM_DESC(debug, "log why requests are rejected or fail");
+
+static char *bb_prealloc_param;
+module_param_named(size, bb_prealloc_param, charp, 0444);
+MODULE_PARM_DESC(size,
+		 "preallocate a buffer of this size at load, e.g. size=64M (held until unload)");
+
+struct bb_stats bb_stats = {
+	.lock = __SPIN_LOCK_UNLOCKED(bb_stats.lock),
+};
+
+/**
+ * struct bb_buffer - one contiguous buffer
+ * @ref:      owners: the file's xarray and every mapping file
+ * @pfn:      first page frame
+ * @nr_pages: number of order-0 pages
+ * @strategy: BIGBUF_STRATEGY_* that produced it
+ */
+struct bb_buffer {
+	struct kref ref;
+	unsigned long pfn;
+	unsigned long nr_pages;
+	unsigned int strategy;
+};
+
+/**
+ * struct bb_file - per open file state
+ * @bufs: id -> buffer; its own lock protects lookups (see top of file)
+ */
+struct bb_file {
+	struct xarray bufs;
+};
+
+static struct bb_buffer *bb_prealloc;
+
+static void bb_stats_alloc(int ret, unsigned long nr_pages,
+			   unsigned int strategy)
+{
+	spin_lock(&bb_stats.lock);
+	if (ret) {
+		bb_stats.s.failures++;
+	} else {
+		bb_stats.s.allocations++;
+		bb_stats.s.by_strategy[strategy]++;
+		bb_stats.s.buffers++;
+		bb_stats.s.bytes_held += (u64)nr_pages << PAGE_SHIFT;
+		bb_stats.s.peak_bytes_held = max(bb_stats.s.peak_bytes_held,
+						 bb_stats.s.bytes_held);
+	}
+	spin_unlock(&bb_stats.lock);
+}
+
+static void bb_buffer_release(struct kref *ref)
+{
+	struct bb_buffer *buf = container_of(ref, struct bb_buffer, ref);
+
+	bb_free_range(buf->pfn, buf->nr_pages);
+	spin_lock(&bb_stats.lock);
+	bb_stats.s.frees++;
+	bb_stats.s.buffers--;
+	bb_stats.s.bytes_held -= (u64)buf->nr_pages << PAGE_SHIFT;
+	spin_unlock(&bb_stats.lock);
+	kfree(buf);
+}
+
+static void bb_buffer_put(struct bb_buffer *buf)
+{
+	kref_put(&buf->ref, bb_buffer_release);
+}
+
+static struct bb_buffer *bb_buffer_create(const struct bb_request *req)
+{
+	struct bb_buffer *buf;
+	unsigned long pfn;
+	unsigned int strategy = req->strategy;
+	int ret;
+
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = bb_alloc_range(req, &pfn, &strategy);
+	if (ret)
+		goto out_free;
+	kref_init(&buf->ref);
+	buf->pfn = pfn;
+	buf->nr_pages = req->nr_pages;
+	buf->strategy = strategy;
+	bb_stats_alloc(0, buf->nr_pages, strategy);
+	return buf;
+
+out_free:
+	kfree(buf);
+out:
+	bb_stats_alloc(ret, 0, 0);
+	return ERR_PTR(ret);
+}
+
+static struct bb_buffer *bb_file_get(struct bb_file *bf, u64 id)
+{
+	struct bb_buffer *buf = NULL;
+
+	if (!id || id > BB_ID_MAX)
+		return NULL;
+	xa_lock(&bf->bufs);
+	buf = xa_load(&bf->bufs, id);
+	if (buf)
+		kref_get(&buf->ref);
+	xa_unlock(&bf->bufs);
+	return buf;
+}
+
+/*
+ * Turn an ALLOC request into pages.  Bytes that do not fit RAM are refused
+ * before any arithmetic on them, so nothing below can overflow.
+ */
+static int bb_make_request(const struct bigbuf_alloc *a, struct bb_request *req)
+{
+	u64 max_bytes = (u64)totalram_pages() << PAGE_SHIFT;
+	unsigned int strategy = a->flags & BIGBUF_STRATEGY_MASK;
+
+	if (a->reserved[0] || a->reserved[1]) {
+		bb_dbg("alloc: reserved fields not zero\n");
+		return -EINVAL;
+	}
+	if (a->flags & ~BIGBUF_ALLOC_FLAGS_VALID ||
+	    strategy >= BIGBUF_STRATEGY_COUNT) {
+		bb_dbg("alloc: bad flags %#x\n", a->flags);
+		return -EINVAL;
+	}
+	if (!a->size) {
+		bb_dbg("alloc: size 0\n");
+		return -EINVAL;
+	}
+	if (a->align && (!is_power_of_2(a->align) || a->align > BB_MAX_ALIGN)) {
+		bb_dbg("alloc: bad alignment %#llx\n", a->align);
+		return -EINVAL;
+	}
+	if (strategy != BIGBUF_STRATEGY_AUTO &&
+	    !(bb_strategies() & BIT(strategy))) {
+		bb_dbg("alloc: strategy %u not available\n", strategy);
+		return -EOPNOTSUPP;
+	}
+	if (a->size > max_bytes) {
+		bb_dbg("alloc: size %llu exceeds RAM\n", a->size);
+		return -ENOMEM;
+	}
+
+	req->nr_pages = DIV_ROUND_UP(a->size, PAGE_SIZE);
+	req->align = max_t(u64, a->align >> PAGE_SHIFT, 1);
+	req->strategy = strategy;
+	/* Pages whose last byte is <= max_addr; written to avoid max_addr + 1. */
+	if (!a->max_addr)
+		req->limit_pfn = ULONG_MAX;
+	else
+		req->limit_pfn = (a->max_addr >> PAGE_SHIFT) +
+			((a->max_addr & ~PAGE_MASK) == ~PAGE_MASK);
+	if (req->limit_pfn < req->nr_pages) {
+		bb_dbg("alloc: %lu pages cannot fit below %#llx\n",
+		       req->nr_pages, a->max_addr);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static long bb_ioctl_alloc(struct bb_file *bf, void __user *argp)
+{
+	struct bigbuf_alloc a;
+	struct bb_request req;
+	struct bb_buffer *buf;
+	u32 id;
+	int ret;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	ret = bb_make_request(&a, &req);
+	if (ret) {
+		bb_stats_alloc(ret, 0, 0);
+		return ret;
+	}
+	buf = bb_buffer_create(&req);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+
+	/* Fill in the answer before publishing: buf may be freed after. */
+	a.strategy = buf->strategy;
+	a.phys_addr = PFN_PHYS(buf->pfn);
+	a.actual_size = (u64)buf->nr_pages << PAGE_SHIFT;
+	ret = xa_alloc(&bf->bufs, &id, buf, XA_LIMIT(1, BB_ID_MAX), GFP_KERNEL);
+	if (ret) {
+		bb_buffer_put(buf);
+		return ret == -EBUSY ? -ENOSPC : ret;
+	}
+	a.id = id;
+	a.mmap_offset = (u64)id << BIGBUF_MMAP_SHIFT;
+	if (copy_to_user(argp, &a, sizeof(a))) {
+		/* Nobody knows the id: take it back unless already freed. */
+		buf = xa_erase(&bf->bufs, id);
+		if (buf)
+			bb_buffer_put(buf);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+static long bb_ioctl_free(struct bb_file *bf, void __user *argp)
+{
+	struct bigbuf_free f;
+	struct bb_buffer *buf;
+
+	if (copy_from_user(&f, argp, sizeof(f)))
+		return -EFAULT;
+	if (f.reserved)
+		return -EINVAL;
+	if (!f.id || f.id > BB_ID_MAX)
+		return -ENOENT;
+	buf = xa_erase(&bf->bufs, f.id);
+	if (!buf) {
+		bb_dbg("free: no buffer %llu\n", f.id);
+		return -ENOENT;
+	}
+	bb_buffer_put(buf);
+	return 0;
+}
+
+static long bb_ioctl_query(struct bb_file *bf, void __user *argp)
+{
+	struct bigbuf_query q;
+	struct bb_buffer *buf;
+
+	if (copy_from_user(&q, argp, sizeof(q)))
+		return -EFAULT;
+	if (q.pad || q.reserved[0] || q.reserved[1])
+		return -EINVAL;
+	buf = bb_file_get(bf, q.id);
+	if (!buf)
+		return -ENOENT;
+	q.phys_addr = PFN_PHYS(buf->pfn);
+	q.mmap_offset = q.id << BIGBUF_MMAP_SHIFT;
+	q.size = (u64)buf->nr_pages << PAGE_SHIFT;
+	q.strategy = buf->strategy;
+	bb_buffer_put(buf);
+	return copy_to_user(argp, &q, sizeof(q)) ? -EFAULT : 0;
+}
+
+static long bb_ioctl_info(void __user *argp)
+{
+	struct bigbuf_info info = {
+		.abi_version = BIGBUF_ABI_VERSION,
+		.page_size = PAGE_SIZE,
+		.max_order = BB_MAX_ORDER,
+		.strategies = bb_strategies(),
+		.max_align = BB_MAX_ALIGN,
+	};
+	struct sysinfo si;
+
+	si_meminfo(&si);
+	info.total_ram = (u64)si.totalram * si.mem_unit;
+	info.free_ram = (u64)si.freeram * si.mem_unit;
+	info.max_alloc_size = (u64)totalram_pages() << PAGE_SHIFT;
+	info.grab_cap_bytes = (u64)bb_grab_cap_pages() << PAGE_SHIFT;
+	return copy_to_user(argp, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static void bb_stats_snapshot(struct bigbuf_stats *s)
+{
+	spin_lock(&bb_stats.lock);
+	*s = bb_stats.s;
+	spin_unlock(&bb_stats.lock);
+}
+
+static long bb_ioctl_stats(void __user *argp)
+{
+	struct bigbuf_stats s;
+
+	bb_stats_snapshot(&s);
+	return copy_to_user(argp, &s, sizeof(s)) ? -EFAULT : 0;
+}
+
+static long bb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct bb_file *bf = file->private_data;
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case BIGBUF_IOC_ALLOC:
+		return bb_ioctl_alloc(bf, argp);
+	case BIGBUF_IOC_FREE:
+		return bb_ioctl_free(bf, argp);
+	case BIGBUF_IOC_QUERY:
+		return bb_ioctl_query(bf, argp);
+	case BIGBUF_IOC_INFO:
+		return bb_ioctl_info(argp);
+	case BIGBUF_IOC_STATS:
+		return bb_ioctl_stats(argp);
+	}
+	return -ENOTTY;
+}
+
+static int bb_map_release(struct inode *inode, struct file *file)
+{
+	bb_buffer_put(file->private_data);
+	return 0;
+}
+
+/* The file behind every mapping; holds one buffer reference. */
+static const struct file_operations bb_map_fops = {
+	.owner = THIS_MODULE,
+	.release = bb_map_release,
+};
+
+static int bb_insert(struct vm_area_struct *vma, struct bb_buffer *buf,
+		     unsigned long first, unsigned long nr_pages)
+{
+	struct page *pages[BB_INSERT_BATCH];
+	unsigned long addr = vma->vm_start, done = 0, i, n, left;
+	int ret;
+
+	while (done < nr_pages) {
+		n = min_t(unsigned long, nr_pages - done, BB_INSERT_BATCH);
+		for (i = 0; i < n; i++)
+			pages[i] = pfn_to_page(buf->pfn + first + done + i);
+		left = n;
+		ret = vm_insert_pages(vma, addr, pages, &left);
+		if (ret)
+			return ret;
+		if (WARN_ON_ONCE(left))
+			return -EFAULT;
+		addr += n << PAGE_SHIFT;
+		done += n;
+	}
+	return 0;
+}
+
+/* vm_flags_set() appeared in 6.3; Kbuild detects it. */
+#ifndef BB_HAVE_VM_FLAGS_SET
+static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vma->vm_flags |= flags;
+}
+#endif
+
+/*
+ * Map (part of) a buffer.  The offset selects the buffer (id << shift) and
+ * the first page within it; the whole mapping must lie inside the buffer.
+ * Pages are inserted as normal pages (VM_MIXEDMAP, not VM_PFNMAP), so
+ * /proc/pid/pagemap and get_user_pages() see them.
+ */
+static int bb_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct bb_file *bf = file->private_data;
+	unsigned long first = vma->vm_pgoff & (BIT(BB_MMAP_PGSHIFT) - 1);
+	unsigned long nr_pages = vma_pages(vma);
+	struct bb_buffer *buf;
+	struct file *mapfile;
+	int ret;
+
+	if (!(vma->vm_flags & VM_SHARED)) {
+		bb_dbg("mmap: only MAP_SHARED is supported\n");
+		return -EINVAL;
+	}
+	buf = bb_file_get(bf, vma->vm_pgoff >> BB_MMAP_PGSHIFT);
+	if (!buf) {
+		bb_dbg("mmap: no buffer at offset page %#lx\n", vma->vm_pgoff);
+		return -ENOENT;
+	}
+	if (first >= buf->nr_pages || nr_pages > buf->nr_pages - first) {
+		bb_dbg("mmap: %lu pages at %lu outside buffer of %lu\n",
+		       nr_pages, first, buf->nr_pages);
+		ret = -EINVAL;
+		goto out_put;
+	}
+	/* On success the mapping file owns our buffer reference. */
+	mapfile = anon_inode_getfile("[bigbuf]", &bb_map_fops, buf, O_RDWR);
+	if (IS_ERR(mapfile)) {
+		ret = PTR_ERR(mapfile);
+		goto out_put;
+	}
+	vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	ret = bb_insert(vma, buf, first, nr_pages);
+	/* Even on error: the caller unmaps this VMA, dropping the file. */
+	vma_set_file(vma, mapfile);
+	fput(mapfile);
+	return ret;
+
+out_put:
+	bb_buffer_put(buf);
+	return ret;
+}
+
+static int bb_open(struct inode *inode, struct file *file)
+{
+	struct bb_file *bf = kzalloc(sizeof(*bf), GFP_KERNEL);
+
+	if (!bf)
+		return -ENOMEM;
+	xa_init_flags(&bf->bufs, XA_FLAGS_ALLOC1);
+	file->private_data = bf;
+	return stream_open(inode, file);
+}
+
+static int bb_release(struct inode *inode, struct file *file)
+{
+	struct bb_file *bf = file->private_data;
+	struct bb_buffer *buf;
+	unsigned long id;
+
+	/* Mapped buffers survive through their mapping files. */
+	xa_for_each(&bf->bufs, id, buf) {
+		xa_erase(&bf->bufs, id);
+		bb_buffer_put(buf);
+	}
+	xa_destroy(&bf->bufs);
+	kfree(bf);
+	return 0;
+}
+
+static const struct file_operations bb_fops = {
+	.owner = THIS_MODULE,
+	.open = bb_open,
+	.release = bb_release,
+	.unlocked_ioctl = bb_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = bb_mmap,
+};
+
+#define BB_STAT_ATTR(field)						\
+static ssize_t field##_show(struct device *dev,				\
+			    struct device_attribute *attr, char *page)	\
+{									\
+	struct bigbuf_stats s;						\
+									\
+	bb_stats_snapshot(&s);						\
+	return sysfs_emit(page, "%llu\n", s.field);			\
+}									\
+static DEVICE_ATTR_RO(field)
+
+#define BB_STRATEGY_ATTR(name, idx)					\
+static ssize_t name##_show(struct device *dev,				\
+			   struct device_attribute *attr, char *page)	\
+{									\
+	struct bigbuf_stats s;						\
+									\
+	bb_stats_snapshot(&s);						\
+	return sysfs_emit(page, "%llu\n", s.by_strategy[idx]);		\
+}									\
+static DEVICE_ATTR_RO(name)
+
+BB_STAT_ATTR(bytes_held);
+BB_STAT_ATTR(buffers);
+BB_STAT_ATTR(allocations);
+BB_STAT_ATTR(failures);
+BB_STAT_ATTR(frees);
+BB_STAT_ATTR(pages_grabbed);
+BB_STAT_ATTR(pages_returned);
+BB_STAT_ATTR(peak_bytes_held);
+BB_STRATEGY_ATTR(allocs_buddy, BIGBUF_STRATEGY_BUDDY);
+BB_STRATEGY_ATTR(allocs_contig, BIGBUF_STRATEGY_CONTIG);
+BB_STRATEGY_ATTR(allocs_grab, BIGBUF_STRATEGY_GRAB);
+
+static struct attribute *bb_stats_attrs[] = {
+	&dev_attr_bytes_held.attr,
+	&dev_attr_buffers.attr,
+	&dev_attr_allocations.attr,
+	&dev_attr_failures.attr,
+	&dev_attr_frees.attr,
+	&dev_attr_pages_grabbed.attr,
+	&dev_attr_pages_returned.attr,
+	&dev_attr_peak_bytes_held.attr,
+	&dev_attr_allocs_buddy.attr,
+	&dev_attr_allocs_contig.attr,
+	&dev_attr_allocs_grab.attr,
+	NULL
+};
+
+static const struct attribute_group bb_stats_group = {
+	.name = "stats",
+	.attrs = bb_stats_attrs,
+};
+
+static ssize_t prealloc_phys_addr_show(struct device *dev,
+				       struct device_attribute *attr,
+				       char *page)
+{
+	return sysfs_emit(page, "%#llx\n",
+			  bb_prealloc ? PFN_PHYS(bb_prealloc->pfn) : 0ULL);
+}
+static DEVICE_ATTR_RO(prealloc_phys_addr);
+
+static ssize_t prealloc_size_show(struct device *dev,
+				  struct device_attribute *attr, char *page)
+{
+	return sysfs_emit(page, "%llu\n", bb_prealloc ?
+			  (u64)bb_prealloc->nr_pages << PAGE_SHIFT : 0ULL);
+}
+static DEVICE_ATTR_RO(prealloc_size);
+
+static struct attribute *bb_dev_attrs[] = {
+	&dev_attr_prealloc_phys_addr.attr,
+	&dev_attr_prealloc_size.attr,
+	NULL
+};
+
+static const struct attribute_group bb_dev_group = {
+	.attrs = bb_dev_attrs,
+};
+
+static const struct attribute_group *bb_groups[] = {
+	&bb_dev_group,
+	&bb_stats_group,
+	NULL
+};
+
+static struct miscdevice bb_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "bigbuf",
+	.fops = &bb_fops,
+	.groups = bb_groups,
+	.mode = 0600,
+};
+
+static int __init bb_prealloc_init(void)
+{
+	struct bigbuf_alloc a = { };
+	struct bb_request req;
+	struct bb_buffer *buf;
+	char *end;
+	int ret;
+
+	if (!bb_prealloc_param || !*bb_prealloc_param)
+		return 0;
+	a.size = memparse(bb_prealloc_param, &end);
+	if (*end && *end != '\n') {
+		pr_err("size=%s: not a size\n", bb_prealloc_param);
+		return -EINVAL;
+	}
+	ret = bb_make_request(&a, &req);
+	if (ret)
+		goto fail;
+	buf = bb_buffer_create(&req);
+	if (IS_ERR(buf)) {
+		ret = PTR_ERR(buf);
+		goto fail;
+	}
+	bb_prealloc = buf;
+	pr_info("preallocated %llu bytes at %#llx\n",
+		(u64)buf->nr_pages << PAGE_SHIFT, PFN_PHYS(buf->pfn));
+	return 0;
+
+fail:
+	pr_err("size=%s: preallocation failed (%d)\n", bb_prealloc_param, ret);
+	return ret;
+}
+
+static int __init bb_init(void)
+{
+	int ret;
+
+	ret = bb_prealloc_init();
+	if (ret)
+		return ret;
+	ret = misc_register(&bb_misc);
+	if (ret)
+		goto out_prealloc;
+	return 0;
+
+out_prealloc:
+	if (bb_prealloc)
+		bb_buffer_put(bb_prealloc);
+	return ret;
+}
+
+static void __exit bb_exit(void)
+{
+	misc_deregister(&bb_misc);
+	if (bb_prealloc)
+		bb_buffer_put(bb_prealloc);
+}
+
+module_init(bb_init);
+module_exit(bb_exit);
+
+MODULE_DESCRIPTION("Large physically contiguous buffers for device DMA");
+MODULE_LICENSE("GPL");
