@@ -1,0 +1,913 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Functional tests of /dev/bigbuf, run as root in a guest with the module
+ * loaded and no other user.  Usage: bigbuf_test [-v] [device] [test...]
+ * (device also from $BIGBUF_DEV, default /dev/bigbuf).  Prints one line per
+ * test and "N passed, N failed"; exits 1 if any test failed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bigbuf.h"
+
+#define KiB			(1ULL << 10)
+#define MiB			(1ULL << 20)
+#define PM_PRESENT		(1ULL << 63)
+#define PM_PFN_MASK		((1ULL << 55) - 1)
+#define FULL_CHECK_LIMIT	(1 * MiB)	/* zero-check every byte below */
+#define STATS_SETTLE_MS		2000		/* async fput after exit */
+#define NR_THREADS		8
+#define THREAD_ITERS		25
+#define SYSFS_STATS		"/sys/class/misc/bigbuf/stats/"
+
+_Static_assert(sizeof(struct bigbuf_alloc) == 80, "bigbuf_alloc layout");
+_Static_assert(sizeof(struct bigbuf_free) == 16, "bigbuf_free layout");
+_Static_assert(sizeof(struct bigbuf_query) == 56, "bigbuf_query layout");
+_Static_assert(sizeof(struct bigbuf_info) == 80, "bigbuf_info layout");
+_Static_assert(sizeof(struct bigbuf_stats) == 128, "bigbuf_stats layout");
+
+static const char *dev = "/dev/bigbuf";
+static long page_size;
+static bool verbose;
+static int failures;	/* in the current test */
+static pthread_mutex_t fail_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct bigbuf_info info;
+
+static void fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&fail_lock);
+	failures++;
+	fprintf(stderr, "    FAIL %s:%d: ", file, line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	pthread_mutex_unlock(&fail_lock);
+}
+
+#define CHECK(cond, ...)						\
+	do {								\
+		if (!(cond))						\
+			fail(__FILE__, __LINE__, #cond " " __VA_ARGS__);	\
+	} while (0)
+
+/* ioctl that must fail with errno e */
+#define CHECK_ERR(call, e)						\
+	do {								\
+		errno = 0;						\
+		int r_ = (call);					\
+		if (r_ != -1 || errno != (e))				\
+			fail(__FILE__, __LINE__, "%s: got %d/%s, want %s", \
+			     #call, r_, strerror(errno), strerror(e));	\
+	} while (0)
+
+static void note(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!verbose)
+		return;
+	va_start(ap, fmt);
+	printf("    ");
+	vprintf(fmt, ap);
+	va_end(ap);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int open_dev(void)
+{
+	int fd = open(dev, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		perror(dev);
+		exit(2);
+	}
+	return fd;
+}
+
+static struct bigbuf_stats stats(int fd)
+{
+	struct bigbuf_stats s;
+
+	if (ioctl(fd, BIGBUF_IOC_STATS, &s)) {
+		perror("BIGBUF_IOC_STATS");
+		exit(2);
+	}
+	return s;
+}
+
+/* Wait until buffers/bytes_held reach the given values; true on success. */
+static bool settle(int fd, uint64_t buffers, uint64_t bytes)
+{
+	struct bigbuf_stats s;
+	int ms;
+
+	for (ms = 0; ms < STATS_SETTLE_MS; ms += 10) {
+		s = stats(fd);
+		if (s.buffers == buffers && s.bytes_held == bytes)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+static int do_alloc(int fd, uint64_t size, uint64_t align, uint64_t max_addr,
+		    uint32_t flags, struct bigbuf_alloc *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->size = size;
+	a->align = align;
+	a->max_addr = max_addr;
+	a->flags = flags;
+	return ioctl(fd, BIGBUF_IOC_ALLOC, a);
+}
+
+static int do_free(int fd, uint64_t id)
+{
+	struct bigbuf_free f = { .id = id };
+
+	return ioctl(fd, BIGBUF_IOC_FREE, &f);
+}
+
+static void *map(int fd, const struct bigbuf_alloc *a)
+{
+	void *p = mmap(NULL, a->actual_size, PROT_READ | PROT_WRITE,
+		       MAP_SHARED, fd, a->mmap_offset);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/*
+ * Check with /proc/self/pagemap that [p, p + len) is backed by consecutive
+ * page frames starting at phys.  Returns the number of bad pages.
+ */
+static size_t check_pagemap(const void *p, size_t len, uint64_t phys)
+{
+	size_t pages = len / page_size, i, bad = 0, n;
+	uint64_t buf[512];
+	int pm = open("/proc/self/pagemap", O_RDONLY);
+	off_t off = (uintptr_t)p / page_size * sizeof(uint64_t);
+
+	if (pm < 0) {
+		perror("pagemap");
+		return pages;
+	}
+	for (i = 0; i < pages; i += n) {
+		size_t k;
+
+		n = pages - i < 512 ? pages - i : 512;
+		if (pread(pm, buf, n * 8, off + i * 8) != (ssize_t)(n * 8)) {
+			bad += pages - i;
+			break;
+		}
+		for (k = 0; k < n; k++) {
+			uint64_t want = phys / page_size + i + k;
+
+			if (!(buf[k] & PM_PRESENT) ||
+			    (buf[k] & PM_PFN_MASK) != want) {
+				if (!bad)
+					fprintf(stderr,
+						"    page %zu: pagemap %#" PRIx64 ", want pfn %#" PRIx64 "\n",
+						i + k, buf[k], want);
+				bad++;
+			}
+		}
+	}
+	close(pm);
+	return bad;
+}
+
+/* Zero check: every byte of small buffers, both ends of each page else. */
+static bool is_zero(const unsigned char *p, size_t len)
+{
+	size_t i, j, edge = 64;
+
+	if (len <= FULL_CHECK_LIMIT) {
+		for (i = 0; i < len; i++)
+			if (p[i])
+				return false;
+		return true;
+	}
+	for (i = 0; i < len; i += page_size)
+		for (j = 0; j < edge; j++)
+			if (p[i + j] || p[i + page_size - 1 - j])
+				return false;
+	return true;
+}
+
+/* Touch every page once: tag it, then verify all tags. */
+static bool tag_pages(unsigned char *p, size_t len, uint64_t tag)
+{
+	size_t i;
+
+	for (i = 0; i < len; i += page_size)
+		*(volatile uint64_t *)(p + i) = tag ^ i;
+	for (i = 0; i < len; i += page_size)
+		if (*(volatile uint64_t *)(p + i) != (tag ^ i))
+			return false;
+	return true;
+}
+
+static const char *strategy_name(uint32_t s)
+{
+	static const char *const names[] = { "auto", "buddy", "contig", "grab" };
+
+	return s < BIGBUF_STRATEGY_COUNT ? names[s] : "?";
+}
+
+/* Allocate, check everything observable about the buffer, free it. */
+static void check_buffer(int fd, uint64_t size, uint64_t align,
+			 uint64_t max_addr, uint32_t flags, bool may_enomem)
+{
+	struct bigbuf_alloc a;
+	struct bigbuf_query q = { 0 };
+	uint64_t want = (size + page_size - 1) / page_size * page_size;
+	double t = now();
+	unsigned char *p;
+
+	if (do_alloc(fd, size, align, max_addr, flags, &a)) {
+		if (may_enomem && errno == ENOMEM) {
+			note("size %llu align %llu max %#llx %s: ENOMEM (allowed)\n",
+			     (unsigned long long)size, (unsigned long long)align,
+			     (unsigned long long)max_addr,
+			     strategy_name(flags & BIGBUF_STRATEGY_MASK));
+			return;
+		}
+		fail(__FILE__, __LINE__, "alloc size %llu align %llu max %#llx flags %#x: %s",
+		     (unsigned long long)size, (unsigned long long)align,
+		     (unsigned long long)max_addr, flags, strerror(errno));
+		return;
+	}
+	note("size %llu align %llu max %#llx: %s phys %#llx in %.3f s\n",
+	     (unsigned long long)size, (unsigned long long)align,
+	     (unsigned long long)max_addr, strategy_name(a.strategy),
+	     (unsigned long long)a.phys_addr, now() - t);
+	CHECK(a.id != 0);
+	CHECK(a.actual_size == want, "%llu", (unsigned long long)a.actual_size);
+	CHECK(a.phys_addr % page_size == 0);
+	CHECK(!align || a.phys_addr % align == 0, "phys %#llx align %#llx",
+	      (unsigned long long)a.phys_addr, (unsigned long long)align);
+	CHECK(!max_addr || a.phys_addr + a.actual_size - 1 <= max_addr,
+	      "phys %#llx", (unsigned long long)a.phys_addr);
+	CHECK(a.strategy >= BIGBUF_STRATEGY_BUDDY &&
+	      a.strategy < BIGBUF_STRATEGY_COUNT);
+	if (flags & BIGBUF_STRATEGY_MASK)
+		CHECK(a.strategy == (flags & BIGBUF_STRATEGY_MASK),
+		      "got %u", a.strategy);
+	CHECK(a.mmap_offset == a.id << BIGBUF_MMAP_SHIFT);
+
+	q.id = a.id;
+	CHECK(ioctl(fd, BIGBUF_IOC_QUERY, &q) == 0);
+	CHECK(q.phys_addr == a.phys_addr && q.size == a.actual_size &&
+	      q.mmap_offset == a.mmap_offset && q.strategy == a.strategy);
+
+	p = map(fd, &a);
+	CHECK(p != NULL, "mmap: %s", strerror(errno));
+	if (p) {
+		CHECK(check_pagemap(p, a.actual_size, a.phys_addr) == 0,
+		      "size %llu not contiguous at phys", (unsigned long long)size);
+		CHECK(is_zero(p, a.actual_size), "not zeroed");
+		CHECK(tag_pages(p, a.actual_size, a.phys_addr));
+		CHECK(munmap(p, a.actual_size) == 0);
+	}
+	CHECK(do_free(fd, a.id) == 0, "%s", strerror(errno));
+}
+
+static int g_fd;
+
+static void t_info(void)
+{
+	struct bigbuf_info i;
+
+	CHECK(ioctl(g_fd, BIGBUF_IOC_INFO, &i) == 0);
+	CHECK(i.abi_version == BIGBUF_ABI_VERSION);
+	CHECK(i.page_size == (uint32_t)page_size);
+	CHECK(i.max_order >= 9 && i.max_order < 20, "%u", i.max_order);
+	CHECK(i.strategies & (1U << BIGBUF_STRATEGY_BUDDY));
+	CHECK(i.strategies & (1U << BIGBUF_STRATEGY_GRAB));
+	CHECK(!(i.strategies & 1U << BIGBUF_STRATEGY_AUTO));
+	CHECK(i.total_ram > 0 && i.free_ram <= i.total_ram);
+	CHECK(i.max_alloc_size > 0 && i.max_alloc_size <= i.total_ram);
+	CHECK(i.grab_cap_bytes > 0 && i.grab_cap_bytes <= i.total_ram);
+	CHECK(i.max_align >= MiB && !(i.max_align & (i.max_align - 1)));
+	CHECK(!i.reserved[0] && !i.reserved[1] && !i.reserved[2]);
+	note("max_order %u strategies %#x total %llu MiB free %llu MiB cap %llu MiB\n",
+	     i.max_order, i.strategies, (unsigned long long)(i.total_ram / MiB),
+	     (unsigned long long)(i.free_ram / MiB),
+	     (unsigned long long)(i.grab_cap_bytes / MiB));
+}
+
+static void t_sizes(void)
+{
+	static const uint64_t sizes[] = {
+		1, 4 * KiB, 8 * KiB, 12 * KiB, 64 * KiB, MiB + 4 * KiB,
+		4 * MiB, 8 * MiB, 16 * MiB + 4 * KiB, 64 * MiB,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		check_buffer(g_fd, sizes[i], 0, 0, BIGBUF_STRATEGY_AUTO, false);
+}
+
+static void t_strategies(void)
+{
+	struct bigbuf_alloc a;
+	uint64_t max_buddy = (uint64_t)page_size << info.max_order;
+
+	check_buffer(g_fd, 12 * KiB, 0, 0, BIGBUF_STRATEGY_BUDDY, false);
+	check_buffer(g_fd, max_buddy, 0, 0, BIGBUF_STRATEGY_BUDDY, false);
+	/* AUTO picks the buddy allocator for what fits one block. */
+	CHECK(do_alloc(g_fd, 64 * KiB, 0, 0, 0, &a) == 0);
+	CHECK(a.strategy == BIGBUF_STRATEGY_BUDDY);
+	CHECK(do_free(g_fd, a.id) == 0);
+	CHECK_ERR(do_alloc(g_fd, max_buddy + page_size, 0, 0,
+			   BIGBUF_STRATEGY_BUDDY, &a), ENOMEM);
+	CHECK_ERR(do_alloc(g_fd, page_size, 2 * max_buddy, 0,
+			   BIGBUF_STRATEGY_BUDDY, &a), ENOMEM);
+	if (info.strategies & (1U << BIGBUF_STRATEGY_CONTIG)) {
+		check_buffer(g_fd, 16 * MiB, 0, 0, BIGBUF_STRATEGY_CONTIG, false);
+		check_buffer(g_fd, 12 * KiB, 0, 0, BIGBUF_STRATEGY_CONTIG, false);
+		/* AUTO prefers migration over grabbing for large buffers. */
+		CHECK(do_alloc(g_fd, 8 * MiB, 0, 0, 0, &a) == 0);
+		CHECK(a.strategy == BIGBUF_STRATEGY_CONTIG, "got %u", a.strategy);
+		CHECK(do_free(g_fd, a.id) == 0);
+	} else {
+		CHECK_ERR(do_alloc(g_fd, MiB, 0, 0, BIGBUF_STRATEGY_CONTIG, &a),
+			  EOPNOTSUPP);
+	}
+	check_buffer(g_fd, 16 * MiB, 0, 0, BIGBUF_STRATEGY_GRAB, false);
+	check_buffer(g_fd, 12 * KiB, 0, 0, BIGBUF_STRATEGY_GRAB, false);
+}
+
+/* GRAB returns every page it took except the buffer's, exactly. */
+static void t_grab_accounting(void)
+{
+	struct bigbuf_stats s0 = stats(g_fd), s1, s2;
+	struct bigbuf_alloc a;
+
+	if (do_alloc(g_fd, 12 * MiB + 4 * KiB, 0, 0, BIGBUF_STRATEGY_GRAB, &a)) {
+		fail(__FILE__, __LINE__, "grab: %s", strerror(errno));
+		return;
+	}
+	s1 = stats(g_fd);
+	CHECK(s1.pages_grabbed > s0.pages_grabbed);
+	CHECK((s1.pages_grabbed - s0.pages_grabbed) -
+	      (s1.pages_returned - s0.pages_returned) ==
+	      a.actual_size / page_size,
+	      "grabbed %llu returned %llu",
+	      (unsigned long long)(s1.pages_grabbed - s0.pages_grabbed),
+	      (unsigned long long)(s1.pages_returned - s0.pages_returned));
+	CHECK(s1.by_strategy[BIGBUF_STRATEGY_GRAB] ==
+	      s0.by_strategy[BIGBUF_STRATEGY_GRAB] + 1);
+	CHECK(do_free(g_fd, a.id) == 0);
+	s2 = stats(g_fd);
+	CHECK(s2.frees == s1.frees + 1);
+	CHECK(s2.pages_grabbed == s1.pages_grabbed);
+	note("grabbed %llu pages for %llu\n",
+	     (unsigned long long)(s1.pages_grabbed - s0.pages_grabbed),
+	     (unsigned long long)(a.actual_size / page_size));
+}
+
+static void t_alignment(void)
+{
+	struct bigbuf_alloc a;
+
+	check_buffer(g_fd, 12 * KiB, MiB, 0, 0, false);
+	check_buffer(g_fd, 4 * KiB, 512, 0, 0, false);	/* < page: trivially */
+	check_buffer(g_fd, 4 * MiB, 16 * MiB, 0, 0, false);
+	check_buffer(g_fd, 4 * MiB, 8 * MiB, 0, BIGBUF_STRATEGY_GRAB, false);
+	if (info.strategies & (1U << BIGBUF_STRATEGY_CONTIG))
+		check_buffer(g_fd, 1 * MiB, 32 * MiB, 0,
+			     BIGBUF_STRATEGY_CONTIG, false);
+	CHECK_ERR(do_alloc(g_fd, page_size, 3, 0, 0, &a), EINVAL);
+	CHECK_ERR(do_alloc(g_fd, page_size, 3 * page_size, 0, 0, &a), EINVAL);
+	CHECK_ERR(do_alloc(g_fd, page_size, info.max_align * 2, 0, 0, &a),
+		  EINVAL);
+	CHECK_ERR(do_alloc(g_fd, page_size, 1ULL << 63, 0, 0, &a), EINVAL);
+}
+
+static void t_dma_limit(void)
+{
+	const uint64_t lim28 = (1ULL << 28) - 1, lim32 = (1ULL << 32) - 1;
+	struct bigbuf_alloc a;
+
+	/* The QEMU edu device can only address 28 bits. */
+	check_buffer(g_fd, 64 * MiB, 0, lim28, 0, false);
+	check_buffer(g_fd, 16 * MiB, 0, lim28, 0, false);
+	check_buffer(g_fd, 64 * KiB, 0, lim28, 0, false);
+	check_buffer(g_fd, 16 * MiB, MiB, lim32, 0, false);
+	if (info.strategies & (1U << BIGBUF_STRATEGY_CONTIG))
+		check_buffer(g_fd, 16 * MiB, 0, lim28, BIGBUF_STRATEGY_CONTIG,
+			     false);
+	/* Placement by the buddy allocator is not ours to choose. */
+	check_buffer(g_fd, 64 * KiB, 0, lim28, BIGBUF_STRATEGY_BUDDY, true);
+	check_buffer(g_fd, 8 * MiB, 0, lim28, BIGBUF_STRATEGY_GRAB, true);
+	/* Unsatisfiable limits. */
+	CHECK_ERR(do_alloc(g_fd, 4 * MiB, 0, MiB - 1, 0, &a), ENOMEM);
+	CHECK_ERR(do_alloc(g_fd, 2 * page_size, 0, page_size - 1, 0, &a),
+		  ENOMEM);
+	CHECK_ERR(do_alloc(g_fd, page_size, 0, 1, 0, &a), ENOMEM);
+	/* max_addr = 2^64 - 1 means no limit too and must not overflow. */
+	check_buffer(g_fd, 64 * KiB, 0, UINT64_MAX, 0, false);
+}
+
+static void t_zeroing(void)
+{
+	struct bigbuf_alloc a;
+	unsigned char *p;
+	int round;
+
+	/* Dirty buffers, free them, the next ones must still be zero. */
+	for (round = 0; round < 3; round++) {
+		CHECK(do_alloc(g_fd, MiB, 0, 0, 0, &a) == 0);
+		p = map(g_fd, &a);
+		CHECK(p != NULL);
+		if (!p)
+			return;
+		CHECK(is_zero(p, a.actual_size), "round %d", round);
+		memset(p, 0xa5, a.actual_size);
+		munmap(p, a.actual_size);
+		CHECK(do_free(g_fd, a.id) == 0);
+	}
+	for (round = 0; round < 2; round++)
+		check_buffer(g_fd, 8 * MiB, 0, 0, round ? BIGBUF_STRATEGY_GRAB : 0,
+			     false);
+}
+
+static void t_mmap_bounds(void)
+{
+	struct bigbuf_alloc a, b;
+	size_t len = 16 * page_size;
+	unsigned char *p, *q;
+	int fd2;
+
+	CHECK(do_alloc(g_fd, len, 0, 0, 0, &a) == 0);
+	CHECK(do_alloc(g_fd, len, 0, 0, 0, &b) == 0);
+	/* Too long, past the end, beyond the id window, private. */
+	CHECK(mmap(NULL, len + page_size, PROT_READ, MAP_SHARED, g_fd,
+		   a.mmap_offset) == MAP_FAILED && errno == EINVAL);
+	CHECK(mmap(NULL, page_size, PROT_READ, MAP_SHARED, g_fd,
+		   a.mmap_offset + len) == MAP_FAILED && errno == EINVAL);
+	CHECK(mmap(NULL, 2 * page_size, PROT_READ, MAP_SHARED, g_fd,
+		   a.mmap_offset + len - page_size) == MAP_FAILED &&
+	      errno == EINVAL);
+	CHECK(mmap(NULL, page_size, PROT_READ, MAP_SHARED, g_fd,
+		   a.mmap_offset + (1ULL << (BIGBUF_MMAP_SHIFT - 1))) ==
+	      MAP_FAILED && errno == EINVAL);
+	CHECK(mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, g_fd,
+		   a.mmap_offset) == MAP_FAILED && errno == EINVAL);
+	/* No buffer there: offset 0 (id 0), unused id, other file's id. */
+	CHECK(mmap(NULL, page_size, PROT_READ, MAP_SHARED, g_fd, 0) ==
+	      MAP_FAILED && errno == ENOENT);
+	CHECK(mmap(NULL, page_size, PROT_READ, MAP_SHARED, g_fd,
+		   (b.id + 100) << BIGBUF_MMAP_SHIFT) == MAP_FAILED &&
+	      errno == ENOENT);
+	fd2 = open_dev();
+	CHECK(mmap(NULL, page_size, PROT_READ, MAP_SHARED, fd2,
+		   a.mmap_offset) == MAP_FAILED && errno == ENOENT);
+	close(fd2);
+
+	/* A sub-range maps the right pages. */
+	p = mmap(NULL, len - 2 * page_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 g_fd, a.mmap_offset + page_size);
+	CHECK(p != MAP_FAILED, "%s", strerror(errno));
+	if (p != MAP_FAILED) {
+		CHECK(check_pagemap(p, len - 2 * page_size,
+				    a.phys_addr + page_size) == 0);
+		/* Growing is refused (VM_DONTEXPAND), in place or moving. */
+		q = mremap(p, len - 2 * page_size, len, 0);
+		CHECK(q == MAP_FAILED, "grew in place");
+		q = mremap(p, len - 2 * page_size, 4 * len, MREMAP_MAYMOVE);
+		CHECK(q == MAP_FAILED, "grew by moving");
+		/* Splitting by a partial munmap keeps the rest intact. */
+		CHECK(munmap(p + 4 * page_size, page_size) == 0);
+		CHECK(check_pagemap(p, 4 * page_size,
+				    a.phys_addr + page_size) == 0);
+		CHECK(check_pagemap(p + 5 * page_size, page_size,
+				    a.phys_addr + 6 * page_size) == 0);
+		p[0] = 1;
+		p[5 * page_size] = 2;
+		CHECK(munmap(p, len - 2 * page_size) == 0);
+	}
+	/* Buffers are distinct and disjoint. */
+	CHECK(a.phys_addr + len <= b.phys_addr || b.phys_addr + len <= a.phys_addr);
+	CHECK(do_free(g_fd, a.id) == 0);
+	CHECK(do_free(g_fd, b.id) == 0);
+	CHECK(mmap(NULL, page_size, PROT_READ, MAP_SHARED, g_fd,
+		   a.mmap_offset) == MAP_FAILED && errno == ENOENT);
+}
+
+static void t_bad_inputs(void)
+{
+	struct bigbuf_stats s0 = stats(g_fd), s1;
+	struct bigbuf_alloc a;
+	struct bigbuf_free f = { 0 };
+	struct bigbuf_query q = { 0 };
+	int fd2;
+
+	CHECK_ERR(do_alloc(g_fd, 0, 0, 0, 0, &a), EINVAL);
+	CHECK_ERR(do_alloc(g_fd, UINT64_MAX, 0, 0, 0, &a), ENOMEM);
+	CHECK_ERR(do_alloc(g_fd, UINT64_MAX - page_size + 2, 0, 0, 0, &a),
+		  ENOMEM);
+	CHECK_ERR(do_alloc(g_fd, 1ULL << 62, 0, 0, 0, &a), ENOMEM);
+	CHECK_ERR(do_alloc(g_fd, info.max_alloc_size + 1, 0, 0, 0, &a), ENOMEM);
+	CHECK_ERR(do_alloc(g_fd, page_size, 0, 0, 0x100, &a), EINVAL);
+	CHECK_ERR(do_alloc(g_fd, page_size, 0, 0, 1U << 31, &a), EINVAL);
+	CHECK_ERR(do_alloc(g_fd, page_size, 0, 0, BIGBUF_STRATEGY_COUNT, &a),
+		  EINVAL);
+	CHECK_ERR(do_alloc(g_fd, page_size, 0, 0, BIGBUF_STRATEGY_MASK, &a),
+		  EINVAL);
+	memset(&a, 0, sizeof(a));
+	a.size = page_size;
+	a.reserved[1] = 1;
+	CHECK_ERR(ioctl(g_fd, BIGBUF_IOC_ALLOC, &a), EINVAL);
+	CHECK_ERR(ioctl(g_fd, BIGBUF_IOC_ALLOC, NULL), EFAULT);
+	CHECK_ERR(ioctl(g_fd, BIGBUF_IOC_STATS, (void *)1), EFAULT);
+
+	CHECK_ERR(do_free(g_fd, 0), ENOENT);
+	CHECK_ERR(do_free(g_fd, 12345), ENOENT);
+	CHECK_ERR(do_free(g_fd, UINT64_MAX), ENOENT);
+	CHECK(do_alloc(g_fd, page_size, 0, 0, 0, &a) == 0);
+	f.id = a.id;
+	f.reserved = 1;
+	CHECK_ERR(ioctl(g_fd, BIGBUF_IOC_FREE, &f), EINVAL);
+	q.id = a.id;
+	q.pad = 1;
+	CHECK_ERR(ioctl(g_fd, BIGBUF_IOC_QUERY, &q), EINVAL);
+	/* Ids are per open file. */
+	fd2 = open_dev();
+	CHECK_ERR(do_free(fd2, a.id), ENOENT);
+	q.pad = 0;
+	CHECK_ERR(ioctl(fd2, BIGBUF_IOC_QUERY, &q), ENOENT);
+	close(fd2);
+	CHECK(do_free(g_fd, a.id) == 0);
+	CHECK_ERR(do_free(g_fd, a.id), ENOENT);	/* double free */
+	CHECK_ERR(ioctl(g_fd, BIGBUF_IOC_QUERY, &q), ENOENT);
+	CHECK_ERR(ioctl(g_fd, _IO(BIGBUF_IOC_MAGIC, 0x7f)), ENOTTY);
+	CHECK_ERR(ioctl(g_fd, _IOR('T', 0x01, int), &fd2), ENOTTY);
+	CHECK_ERR((int)lseek(g_fd, 0, SEEK_SET), ESPIPE);
+
+	s1 = stats(g_fd);
+	CHECK(s1.bytes_held == s0.bytes_held && s1.buffers == s0.buffers);
+	CHECK(s1.allocations == s0.allocations + 1);
+	CHECK(s1.failures >= s0.failures + 10, "%llu",
+	      (unsigned long long)(s1.failures - s0.failures));
+}
+
+static void t_close_frees(void)
+{
+	struct bigbuf_stats s0 = stats(g_fd), s1;
+	struct bigbuf_alloc a;
+	int fd2 = open_dev();
+
+	CHECK(do_alloc(fd2, MiB, 0, 0, 0, &a) == 0);
+	CHECK(do_alloc(fd2, 4 * MiB, 0, 0, 0, &a) == 0);
+	CHECK(do_alloc(fd2, 16 * MiB, 0, 0, 0, &a) == 0);
+	s1 = stats(g_fd);
+	CHECK(s1.buffers == s0.buffers + 3);
+	CHECK(s1.bytes_held == s0.bytes_held + 21 * MiB);
+	close(fd2);
+	s1 = stats(g_fd);
+	CHECK(s1.buffers == s0.buffers && s1.bytes_held == s0.bytes_held);
+	CHECK(s1.frees == s0.frees + 3);
+}
+
+static void t_mapped_outlives_close(void)
+{
+	struct bigbuf_stats s0 = stats(g_fd), s1;
+	struct bigbuf_alloc a, b;
+	unsigned char *p;
+	int fd2 = open_dev();
+
+	CHECK(do_alloc(fd2, 4 * MiB, 0, 0, 0, &a) == 0);
+	CHECK(do_alloc(fd2, MiB, 0, 0, 0, &b) == 0);
+	p = map(fd2, &a);
+	CHECK(p != NULL);
+	if (!p) {
+		close(fd2);
+		return;
+	}
+	CHECK(tag_pages(p, a.actual_size, 0x5eed));
+	close(fd2);
+	/* The unmapped buffer is gone, the mapped one still works. */
+	s1 = stats(g_fd);
+	CHECK(s1.buffers == s0.buffers + 1, "%llu",
+	      (unsigned long long)(s1.buffers - s0.buffers));
+	CHECK(s1.bytes_held == s0.bytes_held + a.actual_size);
+	CHECK(check_pagemap(p, a.actual_size, a.phys_addr) == 0);
+	CHECK(tag_pages(p, a.actual_size, 0xbeef));
+	CHECK(munmap(p, a.actual_size) == 0);
+	CHECK(settle(g_fd, s0.buffers, s0.bytes_held));
+}
+
+static int wait_child(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return status;
+}
+
+static void t_fork_kill9(void)
+{
+	struct bigbuf_stats s0 = stats(g_fd), s1;
+	int pfd[2], status;
+	pid_t pid;
+	char c;
+
+	CHECK(pipe(pfd) == 0);
+	pid = fork();
+	if (!pid) {
+		struct bigbuf_alloc a, b;
+		int fd = open_dev();
+
+		if (do_alloc(fd, 16 * MiB, 0, 0, 0, &a) ||
+		    do_alloc(fd, MiB, 0, 0, 0, &b) || !map(fd, &a))
+			_exit(1);
+		if (write(pfd[1], "r", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(pfd[1]);
+	CHECK(read(pfd[0], &c, 1) == 1, "child failed to allocate");
+	close(pfd[0]);
+	s1 = stats(g_fd);
+	CHECK(s1.buffers == s0.buffers + 2);
+	CHECK(s1.bytes_held == s0.bytes_held + 17 * MiB);
+	kill(pid, SIGKILL);
+	status = wait_child(pid);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	CHECK(settle(g_fd, s0.buffers, s0.bytes_held));
+}
+
+/* A forked child shares the mapping and keeps the buffer alive. */
+static void t_fork_mapping(void)
+{
+	struct bigbuf_stats s0 = stats(g_fd), s1;
+	struct bigbuf_alloc a;
+	int go[2], status;
+	volatile uint64_t *p;
+	pid_t pid;
+	char c;
+
+	CHECK(do_alloc(g_fd, 2 * MiB, 0, 0, 0, &a) == 0);
+	p = map(g_fd, &a);
+	CHECK(p != NULL);
+	if (!p)
+		return;
+	p[0] = 0x1234;
+	CHECK(pipe(go) == 0);
+	pid = fork();
+	if (!pid) {
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(3);
+		/* Parent freed and unmapped it; our mapping is still live. */
+		if (p[0] != 0x1234 ||
+		    check_pagemap((void *)p, a.actual_size, a.phys_addr))
+			_exit(4);
+		p[1] = 0x5678;
+		_exit(0);
+	}
+	close(go[0]);
+	CHECK(do_free(g_fd, a.id) == 0);
+	CHECK(munmap((void *)p, a.actual_size) == 0);
+	s1 = stats(g_fd);
+	CHECK(s1.buffers == s0.buffers + 1, "child mapping must hold it");
+	CHECK(write(go[1], "g", 1) == 1);
+	close(go[1]);
+	status = wait_child(pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child %#x",
+	      status);
+	CHECK(settle(g_fd, s0.buffers, s0.bytes_held));
+}
+
+struct thread_arg {
+	int fd;
+	unsigned int seed;
+	int index;
+};
+
+static void *thread_fn(void *p)
+{
+	static const uint64_t sizes[] = {
+		4 * KiB, 12 * KiB, 64 * KiB, 256 * KiB, MiB, 4 * MiB,
+	};
+	struct thread_arg *t = p;
+	int fd = t->fd >= 0 ? t->fd : open_dev();
+	struct bigbuf_alloc a;
+	uint64_t *m;
+	int i;
+
+	for (i = 0; i < THREAD_ITERS; i++) {
+		uint64_t size = sizes[rand_r(&t->seed) % 6];
+		uint32_t flags = 0;
+
+		/* A few large ones through the slow strategies. */
+		if (i == THREAD_ITERS / 2) {
+			size = 8 * MiB;
+			flags = t->index % 2 ? BIGBUF_STRATEGY_GRAB : 0;
+		}
+		if (do_alloc(fd, size, 0, 0, flags, &a)) {
+			fail(__FILE__, __LINE__, "thread %d alloc %llu: %s",
+			     t->index, (unsigned long long)size,
+			     strerror(errno));
+			continue;
+		}
+		m = map(fd, &a);
+		if (!m) {
+			fail(__FILE__, __LINE__, "mmap: %s", strerror(errno));
+		} else {
+			size_t n = a.actual_size / sizeof(*m), k;
+
+			if (m[0] || m[n - 1])
+				fail(__FILE__, __LINE__, "not zero");
+			/* Another owner of these pages would clobber the tags. */
+			for (k = 0; k < n; k += page_size / sizeof(*m))
+				m[k] = a.phys_addr + k;
+			sched_yield();
+			for (k = 0; k < n; k += page_size / sizeof(*m))
+				if (m[k] != a.phys_addr + k) {
+					fail(__FILE__, __LINE__,
+					     "buffer shared with someone");
+					break;
+				}
+			munmap(m, a.actual_size);
+		}
+		if (do_free(fd, a.id))
+			fail(__FILE__, __LINE__, "free: %s", strerror(errno));
+	}
+	if (t->fd < 0)
+		close(fd);
+	return NULL;
+}
+
+static void t_threads(void)
+{
+	struct bigbuf_stats s0 = stats(g_fd), s1;
+	struct thread_arg args[NR_THREADS];
+	pthread_t th[NR_THREADS];
+	int i;
+
+	for (i = 0; i < NR_THREADS; i++) {
+		/* Half share one file, half have their own. */
+		args[i] = (struct thread_arg){ .fd = i % 2 ? g_fd : -1,
+					       .seed = 1000 + i, .index = i };
+		CHECK(pthread_create(&th[i], NULL, thread_fn, &args[i]) == 0);
+	}
+	for (i = 0; i < NR_THREADS; i++)
+		pthread_join(th[i], NULL);
+	s1 = stats(g_fd);
+	CHECK(s1.buffers == s0.buffers && s1.bytes_held == s0.bytes_held);
+	CHECK(s1.allocations - s0.allocations == NR_THREADS * THREAD_ITERS,
+	      "%llu", (unsigned long long)(s1.allocations - s0.allocations));
+}
+
+static uint64_t sysfs_stat(const char *name)
+{
+	char path[256];
+	unsigned long long v = UINT64_MAX;
+	FILE *f;
+
+	snprintf(path, sizeof(path), SYSFS_STATS "%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return UINT64_MAX;
+	if (fscanf(f, "%llu", &v) != 1)
+		v = UINT64_MAX;
+	fclose(f);
+	return v;
+}
+
+static void t_sysfs(void)
+{
+	struct bigbuf_alloc a;
+	struct bigbuf_stats s;
+
+	CHECK(do_alloc(g_fd, 3 * page_size, 0, 0, 0, &a) == 0);
+	s = stats(g_fd);
+	CHECK(sysfs_stat("bytes_held") == s.bytes_held);
+	CHECK(sysfs_stat("buffers") == s.buffers);
+	CHECK(sysfs_stat("allocations") == s.allocations);
+	CHECK(sysfs_stat("failures") == s.failures);
+	CHECK(sysfs_stat("frees") == s.frees);
+	CHECK(sysfs_stat("pages_grabbed") == s.pages_grabbed);
+	CHECK(sysfs_stat("pages_returned") == s.pages_returned);
+	CHECK(sysfs_stat("peak_bytes_held") == s.peak_bytes_held);
+	CHECK(sysfs_stat("allocs_buddy") == s.by_strategy[BIGBUF_STRATEGY_BUDDY]);
+	CHECK(sysfs_stat("allocs_contig") == s.by_strategy[BIGBUF_STRATEGY_CONTIG]);
+	CHECK(sysfs_stat("allocs_grab") == s.by_strategy[BIGBUF_STRATEGY_GRAB]);
+	CHECK(s.peak_bytes_held >= s.bytes_held && s.peak_bytes_held >= 64 * MiB);
+	CHECK(do_free(g_fd, a.id) == 0);
+}
+
+static const struct test {
+	const char *name;
+	void (*fn)(void);
+} tests[] = {
+	{ "info", t_info },
+	{ "sizes", t_sizes },
+	{ "strategies", t_strategies },
+	{ "grab_accounting", t_grab_accounting },
+	{ "alignment", t_alignment },
+	{ "dma_limit", t_dma_limit },
+	{ "zeroing", t_zeroing },
+	{ "mmap_bounds", t_mmap_bounds },
+	{ "bad_inputs", t_bad_inputs },
+	{ "close_frees", t_close_frees },
+	{ "mapped_outlives_close", t_mapped_outlives_close },
+	{ "fork_kill9", t_fork_kill9 },
+	{ "fork_mapping", t_fork_mapping },
+	{ "threads", t_threads },
+	{ "sysfs", t_sysfs },
+};
+
+static bool selected(const char *name, char **sel, int nsel)
+{
+	int i;
+
+	if (!nsel)
+		return true;
+	for (i = 0; i < nsel; i++)
+		if (!strcmp(sel[i], name))
+			return true;
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	int passed = 0, failed = 0, argi = 1;
+	size_t i;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	page_size = sysconf(_SC_PAGESIZE);
+	if (argi < argc && !strcmp(argv[argi], "-v")) {
+		verbose = true;
+		argi++;
+	}
+	if (getenv("BIGBUF_DEV"))
+		dev = getenv("BIGBUF_DEV");
+	if (argi < argc && argv[argi][0] == '/')
+		dev = argv[argi++];
+	g_fd = open_dev();
+	if (ioctl(g_fd, BIGBUF_IOC_INFO, &info)) {
+		perror("BIGBUF_IOC_INFO");
+		return 2;
+	}
+
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		struct bigbuf_stats before, after;
+		double t;
+
+		if (!selected(tests[i].name, argv + argi, argc - argi))
+			continue;
+		failures = 0;
+		before = stats(g_fd);
+		t = now();
+		tests[i].fn();
+		/* Every test must leave the module holding what it found. */
+		if (!settle(g_fd, before.buffers, before.bytes_held)) {
+			after = stats(g_fd);
+			fail(__FILE__, __LINE__, "leak: %llu buffers / %llu bytes held after, %llu / %llu before",
+			     (unsigned long long)after.buffers,
+			     (unsigned long long)after.bytes_held,
+			     (unsigned long long)before.buffers,
+			     (unsigned long long)before.bytes_held);
+		}
+		printf("%s %s (%.2f s)\n", failures ? "FAIL" : "ok  ",
+		       tests[i].name, now() - t);
+		if (failures)
+			failed++;
+		else
+			passed++;
+	}
+	close(g_fd);
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
