@@ -14,10 +14,11 @@ import org.osgi.service.component.annotations.Deactivate;
 /**
  * The mock backend as a Declarative Services component. Ranked below the kernel backend
  * ({@link AllocatorServiceProperties#RANKING_MOCK}) so it serves only when no real backend is
- * there. A configuration change re-creates the simulated memory (no {@code @Modified}): the
+ * there. Immediate, so that the simulated memory is built (and a bad configuration reported) at
+ * start, not at first use. A configuration change re-creates the simulated memory (no {@code @Modified}): the
  * component is deactivated, which closes all its buffers, and activated with the new layout.
  */
-@Component(service = ContiguousAllocator.class, configurationPid = MockAllocatorComponent.PID,
+@Component(service = ContiguousAllocator.class, configurationPid = MockAllocatorComponent.PID, immediate = true,
         property = {
             "service.ranking:Integer=" + AllocatorServiceProperties.RANKING_MOCK,
             AllocatorServiceProperties.BACKEND + "=" + AllocatorServiceProperties.BACKEND_MOCK,

@@ -38,9 +38,23 @@ public class WorkingBufferConsumer {
     /** Label of the working buffer, visible in {@code bigbuf:list}. */
     public static final String LABEL = "example-consumer";
 
+    /**
+     * The working buffer starts with a header saying who filled it: this instance's random token
+     * (a long at offset 0) and how many buffers it has acquired so far (an int at offset 8). A
+     * memory dump, a device, or a test can thus tell a rebind (same token, next generation) from
+     * a restart (new token).
+     */
+    public static final long HEADER_TOKEN_OFFSET = 0;
+
+    /** See {@link #HEADER_TOKEN_OFFSET}. */
+    public static final long HEADER_GENERATION_OFFSET = 8;
+
+    private static final int HEADER_SIZE = 12;
+
     private static final Logger LOG = System.getLogger(WorkingBufferConsumer.class.getName());
 
     private final Object lock = new Object();
+    private final long token = new java.security.SecureRandom().nextLong();
     private AllocationRequest request;
     private ContiguousAllocator allocator;
     private DmaBuffer buffer;
@@ -111,10 +125,15 @@ public class WorkingBufferConsumer {
             MemorySegment memory = fresh.segment();
             memory.fill((byte) 0x5A);
             if (memory.get(ValueLayout.JAVA_BYTE, memory.byteSize() - 1) != 0x5A) {
+                fresh.close();
                 throw new IllegalStateException("working buffer does not hold what was written");
             }
-            buffer = fresh;
             generation++;
+            if (memory.byteSize() >= HEADER_SIZE) {
+                memory.set(ValueLayout.JAVA_LONG_UNALIGNED, HEADER_TOKEN_OFFSET, token);
+                memory.set(ValueLayout.JAVA_INT_UNALIGNED, HEADER_GENERATION_OFFSET, generation);
+            }
+            buffer = fresh;
             LOG.log(Level.INFO, "working buffer #{0} ({1}) at physical 0x{2} from backend {3} (generation {4})",
                     fresh.id(), ByteSize.format(fresh.size()), Long.toHexString(fresh.physicalAddress()),
                     properties.getOrDefault(AllocatorServiceProperties.BACKEND, source.backendInfo().name()),

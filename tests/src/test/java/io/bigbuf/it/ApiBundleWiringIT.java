@@ -1,0 +1,70 @@
+package io.bigbuf.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.Version;
+import org.osgi.framework.wiring.BundleWire;
+import org.osgi.framework.wiring.BundleWiring;
+
+/**
+ * The real bundles only, nothing shared from the class path: the manifests must be enough.
+ * Checks that io.bigbuf.api exports version 1.0.0, every bigbuf bundle is wired to it, and the DS
+ * components come up (service registered, consumer using it, commands registered).
+ */
+class ApiBundleWiringIT {
+
+    private static final List<String> ALL = List.of(
+            "org.osgi.util.function", "org.osgi.util.promise", "org.osgi.service.component",
+            "org.apache.felix.log", "org.apache.felix.configadmin", "org.apache.felix.metatype",
+            "org.apache.felix.scr", "org.apache.felix.gogo.runtime",
+            "io.bigbuf.api", "io.bigbuf.mock", "io.bigbuf.shell", "io.bigbuf.examples.consumer");
+
+    @TempDir
+    Path storage;
+
+    @Test
+    void bundlesResolveAgainstTheApiBundleAndComponentsStart() throws Exception {
+        try (EmbeddedFelix felix = EmbeddedFelix.start(storage, null, ALL)) {
+            for (Bundle b : felix.context().getBundles()) {
+                assertEquals(Bundle.ACTIVE, b.getState(), b.getSymbolicName() + " is not active");
+            }
+            Bundle api = felix.bundle("io.bigbuf.api");
+            for (String consumer : List.of("io.bigbuf.mock", "io.bigbuf.shell", "io.bigbuf.examples.consumer")) {
+                BundleWire wire = felix.bundle(consumer).adapt(BundleWiring.class).getRequiredWires("osgi.wiring.package")
+                        .stream()
+                        .filter(w -> "io.bigbuf.api".equals(w.getCapability().getAttributes().get("osgi.wiring.package")))
+                        .findFirst()
+                        .orElseThrow(() -> new AssertionError(consumer + " is not wired to io.bigbuf.api"));
+                assertEquals(api, wire.getProvider().getBundle());
+                assertEquals(new Version(1, 0, 0), wire.getCapability().getAttributes().get("version"));
+            }
+
+            // getAllServiceReferences: the test class path has its own io.bigbuf.api, which Felix would
+            // (rightly) consider incompatible with the bundle's and filter out.
+            ServiceReference<?> allocator = EmbeddedFelix.await(() -> {
+                try {
+                    ServiceReference<?>[] refs = felix.context().getAllServiceReferences("io.bigbuf.api.ContiguousAllocator", null);
+                    return refs == null ? null : refs[0];
+                } catch (org.osgi.framework.InvalidSyntaxException e) {
+                    throw new AssertionError(e);
+                }
+            }, "the allocator service");
+            assertEquals("mock", allocator.getProperty("bigbuf.backend"));
+            EmbeddedFelix.awaitTrue(() -> allocator.getUsingBundles() != null && Arrays.asList(allocator.getUsingBundles())
+                    .contains(felix.bundle("io.bigbuf.examples.consumer")), "the consumer to use the allocator");
+            ServiceReference<?>[] commands = felix.context().getAllServiceReferences(null, "(osgi.command.scope=bigbuf)");
+            assertNotNull(commands, "bigbuf commands are registered");
+            assertTrue(Arrays.asList((String[]) commands[0].getProperty("osgi.command.function")).containsAll(
+                    List.of("alloc", "free", "list", "stats", "backend")));
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package io.bigbuf.it;
+
+import io.bigbuf.api.ContiguousAllocator;
+import io.bigbuf.api.DmaBuffer;
+import java.util.List;
+import java.util.Optional;
+
+/** Names of the bundles and DS components under test, and small lookups on them. */
+final class Components {
+
+    static final String MOCK_BUNDLE = "io.bigbuf.mock";
+    static final String MOCK_COMPONENT = "io.bigbuf.mock.MockAllocatorComponent";
+    static final String SHELL_BUNDLE = "io.bigbuf.shell";
+    static final String SHELL_COMPONENT = "io.bigbuf.shell.BigbufCommands";
+    static final String CONSUMER_BUNDLE = "io.bigbuf.examples.consumer";
+    static final String CONSUMER_COMPONENT = "io.bigbuf.examples.consumer.WorkingBufferConsumer";
+    /** Label the example consumer puts on its working buffer. */
+    static final String CONSUMER_LABEL = "example-consumer";
+
+    private Components() {
+    }
+
+    /**
+     * Which consumer instance filled a working buffer, from the header the consumer writes
+     * (see WorkingBufferConsumer.HEADER_TOKEN_OFFSET): same token after a hot swap means the
+     * same component instance was rebound, a new token means it was restarted.
+     */
+    record ConsumerHeader(long token, int generation) {
+        static ConsumerHeader of(DmaBuffer buffer) {
+            var memory = buffer.segment();
+            return new ConsumerHeader(memory.get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 0),
+                    memory.get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, 8));
+        }
+    }
+
+    /** The example consumer's working buffer in this allocator, if it holds one there. */
+    static Optional<DmaBuffer> consumerBuffer(ContiguousAllocator allocator) {
+        List<DmaBuffer> buffers = allocator.buffers().stream()
+                .filter(b -> CONSUMER_LABEL.equals(b.label()))
+                .toList();
+        if (buffers.size() > 1) {
+            throw new AssertionError("the consumer holds " + buffers.size() + " buffers in one backend: " + buffers);
+        }
+        return buffers.stream().findFirst();
+    }
+}

@@ -1,0 +1,210 @@
+package io.bigbuf.it;
+
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.launch.Framework;
+import org.osgi.framework.launch.FrameworkFactory;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+
+/**
+ * A Felix framework started in-process from the built bundle jars in {@code target/bundles}.
+ *
+ * <p>In {@link #SHARED_API} mode the framework exports the bigbuf API and the OSGi service APIs
+ * from the test class path (system packages extra) instead of installing their bundles, so test
+ * code and bundles use the same {@code ContiguousAllocator}, {@code ServiceComponentRuntime} and
+ * {@code ConfigurationAdmin} classes. {@link ApiBundleWiringIT} covers the real API bundle.
+ */
+final class EmbeddedFelix implements AutoCloseable {
+
+    static final Path BUNDLES = Path.of(System.getProperty("bigbuf.bundles.dir", "target/bundles"));
+
+    static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    /** Packages the tests share with the framework, with the versions the bundles import. */
+    static final String SHARED_API = String.join(",",
+            "io.bigbuf.api;version=1.0.0",
+            "org.osgi.service.component;version=1.5.1",
+            "org.osgi.service.component.runtime;version=1.5.0",
+            "org.osgi.service.component.runtime.dto;version=1.5.0",
+            "org.osgi.util.promise;version=1.3.0",
+            "org.osgi.util.function;version=1.2.0",
+            "org.osgi.service.cm;version=1.6.1",
+            "org.osgi.service.metatype;version=1.4.1",
+            "org.apache.felix.service.command;version=1.0.0");
+
+    /** Runtime bundles of a shared-API framework, in start order. */
+    static final List<String> RUNTIME = List.of(
+            "org.apache.felix.log", "org.apache.felix.configadmin", "org.apache.felix.metatype",
+            "org.apache.felix.scr", "org.apache.felix.gogo.runtime");
+
+    private final Framework framework;
+    private EmbeddedFelix(Framework framework) {
+        this.framework = framework;
+    }
+
+    /** Starts a framework sharing {@link #SHARED_API}, with {@link #RUNTIME} plus the given bundles. */
+    static EmbeddedFelix withSharedApi(Path storage, String... bundles) throws BundleException {
+        List<String> all = new ArrayList<>(RUNTIME);
+        all.addAll(Arrays.asList(bundles));
+        return start(storage, SHARED_API, all);
+    }
+
+    /**
+     * @param storage       empty directory for the framework cache
+     * @param sharedPackages value of {@code org.osgi.framework.system.packages.extra}, or null
+     * @param bundles       jar names in {@link #BUNDLES} without {@code .jar}; installed, then started
+     */
+    static EmbeddedFelix start(Path storage, String sharedPackages, List<String> bundles) throws BundleException {
+        Map<String, String> config = new HashMap<>();
+        config.put(Constants.FRAMEWORK_STORAGE, storage.toString());
+        config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        if (sharedPackages != null) {
+            config.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, sharedPackages);
+        }
+        // Felix SCR logs component failures at WARN; keep the test log readable but informative.
+        config.put("ds.loglevel", "warn");
+        FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no OSGi framework on the class path"));
+        Framework framework = factory.newFramework(config);
+        framework.start();
+        EmbeddedFelix felix = new EmbeddedFelix(framework);
+        try {
+            List<Bundle> toStart = new ArrayList<>();
+            for (String name : bundles) {
+                toStart.add(felix.install(name));
+            }
+            for (Bundle b : toStart) {
+                if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
+                    b.start();
+                }
+            }
+        } catch (BundleException | RuntimeException e) {
+            felix.close();
+            throw e;
+        }
+        return felix;
+    }
+
+    Bundle install(String name) throws BundleException {
+        Path jar = BUNDLES.resolve(name + ".jar");
+        if (!Files.isRegularFile(jar)) {
+            fail("bundle " + jar + " is missing; run the full reactor (./mvnw verify)");
+        }
+        return context().installBundle(jar.toUri().toString());
+    }
+
+    BundleContext context() {
+        return framework.getBundleContext();
+    }
+
+    /** The installed bundle with this symbolic name. */
+    Bundle bundle(String symbolicName) {
+        return Arrays.stream(context().getBundles())
+                .filter(b -> symbolicName.equals(b.getSymbolicName()))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("bundle " + symbolicName + " is not installed"));
+    }
+
+    /** Waits for a service matching the filter (may be null) and returns it. */
+    <T> T awaitService(Class<T> type, String filter) {
+        ServiceReference<T> ref = awaitReference(type, filter);
+        T service = context().getService(ref);
+        assertNotNull(service, "service " + type.getSimpleName() + " " + filter + " went away");
+        return service;
+    }
+
+    <T> ServiceReference<T> awaitReference(Class<T> type, String filter) {
+        return await(() -> references(type, filter).stream().findFirst().orElse(null),
+                type.getSimpleName() + " service " + (filter == null ? "" : filter));
+    }
+
+    <T> Collection<ServiceReference<T>> references(Class<T> type, String filter) {
+        try {
+            return context().getServiceReferences(type, filter);
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    ServiceComponentRuntime scr() {
+        return awaitService(ServiceComponentRuntime.class, null);
+    }
+
+    /** The single configuration of a DS component, waiting until it exists. */
+    ComponentConfigurationDTO component(String bundle, String componentName) {
+        return await(() -> {
+            ComponentDescriptionDTO description = scr().getComponentDescriptionDTO(bundle(bundle), componentName);
+            if (description == null) {
+                return null;
+            }
+            Collection<ComponentConfigurationDTO> configs = scr().getComponentConfigurationDTOs(description);
+            return configs.size() == 1 ? configs.iterator().next() : null;
+        }, "component " + componentName);
+    }
+
+    /** Waits until the component's only configuration is in {@code state} and returns it. */
+    ComponentConfigurationDTO awaitComponentState(String bundle, String componentName, int state) {
+        return await(() -> {
+            ComponentConfigurationDTO dto = component(bundle, componentName);
+            return dto.state == state ? dto : null;
+        }, "component " + componentName + " in state " + state);
+    }
+
+    static <T> T await(Supplier<T> probe, String what) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (true) {
+            T value = probe.get();
+            if (value != null) {
+                return value;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + TIMEOUT.toSeconds() + " s waiting for " + what);
+            }
+            sleep();
+        }
+    }
+
+    static void awaitTrue(BooleanSupplier condition, String what) {
+        await(() -> condition.getAsBoolean() ? Boolean.TRUE : null, what);
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(20);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            framework.stop();
+            framework.waitForStop(TIMEOUT.toMillis());
+        } catch (BundleException | InterruptedException e) {
+            throw new AssertionError("framework did not stop", e);
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package io.bigbuf.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.bigbuf.api.AllocatorServiceProperties;
+import io.bigbuf.api.AllocatorStatistics;
+import io.bigbuf.api.BackendUnavailableException;
+import io.bigbuf.api.ContiguousAllocator;
+import io.bigbuf.api.DmaBuffer;
+import io.bigbuf.api.InvalidAllocationRequestException;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Path;
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.framework.Bundle;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+
+/** The bigbuf:* commands through a real Gogo runtime, as a user at the prompt would run them. */
+class GogoShellIT {
+
+    @TempDir
+    Path storage;
+
+    private EmbeddedFelix felix;
+    private CommandSession session;
+
+    @BeforeEach
+    void start() throws Exception {
+        felix = EmbeddedFelix.withSharedApi(storage, Components.MOCK_BUNDLE, Components.SHELL_BUNDLE,
+                Components.CONSUMER_BUNDLE);
+        CommandProcessor processor = felix.awaitService(CommandProcessor.class, null);
+        session = processor.createSession(new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(),
+                new ByteArrayOutputStream());
+        EmbeddedFelix.awaitTrue(() -> {
+            try {
+                session.execute("bigbuf:backend");
+                return true;
+            } catch (Exception notYet) {
+                return false;
+            }
+        }, "the bigbuf commands and a backend");
+    }
+
+    @AfterEach
+    void stop() {
+        session.close();
+        felix.close();
+    }
+
+    private String run(String command) throws Exception {
+        return String.valueOf(session.execute(command));
+    }
+
+    @Test
+    void allocThenListShowsTheBufferWithItsPhysicalAddress() throws Exception {
+        String allocated = run("bigbuf:alloc 64M");
+        assertTrue(allocated.matches("allocated #\\d+: 64 MiB at physical 0x\\p{XDigit}+\\.\\.0x\\p{XDigit}+ \\(shell\\)"), allocated);
+        String address = allocated.replaceAll(".* at physical (0x\\p{XDigit}+)\\.\\..*", "$1");
+        String list = run("bigbuf:list");
+        assertTrue(list.contains(address), list);
+        assertTrue(list.contains("example-consumer"), "the example's working buffer is listed too:\n" + list);
+        String stats = run("bigbuf:stats");
+        assertTrue(stats.contains("live buffers      2"), stats);
+    }
+
+    @Test
+    void optionsWorkInAnyOrder() throws Exception {
+        String allocated = run("bigbuf:alloc --bits 28 --align 2M 4096 --label ring");
+        long address = Long.decode(allocated.replaceAll(".* at physical (0x\\p{XDigit}+)\\.\\..*", "$1"));
+        assertEquals(0, address % (2 << 20));
+        assertTrue(address < 1L << 28, allocated);
+        assertTrue(allocated.endsWith("(ring)"), allocated);
+        String below = run("bigbuf:alloc --below 4G 1M");
+        assertTrue(Long.decode(below.replaceAll(".*\\.\\.(0x\\p{XDigit}+).*", "$1")) < 4L << 30, below);
+    }
+
+    @Test
+    void badInputFailsWithOneClearLineAndChangesNothing() throws Exception {
+        ContiguousAllocator mock = felix.awaitService(ContiguousAllocator.class, AllocatorServiceProperties.FILTER_MOCK);
+        AllocatorStatistics before = mock.statistics();
+        assertFails(IllegalArgumentException.class, "bigbuf:alloc -5", "size: size '-5' is negative");
+        assertFails(InvalidAllocationRequestException.class, "bigbuf:alloc 0", "size must be positive, got 0 bytes");
+        assertFails(InvalidAllocationRequestException.class, "bigbuf:alloc 1T",
+                "1 TiB is more than the mock's whole simulated memory of 8 GiB (configure memory.size of PID io.bigbuf.mock)");
+        assertFails(InvalidAllocationRequestException.class, "bigbuf:alloc --align 1000 4096",
+                "alignment must be 0 (page) or a power of two, got 1000");
+        assertFails(IllegalArgumentException.class, "bigbuf:free 4711", "no open buffer #4711; bigbuf:list shows the open ones");
+        AllocatorStatistics after = mock.statistics();
+        assertEquals(before.liveBuffers(), after.liveBuffers());
+        assertEquals(before.bytesHeld(), after.bytesHeld());
+        assertEquals(before.allocations(), after.allocations());
+    }
+
+    @Test
+    void freeReleasesByIdAndTheConsumerKeepsWorking() throws Exception {
+        String allocated = run("bigbuf:alloc 1M");
+        String id = allocated.replaceAll("allocated #(\\d+):.*", "$1");
+        assertTrue(run("bigbuf:free " + id).startsWith("freed #" + id + ": 1 MiB"));
+        assertFails(IllegalArgumentException.class, "bigbuf:free " + id, "no open buffer #" + id + "; bigbuf:list shows the open ones");
+    }
+
+    @Test
+    void removingTheOnlyProviderLeavesDependentsUnsatisfiedNotBroken() throws Exception {
+        ContiguousAllocator mock = felix.awaitService(ContiguousAllocator.class, AllocatorServiceProperties.FILTER_MOCK);
+        DmaBuffer consumerBuffer = EmbeddedFelix.await(() -> Components.consumerBuffer(mock).orElse(null), "consumer buffer");
+        Bundle mockBundle = felix.bundle(Components.MOCK_BUNDLE);
+        mockBundle.uninstall();
+
+        felix.awaitComponentState(Components.CONSUMER_BUNDLE, Components.CONSUMER_COMPONENT,
+                ComponentConfigurationDTO.UNSATISFIED_REFERENCE);
+        assertTrue(consumerBuffer.isClosed());
+        int shellState = felix.component(Components.SHELL_BUNDLE, Components.SHELL_COMPONENT).state;
+        assertTrue(shellState == ComponentConfigurationDTO.ACTIVE || shellState == ComponentConfigurationDTO.SATISFIED,
+                "the shell's reference is optional: it stays up and explains; state " + shellState);
+        assertFails(BackendUnavailableException.class, "bigbuf:list",
+                "no bigbuf backend is running; start bundle io.bigbuf.mock or load the kernel module");
+
+        felix.install(Components.MOCK_BUNDLE).start();
+        felix.awaitComponentState(Components.CONSUMER_BUNDLE, Components.CONSUMER_COMPONENT, ComponentConfigurationDTO.ACTIVE);
+        EmbeddedFelix.awaitTrue(() -> {
+            try {
+                return run("bigbuf:list").contains("example-consumer");
+            } catch (Exception e) {
+                return false;
+            }
+        }, "the consumer's buffer in the reinstalled backend");
+    }
+
+    private void assertFails(Class<? extends Exception> type, String command, String message) {
+        Exception e = assertThrows(Exception.class, () -> session.execute(command));
+        assertEquals(type, e.getClass(), () -> command + " threw " + e);
+        assertEquals(message, e.getMessage());
+    }
+}
