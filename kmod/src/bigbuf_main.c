@@ -654,4 +654,5 @@ module_init(bb_init);
 module_exit(bb_exit);
 
 MODULE_DESCRIPTION("Large physically contiguous buffers for device DMA");
+MODULE_VERSION("1.0");
 MODULE_LICENSE("GPL");
