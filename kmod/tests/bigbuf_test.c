@@ -25,6 +25,7 @@
 
 #include "bigbuf.h"
 
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #define KiB			(1ULL << 10)
 #define MiB			(1ULL << 20)
 #define PM_PRESENT		(1ULL << 63)
@@ -329,7 +330,7 @@ static void t_sizes(void)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(sizes); i++)
 		check_buffer(g_fd, sizes[i], 0, 0, BIGBUF_STRATEGY_AUTO, false);
 }
 
@@ -881,7 +882,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(tests); i++) {
 		struct bigbuf_stats before, after;
 		double t;
 

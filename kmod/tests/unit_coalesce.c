@@ -11,6 +11,7 @@
 
 #include "coalesce.h"
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define ORDER		10		/* 4 MiB blocks of 4 KiB pages */
 #define BP		(1UL << ORDER)
 #define RANDOM_ROUNDS	2000
@@ -223,7 +224,7 @@ int main(void)
 	int passed = 0, failed = 0;
 	size_t i;
 
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(tests); i++) {
 		failures = 0;
 		tests[i].fn();
 		printf("%s %s\n", failures ? "FAIL" : "ok  ", tests[i].name);
