@@ -49,10 +49,10 @@ public final class ByteSize {
             throw notASize(text);
         }
         if (number < 0) {
-            throw new IllegalArgumentException("size '" + text + "' is negative");
+            throw new IllegalArgumentException("'" + text + "' is negative; sizes are positive byte counts");
         }
         if (shift > 0 && number > (Long.MAX_VALUE >> shift)) {
-            throw new IllegalArgumentException("size '" + text + "' is too large");
+            throw new IllegalArgumentException("'" + text + "' is too large");
         }
         return number << shift;
     }

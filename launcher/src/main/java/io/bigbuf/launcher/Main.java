@@ -39,6 +39,10 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        // One line per log record (bundles log through System.Logger -> java.util.logging).
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s: %5$s%6$s%n");
+        }
         if (args.length == 1 && (args[0].equals("-h") || args[0].equals("--help"))) {
             System.out.println(LauncherOptions.USAGE);
             return;

@@ -1,6 +1,5 @@
 package io.bigbuf.it;
 
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.file.Files;
@@ -9,9 +8,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.ServiceLoader;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -128,10 +129,18 @@ final class EmbeddedFelix implements AutoCloseable {
 
     /** Waits for a service matching the filter (may be null) and returns it. */
     <T> T awaitService(Class<T> type, String filter) {
-        ServiceReference<T> ref = awaitReference(type, filter);
-        T service = context().getService(ref);
-        assertNotNull(service, "service " + type.getSimpleName() + " " + filter + " went away");
-        return service;
+        return await(() -> currentService(type, filter),
+                type.getSimpleName() + " service " + (filter == null ? "" : filter));
+    }
+
+    /** The best matching service right now, or null (none registered, or it is being unregistered). */
+    <T> T currentService(Class<T> type, String filter) {
+        return references(type, filter).stream()
+                .sorted(Comparator.reverseOrder())
+                .map(ref -> context().getService(ref))
+                .filter(Objects::nonNull)
+                .findFirst()
+                .orElse(null);
     }
 
     <T> ServiceReference<T> awaitReference(Class<T> type, String filter) {

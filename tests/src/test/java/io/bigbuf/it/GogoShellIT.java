@@ -85,7 +85,7 @@ class GogoShellIT {
     void badInputFailsWithOneClearLineAndChangesNothing() throws Exception {
         ContiguousAllocator mock = felix.awaitService(ContiguousAllocator.class, AllocatorServiceProperties.FILTER_MOCK);
         AllocatorStatistics before = mock.statistics();
-        assertFails(IllegalArgumentException.class, "bigbuf:alloc -5", "size: size '-5' is negative");
+        assertFails(IllegalArgumentException.class, "bigbuf:alloc -5", "size: '-5' is negative; sizes are positive byte counts");
         assertFails(InvalidAllocationRequestException.class, "bigbuf:alloc 0", "size must be positive, got 0 bytes");
         assertFails(InvalidAllocationRequestException.class, "bigbuf:alloc 1T",
                 "1 TiB is more than the mock's whole simulated memory of 8 GiB (configure memory.size of PID io.bigbuf.mock)");

@@ -200,7 +200,7 @@ class MockAllocatorTest {
                     ThreadLocalRandom random = ThreadLocalRandom.current();
                     for (int i = 0; i < 300; i++) {
                         try {
-                            DmaBuffer b = a.allocate(1 + random.nextLong(MIB));
+                            DmaBuffer b = a.allocate(Long.BYTES + random.nextLong(MIB));
                             b.segment().set(ValueLayout.JAVA_LONG, 0, b.id());
                             if (random.nextBoolean()) {
                                 b.close();

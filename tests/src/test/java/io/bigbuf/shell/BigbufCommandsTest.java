@@ -67,7 +67,7 @@ class BigbufCommandsTest {
     void badInputGivesOneLineErrorsAndLeavesStateIntact() {
         alloc("1M");
         AllocatorStatistics before = allocator.statistics();
-        assertMessage(IllegalArgumentException.class, () -> alloc("-5"), "size: size '-5' is negative");
+        assertMessage(IllegalArgumentException.class, () -> alloc("-5"), "size: '-5' is negative; sizes are positive byte counts");
         assertMessage(InvalidAllocationRequestException.class, () -> alloc("0"), "size must be positive, got 0 bytes");
         assertMessage(IllegalArgumentException.class, () -> alloc("12X"), "size: '12X' is not a size; use e.g. 4096, 64K, 64M, 1G");
         assertMessage(InvalidAllocationRequestException.class, () -> alloc("1T"),
