@@ -1,0 +1,163 @@
+package io.bigbuf.kmod;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemoryLayout.PathElement;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.util.List;
+
+/**
+ * Java mirror of {@code kmod/include/uapi/bigbuf.h}, ABI version {@value #ABI_VERSION}: constants,
+ * struct layouts and ioctl numbers.
+ *
+ * <p>Field names are exactly the C member names, so that the ABI test can compare this class
+ * member by member with what a C program compiled from the header prints ({@code sizeof},
+ * {@code offsetof}, ioctl numbers). {@code __u64} maps to {@code JAVA_LONG}, {@code __u32} to
+ * {@code JAVA_INT}; C arrays are {@link MemoryLayout#sequenceLayout sequence layouts}. The header
+ * uses explicit padding and natural alignment, so no layout here needs a padding element.
+ */
+public final class BigbufAbi {
+
+    /** {@code BIGBUF_ABI_VERSION}: the module must report exactly this in {@code bigbuf_info}. */
+    public static final int ABI_VERSION = 1;
+
+    /** {@code BIGBUF_IOC_MAGIC}. */
+    public static final int IOC_MAGIC = 0xB9;
+
+    /** {@code BIGBUF_MMAP_SHIFT}; informational, the mmap offset is taken from the kernel. */
+    public static final int MMAP_SHIFT = 40;
+
+    /** {@code BIGBUF_STRATEGY_*} values, index = value. */
+    public static final List<String> STRATEGIES = List.of("auto", "buddy", "contig", "grab");
+
+    /** {@code BIGBUF_STRATEGY_AUTO}. */
+    public static final int STRATEGY_AUTO = 0;
+
+    /** {@code BIGBUF_STRATEGY_COUNT}. */
+    public static final int STRATEGY_COUNT = STRATEGIES.size();
+
+    /** {@code struct bigbuf_alloc}. */
+    public static final StructLayout ALLOC = MemoryLayout.structLayout(
+            JAVA_LONG.withName("size"),
+            JAVA_LONG.withName("align"),
+            JAVA_LONG.withName("max_addr"),
+            JAVA_INT.withName("flags"),
+            JAVA_INT.withName("strategy"),
+            JAVA_LONG.withName("id"),
+            JAVA_LONG.withName("phys_addr"),
+            JAVA_LONG.withName("mmap_offset"),
+            JAVA_LONG.withName("actual_size"),
+            MemoryLayout.sequenceLayout(2, JAVA_LONG).withName("reserved"))
+            .withName("bigbuf_alloc");
+
+    /** {@code struct bigbuf_free}. */
+    public static final StructLayout FREE = MemoryLayout.structLayout(
+            JAVA_LONG.withName("id"),
+            JAVA_LONG.withName("reserved"))
+            .withName("bigbuf_free");
+
+    /** {@code struct bigbuf_query}. */
+    public static final StructLayout QUERY = MemoryLayout.structLayout(
+            JAVA_LONG.withName("id"),
+            JAVA_LONG.withName("phys_addr"),
+            JAVA_LONG.withName("mmap_offset"),
+            JAVA_LONG.withName("size"),
+            JAVA_INT.withName("strategy"),
+            JAVA_INT.withName("pad"),
+            MemoryLayout.sequenceLayout(2, JAVA_LONG).withName("reserved"))
+            .withName("bigbuf_query");
+
+    /** {@code struct bigbuf_info}. */
+    public static final StructLayout INFO = MemoryLayout.structLayout(
+            JAVA_INT.withName("abi_version"),
+            JAVA_INT.withName("page_size"),
+            JAVA_INT.withName("max_order"),
+            JAVA_INT.withName("strategies"),
+            JAVA_LONG.withName("max_alloc_size"),
+            JAVA_LONG.withName("grab_cap_bytes"),
+            JAVA_LONG.withName("total_ram"),
+            JAVA_LONG.withName("free_ram"),
+            JAVA_LONG.withName("max_align"),
+            MemoryLayout.sequenceLayout(3, JAVA_LONG).withName("reserved"))
+            .withName("bigbuf_info");
+
+    /** {@code struct bigbuf_stats}. */
+    public static final StructLayout STATS = MemoryLayout.structLayout(
+            JAVA_LONG.withName("bytes_held"),
+            JAVA_LONG.withName("buffers"),
+            JAVA_LONG.withName("allocations"),
+            JAVA_LONG.withName("failures"),
+            JAVA_LONG.withName("frees"),
+            JAVA_LONG.withName("pages_grabbed"),
+            JAVA_LONG.withName("pages_returned"),
+            JAVA_LONG.withName("peak_bytes_held"),
+            MemoryLayout.sequenceLayout(STRATEGY_COUNT, JAVA_LONG).withName("by_strategy"),
+            MemoryLayout.sequenceLayout(4, JAVA_LONG).withName("reserved"))
+            .withName("bigbuf_stats");
+
+    /** Every struct of the header, for the ABI test. */
+    public static final List<StructLayout> STRUCTS = List.of(ALLOC, FREE, QUERY, INFO, STATS);
+
+    // asm-generic/ioctl.h (x86 uses the generic encoding): nr 8 bits, type 8, size 14, dir 2.
+    private static final int IOC_NRSHIFT = 0;
+    private static final int IOC_TYPESHIFT = 8;
+    private static final int IOC_SIZESHIFT = 16;
+    private static final int IOC_DIRSHIFT = 30;
+    private static final int IOC_SIZEMASK = (1 << 14) - 1;
+    private static final long IOC_WRITE = 1;
+    private static final long IOC_READ = 2;
+
+    /** {@code BIGBUF_IOC_ALLOC = _IOWR(magic, 1, struct bigbuf_alloc)}. */
+    public static final long IOC_ALLOC = ioc(IOC_READ | IOC_WRITE, 0x01, ALLOC);
+
+    /** {@code BIGBUF_IOC_FREE = _IOW(magic, 2, struct bigbuf_free)}. */
+    public static final long IOC_FREE = ioc(IOC_WRITE, 0x02, FREE);
+
+    /** {@code BIGBUF_IOC_INFO = _IOR(magic, 3, struct bigbuf_info)}. */
+    public static final long IOC_INFO = ioc(IOC_READ, 0x03, INFO);
+
+    /** {@code BIGBUF_IOC_STATS = _IOR(magic, 4, struct bigbuf_stats)}. */
+    public static final long IOC_STATS = ioc(IOC_READ, 0x04, STATS);
+
+    /** {@code BIGBUF_IOC_QUERY = _IOWR(magic, 5, struct bigbuf_query)}. */
+    public static final long IOC_QUERY = ioc(IOC_READ | IOC_WRITE, 0x05, QUERY);
+
+    private BigbufAbi() {
+    }
+
+    private static long ioc(long dir, int nr, StructLayout argument) {
+        long size = argument.byteSize();
+        if (size > IOC_SIZEMASK) {
+            throw new IllegalStateException(argument.name().orElseThrow() + " too large for an ioctl number");
+        }
+        return dir << IOC_DIRSHIFT | size << IOC_SIZESHIFT | (long) IOC_MAGIC << IOC_TYPESHIFT | (long) nr << IOC_NRSHIFT;
+    }
+
+    /** Byte offset of a named field of a struct layout. */
+    public static long offset(StructLayout struct, String field) {
+        return struct.byteOffset(PathElement.groupElement(field));
+    }
+
+    /** Reads a {@code __u64} field. */
+    static long u64(MemorySegment struct, StructLayout layout, String field) {
+        return struct.get(JAVA_LONG, offset(layout, field));
+    }
+
+    /** Reads a {@code __u32} field as an unsigned value. */
+    static long u32(MemorySegment struct, StructLayout layout, String field) {
+        return Integer.toUnsignedLong(struct.get(JAVA_INT, offset(layout, field)));
+    }
+
+    /** Writes a {@code __u64} field. */
+    static void setU64(MemorySegment struct, StructLayout layout, String field, long value) {
+        struct.set(JAVA_LONG, offset(layout, field), value);
+    }
+
+    /** Writes a {@code __u32} field. */
+    static void setU32(MemorySegment struct, StructLayout layout, String field, int value) {
+        struct.set(JAVA_INT, offset(layout, field), value);
+    }
+}

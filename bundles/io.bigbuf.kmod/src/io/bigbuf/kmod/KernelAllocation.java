@@ -1,0 +1,13 @@
+package io.bigbuf.kmod;
+
+/**
+ * The output fields of {@code BIGBUF_IOC_ALLOC}.
+ *
+ * @param id         buffer id on the open file that allocated it
+ * @param physAddr   physical (bus) address of the first byte
+ * @param mmapOffset offset to pass to {@code mmap}
+ * @param actualSize bytes held, the requested size rounded up to whole pages
+ * @param strategy   index into {@link BigbufAbi#STRATEGIES}
+ */
+public record KernelAllocation(long id, long physAddr, long mmapOffset, long actualSize, int strategy) {
+}

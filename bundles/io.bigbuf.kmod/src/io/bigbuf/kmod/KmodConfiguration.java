@@ -1,0 +1,19 @@
+package io.bigbuf.kmod;
+
+/**
+ * Configuration of the kernel backend, PID {@value #PID}, read by both {@link DeviceWatcher} and
+ * {@link KmodAllocatorComponent}. Each method maps to a property ({@code device_path} is
+ * {@code device.path}). The Metatype description is {@code OSGI-INF/metatype/io.bigbuf.kmod.xml};
+ * keep both in sync.
+ */
+public @interface KmodConfiguration {
+
+    /** Configuration PID. */
+    String PID = "io.bigbuf.kmod";
+
+    /** The bigbuf device node. */
+    String device_path() default "/dev/bigbuf";
+
+    /** How often the watcher looks for the device appearing or disappearing, in milliseconds. */
+    long poll_interval_ms() default 1000;
+}

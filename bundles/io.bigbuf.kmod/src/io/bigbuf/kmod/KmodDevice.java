@@ -1,0 +1,160 @@
+package io.bigbuf.kmod;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Pointer;
+import io.bigbuf.kmod.NativeCallException.Operation;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.nio.file.Path;
+
+/**
+ * One open file description of the bigbuf device and the ioctls on it. Every failure is a
+ * {@link NativeCallException} naming the call, the device and the errno.
+ *
+ * <p>Not thread-safe; {@link KmodAllocator} opens one per allocation and closes it right after,
+ * so that an idle allocator never keeps the module pinned (see there).
+ */
+public final class KmodDevice implements AutoCloseable {
+
+    private final Path path;
+    private int fd;
+
+    private KmodDevice(Path path, int fd) {
+        this.path = path;
+        this.fd = fd;
+    }
+
+    /** Opens the device read-write, close-on-exec (a forked child must not inherit buffers). */
+    public static KmodDevice open(Path path) {
+        try {
+            return new KmodDevice(path, LibC.INSTANCE.open(path.toString(), LibC.O_RDWR | LibC.O_CLOEXEC));
+        } catch (LastErrorException e) {
+            throw new NativeCallException(Operation.OPEN, "open(" + path + ")", e.getErrorCode());
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /** {@code BIGBUF_IOC_INFO}. */
+    public DeviceInfo info() {
+        try (Arena arena = Arena.ofConfined()) {
+            StructLayout l = BigbufAbi.INFO;
+            MemorySegment s = ioctl(arena, Operation.IOCTL_INFO, "BIGBUF_IOC_INFO", BigbufAbi.IOC_INFO, l);
+            return new DeviceInfo((int) BigbufAbi.u32(s, l, "abi_version"), BigbufAbi.u32(s, l, "page_size"),
+                    (int) BigbufAbi.u32(s, l, "max_order"), (int) BigbufAbi.u32(s, l, "strategies"),
+                    BigbufAbi.u64(s, l, "max_alloc_size"), BigbufAbi.u64(s, l, "grab_cap_bytes"),
+                    BigbufAbi.u64(s, l, "total_ram"), BigbufAbi.u64(s, l, "free_ram"),
+                    BigbufAbi.u64(s, l, "max_align"));
+        }
+    }
+
+    /** {@code BIGBUF_IOC_STATS}: module-wide counters. */
+    public ModuleStatistics statistics() {
+        try (Arena arena = Arena.ofConfined()) {
+            StructLayout l = BigbufAbi.STATS;
+            MemorySegment s = ioctl(arena, Operation.IOCTL_STATS, "BIGBUF_IOC_STATS", BigbufAbi.IOC_STATS, l);
+            return new ModuleStatistics(BigbufAbi.u64(s, l, "bytes_held"), BigbufAbi.u64(s, l, "buffers"),
+                    BigbufAbi.u64(s, l, "allocations"), BigbufAbi.u64(s, l, "failures"),
+                    BigbufAbi.u64(s, l, "frees"), BigbufAbi.u64(s, l, "pages_grabbed"),
+                    BigbufAbi.u64(s, l, "pages_returned"), BigbufAbi.u64(s, l, "peak_bytes_held"));
+        }
+    }
+
+    /**
+     * {@code BIGBUF_IOC_ALLOC}.
+     *
+     * @param maxAddr highest physical address of the last byte, 0 for no limit
+     * @param flags   strategy in the low byte
+     */
+    public KernelAllocation allocate(long size, long align, long maxAddr, int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            StructLayout l = BigbufAbi.ALLOC;
+            MemorySegment s = arena.allocate(l); // zeroed: reserved fields are 0 as the kernel demands
+            BigbufAbi.setU64(s, l, "size", size);
+            BigbufAbi.setU64(s, l, "align", align);
+            BigbufAbi.setU64(s, l, "max_addr", maxAddr);
+            BigbufAbi.setU32(s, l, "flags", flags);
+            ioctl(Operation.IOCTL_ALLOC, "BIGBUF_IOC_ALLOC", BigbufAbi.IOC_ALLOC, s);
+            return new KernelAllocation(BigbufAbi.u64(s, l, "id"), BigbufAbi.u64(s, l, "phys_addr"),
+                    BigbufAbi.u64(s, l, "mmap_offset"), BigbufAbi.u64(s, l, "actual_size"),
+                    (int) BigbufAbi.u32(s, l, "strategy"));
+        }
+    }
+
+    /** {@code BIGBUF_IOC_FREE}: drops this file's reference; a mapping keeps the pages alive. */
+    public void free(long id) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(BigbufAbi.FREE);
+            BigbufAbi.setU64(s, BigbufAbi.FREE, "id", id);
+            ioctl(Operation.IOCTL_FREE, "BIGBUF_IOC_FREE id " + id, BigbufAbi.IOC_FREE, s);
+        }
+    }
+
+    /**
+     * Maps {@code length} bytes of a buffer shared and read-write.
+     *
+     * @return the address of the mapping; release it with {@link #unmap}
+     */
+    public long map(long mmapOffset, long length) {
+        ensureOpen();
+        try {
+            Pointer address = LibC.INSTANCE.mmap(null, length, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED,
+                    fd, mmapOffset);
+            return Pointer.nativeValue(address);
+        } catch (LastErrorException e) {
+            throw new NativeCallException(Operation.MMAP, "mmap(" + length + " bytes at offset 0x" + Long.toHexString(mmapOffset)
+                    + ") of " + path, e.getErrorCode());
+        }
+    }
+
+    /** Unmaps what {@link #map} returned. Needs no open device. */
+    public static void unmap(long address, long length) {
+        try {
+            LibC.INSTANCE.munmap(new Pointer(address), length);
+        } catch (LastErrorException e) {
+            throw new NativeCallException(Operation.MUNMAP, "munmap(0x" + Long.toHexString(address) + ", " + length + ")",
+                    e.getErrorCode());
+        }
+    }
+
+    /** Closes the file; buffers not mapped are freed by the kernel now. Idempotent. */
+    @Override
+    public void close() {
+        if (fd < 0) {
+            return;
+        }
+        int closing = fd;
+        fd = -1;
+        try {
+            LibC.INSTANCE.close(closing);
+        } catch (LastErrorException e) {
+            // Linux releases the descriptor even when close() reports an error: never retry.
+            throw new NativeCallException(Operation.CLOSE, "close(" + path + ")", e.getErrorCode());
+        }
+    }
+
+    private MemorySegment ioctl(Arena arena, Operation operation, String name, long request,
+            StructLayout layout) {
+        MemorySegment argument = arena.allocate(layout);
+        ioctl(operation, name, request, argument);
+        return argument;
+    }
+
+    private void ioctl(Operation operation, String name, long request, MemorySegment argument) {
+        ensureOpen();
+        try {
+            LibC.INSTANCE.ioctl(fd, request, new Pointer(argument.address()));
+        } catch (LastErrorException e) {
+            throw new NativeCallException(operation, "ioctl(" + name + ") on " + path, e.getErrorCode());
+        }
+    }
+
+    private void ensureOpen() {
+        if (fd < 0) {
+            throw new IllegalStateException(path + " is closed");
+        }
+    }
+}
