@@ -32,6 +32,9 @@ import java.util.OptionalLong;
  */
 public final class MockAllocator implements ContiguousAllocator {
 
+    /** Largest alignment the kernel module accepts (its ioctl returns EINVAL above); the mock agrees. */
+    public static final long MAX_ALIGNMENT = 1L << 30;
+
     private final PhysicalMemoryModel model;
     private final BackendInfo info;
     private final int failEvery;
@@ -157,6 +160,10 @@ public final class MockAllocator implements ContiguousAllocator {
 
     /** Rejects requests that could not succeed even with all memory free. */
     private void checkSatisfiable(AllocationRequest request) {
+        if (request.alignment() > MAX_ALIGNMENT) {
+            throw new InvalidAllocationRequestException("alignment " + ByteSize.format(request.alignment())
+                    + " is above the 1 GiB maximum of the bigbuf backends");
+        }
         if (model.pagesFor(request.size()) > model.pageCount()) {
             throw new InvalidAllocationRequestException(ByteSize.format(request.size())
                     + " is more than the mock's whole simulated memory of " + ByteSize.format(model.totalBytes())

@@ -137,8 +137,11 @@ class MockAllocatorTest {
         assertTrue(huge.getMessage().contains("more than the mock's whole simulated memory"), huge.getMessage());
         assertThrows(InvalidAllocationRequestException.class,
                 () -> a.allocate(AllocationRequest.ofSize(4096).withAlignment(1024)));
+        InvalidAllocationRequestException align = assertThrows(InvalidAllocationRequestException.class,
+                () -> a.allocate(AllocationRequest.ofSize(4096).withAlignment(2L << 30)));
+        assertEquals("alignment 2 GiB is above the 1 GiB maximum of the bigbuf backends", align.getMessage());
         AllocatorStatistics s = a.statistics();
-        assertEquals(2, s.rejected());
+        assertEquals(3, s.rejected());
         assertEquals(0, s.failures());
         assertEquals(1, s.allocations());
         assertEquals(List.of(held), a.buffers());

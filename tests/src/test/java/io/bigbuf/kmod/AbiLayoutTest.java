@@ -1,0 +1,131 @@
+package io.bigbuf.kmod;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.StructLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Java mirror of {@code kmod/include/uapi/bigbuf.h} ({@link BigbufAbi}, {@link Errno}) against
+ * what gcc makes of the header: {@code src/test/c/bigbuf_abi_dump.c} is compiled from it and prints
+ * every struct size, member offset and size, ioctl number, constant and errno value. Any
+ * difference, a member the C program does not print, or a member the header added, fails here.
+ */
+class AbiLayoutTest {
+
+    private static final Path REPO = Path.of("").toAbsolutePath().getParent();
+    private static final Path HEADER = REPO.resolve("kmod/include/uapi/bigbuf.h");
+    private static final Path DUMP_SOURCE = REPO.resolve("tests/src/test/c/bigbuf_abi_dump.c");
+
+    @TempDir
+    static Path work;
+
+    private static List<String> fromC;
+
+    @BeforeAll
+    static void compileAndRunTheCProgram() throws Exception {
+        assertTrue(Files.isRegularFile(HEADER), "UAPI header not found at " + HEADER);
+        Path binary = work.resolve("bigbuf_abi_dump");
+        run(List.of("gcc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-I", HEADER.getParent().toString(),
+                "-o", binary.toString(), DUMP_SOURCE.toString()));
+        fromC = run(List.of(binary.toString()));
+        assertTrue(fromC.size() > 50, "the C program printed only " + fromC.size() + " lines: " + fromC);
+    }
+
+    @Test
+    void structSizesAndMemberOffsetsMatchTheHeader() {
+        List<String> java = new ArrayList<>();
+        for (StructLayout struct : BigbufAbi.STRUCTS) {
+            String name = struct.name().orElseThrow();
+            java.add("struct " + name + " " + struct.byteSize());
+            for (MemoryLayout member : struct.memberLayouts()) {
+                String field = member.name().orElseThrow();
+                java.add("field " + name + "." + field + " "
+                        + BigbufAbi.offset(struct, field) + " " + member.byteSize());
+            }
+        }
+        assertEquals(String.join("\n", linesOf("struct ", "field ")), String.join("\n", java));
+    }
+
+    @Test
+    void ioctlNumbersMatchTheHeader() {
+        List<String> java = List.of(
+                "ioctl BIGBUF_IOC_ALLOC 0x" + Long.toHexString(BigbufAbi.IOC_ALLOC),
+                "ioctl BIGBUF_IOC_FREE 0x" + Long.toHexString(BigbufAbi.IOC_FREE),
+                "ioctl BIGBUF_IOC_INFO 0x" + Long.toHexString(BigbufAbi.IOC_INFO),
+                "ioctl BIGBUF_IOC_STATS 0x" + Long.toHexString(BigbufAbi.IOC_STATS),
+                "ioctl BIGBUF_IOC_QUERY 0x" + Long.toHexString(BigbufAbi.IOC_QUERY));
+        assertEquals(String.join("\n", linesOf("ioctl ")), String.join("\n", java));
+    }
+
+    @Test
+    void constantsMatchTheHeader() {
+        List<String> java = List.of(
+                "const BIGBUF_ABI_VERSION " + BigbufAbi.ABI_VERSION,
+                "const BIGBUF_IOC_MAGIC " + BigbufAbi.IOC_MAGIC,
+                "const BIGBUF_MMAP_SHIFT " + BigbufAbi.MMAP_SHIFT,
+                "const BIGBUF_STRATEGY_AUTO " + BigbufAbi.STRATEGY_AUTO,
+                "const BIGBUF_STRATEGY_BUDDY " + BigbufAbi.STRATEGIES.indexOf("buddy"),
+                "const BIGBUF_STRATEGY_CONTIG " + BigbufAbi.STRATEGIES.indexOf("contig"),
+                "const BIGBUF_STRATEGY_GRAB " + BigbufAbi.STRATEGIES.indexOf("grab"),
+                "const BIGBUF_STRATEGY_COUNT " + BigbufAbi.STRATEGY_COUNT);
+        assertEquals(String.join("\n", linesOf("const ")), String.join("\n", java));
+    }
+
+    @Test
+    void errnoNamesMatchLibc() {
+        Set<String> java = new TreeSet<>();
+        for (Map.Entry<Integer, String> e : Errno.names().entrySet()) {
+            java.add("errno " + e.getValue() + " " + e.getKey());
+        }
+        assertEquals(new TreeSet<>(linesOf("errno ")), java);
+    }
+
+    /** The C program must not lag behind the header: it prints every member the header declares. */
+    @Test
+    void theCProgramCoversEveryMemberOfTheHeader() throws IOException {
+        Set<String> declared = new TreeSet<>();
+        Matcher struct = Pattern.compile("(?ms)^struct (bigbuf_\\w+) \\{(.*?)^\\};").matcher(Files.readString(HEADER));
+        while (struct.find()) {
+            Matcher member = Pattern.compile("__u(?:8|16|32|64)\\s+(\\w+)\\s*(?:\\[[^]]*])?;").matcher(struct.group(2));
+            while (member.find()) {
+                declared.add(struct.group(1) + "." + member.group(1));
+            }
+        }
+        assertTrue(declared.size() >= 40, "parsed only " + declared + " from " + HEADER);
+        Set<String> printed = new TreeSet<>();
+        for (String line : linesOf("field ")) {
+            printed.add(line.split(" ")[1]);
+        }
+        assertEquals(declared, printed);
+    }
+
+    private static List<String> linesOf(String... prefixes) {
+        return fromC.stream().filter(l -> List.of(prefixes).stream().anyMatch(l::startsWith)).toList();
+    }
+
+    private static List<String> run(List<String> command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "timed out: " + command);
+        String text = new String(out, StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), () -> String.join(" ", command) + " failed:\n" + text);
+        return text.lines().toList();
+    }
+}
