@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Test runner and device helpers of the reliability programs (common.h). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+
+#define PARAM_DIR	"/sys/module/bigbuf/parameters/"
+
+const char *rel_dev = "/dev/bigbuf";
+long rel_page;
+struct bigbuf_info rel_info;
+bool rel_verbose;
+
+static atomic_int failures;		/* of the current test */
+static _Atomic uint64_t counters[CNT_NR];
+static const char *const counter_names[CNT_NR] = {
+	[CNT_FUZZ_CALLS] = "fuzz_calls",
+	[CNT_BAD_INPUTS] = "bad_inputs",
+	[CNT_FAULTS] = "faults",
+	[CNT_LOAD_OPS] = "load_ops",
+};
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void rel_count(enum rel_counter c, uint64_t n)
+{
+	atomic_fetch_add(&counters[c], n);
+}
+
+static void vfail(const char *file, int line, const char *cond,
+		  const char *fmt, va_list ap)
+{
+	atomic_fetch_add(&failures, 1);
+	pthread_mutex_lock(&out_lock);
+	fprintf(stdout, "    FAIL %s:%d: %s", file, line, cond);
+	vfprintf(stdout, fmt, ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+	pthread_mutex_unlock(&out_lock);
+}
+
+void rel_fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(file, line, "", fmt, ap);
+	va_end(ap);
+}
+
+void rel_check_failed(const char *file, int line, const char *cond,
+		      const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(file, line, cond, fmt, ap);
+	va_end(ap);
+}
+
+void rel_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!rel_verbose)
+		return;
+	pthread_mutex_lock(&out_lock);
+	fputs("    ", stdout);
+	va_start(ap, fmt);
+	vfprintf(stdout, fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+	pthread_mutex_unlock(&out_lock);
+}
+
+double rel_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int rel_open(void)
+{
+	int fd = open(rel_dev, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "%s: %s\n", rel_dev, strerror(errno));
+		exit(2);
+	}
+	return fd;
+}
+
+struct bigbuf_stats rel_stats(void)
+{
+	struct bigbuf_stats s;
+	int fd = rel_open();
+
+	if (ioctl(fd, BIGBUF_IOC_STATS, &s)) {
+		perror("BIGBUF_IOC_STATS");
+		exit(2);
+	}
+	close(fd);
+	return s;
+}
+
+bool rel_settle_empty(const char *what)
+{
+	struct bigbuf_stats s;
+	int ms;
+
+	for (ms = 0; ms < SETTLE_MS; ms += 10) {
+		s = rel_stats();
+		if (!s.buffers && !s.bytes_held)
+			return true;
+		usleep(10000);
+	}
+	rel_fail(__FILE__, __LINE__, "%s: module still holds %llu buffers, %llu bytes",
+		 what, (unsigned long long)s.buffers,
+		 (unsigned long long)s.bytes_held);
+	return false;
+}
+
+int rel_alloc(int fd, uint64_t size, uint64_t align, uint64_t max_addr,
+	      uint32_t flags, struct bigbuf_alloc *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->size = size;
+	a->align = align;
+	a->max_addr = max_addr;
+	a->flags = flags;
+	return ioctl(fd, BIGBUF_IOC_ALLOC, a);
+}
+
+int rel_free(int fd, uint64_t id)
+{
+	struct bigbuf_free f = { .id = id };
+
+	return ioctl(fd, BIGBUF_IOC_FREE, &f);
+}
+
+void *rel_map(int fd, uint64_t offset, size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		       (off_t)offset);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+bool rel_is_zero(const void *p, size_t len)
+{
+	const unsigned char *c = p;
+	size_t i;
+
+	for (i = 0; i < len && ((uintptr_t)(c + i) & 7); i++)
+		if (c[i])
+			return false;
+	for (; i + 8 <= len; i += 8)
+		if (*(const uint64_t *)(c + i))
+			return false;
+	for (; i < len; i++)
+		if (c[i])
+			return false;
+	return true;
+}
+
+void rel_fill(void *p, size_t len, uint64_t seed)
+{
+	uint64_t *w = p, s = seed | 1;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		w[i] = rel_rand(&s) | 1;	/* never a zero word */
+}
+
+long rel_param_get(const char *name)
+{
+	char path[256];
+	long v;
+	FILE *f;
+
+	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+int rel_param_set(const char *name, long value)
+{
+	char path[256];
+	FILE *f;
+	int ret;
+
+	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	ret = fprintf(f, "%ld\n", value) < 0;
+	ret |= fclose(f) != 0;
+	return ret ? -1 : 0;
+}
+
+static bool selected(const char *name, char **sel, int nsel)
+{
+	int i;
+
+	if (!nsel)
+		return true;
+	for (i = 0; i < nsel; i++)
+		if (!strcmp(sel[i], name))
+			return true;
+	return false;
+}
+
+int rel_main(int argc, char **argv, const struct rel_test *tests,
+	     size_t nr_tests, int (*opt)(int argc, char **argv))
+{
+	int passed = 0, failed = 0, argi = 1, n, fd;
+	char **names;
+	int nnames = 0;
+	size_t i;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	rel_page = sysconf(_SC_PAGESIZE);
+	if (getenv("BIGBUF_DEV"))
+		rel_dev = getenv("BIGBUF_DEV");
+	names = calloc(argc, sizeof(*names));
+	if (!names)
+		return 2;
+	while (argi < argc) {
+		if (!strcmp(argv[argi], "-v")) {
+			rel_verbose = true;
+			argi++;
+		} else if (!strcmp(argv[argi], "--dev") && argi + 1 < argc) {
+			rel_dev = argv[argi + 1];
+			argi += 2;
+		} else if (opt && (n = opt(argc - argi, argv + argi)) > 0) {
+			argi += n;
+		} else if (argv[argi][0] == '-') {
+			fprintf(stderr, "%s: unknown option %s\n", argv[0],
+				argv[argi]);
+			return 2;
+		} else {
+			names[nnames++] = argv[argi++];
+		}
+	}
+	fd = rel_open();
+	if (ioctl(fd, BIGBUF_IOC_INFO, &rel_info)) {
+		perror("BIGBUF_IOC_INFO");
+		return 2;
+	}
+	close(fd);
+
+	for (i = 0; i < nr_tests; i++) {
+		double t;
+
+		if (!selected(tests[i].name, names, nnames))
+			continue;
+		atomic_store(&failures, 0);
+		t = rel_now();
+		tests[i].fn();
+		/* Every test returns what it took, whatever it did. */
+		rel_settle_empty(tests[i].name);
+		printf("%s %s (%.2f s)\n", failures ? "FAIL" : "ok  ",
+		       tests[i].name, rel_now() - t);
+		if (failures)
+			failed++;
+		else
+			passed++;
+	}
+	for (i = 0; i < CNT_NR; i++)
+		if (counters[i])
+			printf("COUNT %s %llu\n", counter_names[i],
+			       (unsigned long long)counters[i]);
+	printf("%d passed, %d failed\n", passed, failed);
+	free(names);
+	return failed ? 1 : 0;
+}
