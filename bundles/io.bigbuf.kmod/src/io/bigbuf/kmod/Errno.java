@@ -45,6 +45,11 @@ public final class Errno {
     private Errno() {
     }
 
+    /** Every errno this class names, value to name. */
+    public static Map<Integer, String> names() {
+        return NAMES;
+    }
+
     /** {@code "ENOMEM"} for 12; {@code "errno 4711"} for values not in the table. */
     public static String name(int errno) {
         String name = NAMES.get(errno);
