@@ -2,11 +2,12 @@
 /*
  * fragment - leave physical memory in a reproducible fragmented state.
  *
- * 1. Fill free memory, 4 MiB at a time, with anonymous pages (THP off) and
+ * 1. Fill free memory, in 4 MiB chunks, with anonymous pages (THP off) and
  *    page cache pages (a file, written), in a fixed ratio, until free memory
- *    is down to a floor just above the zones' high watermarks (so neither
- *    kswapd nor direct reclaim is woken) and no free max-order block is left
- *    that filling could still take.
+ *    is down to a floor 8 MiB above the zones' high watermarks, so that
+ *    neither kswapd nor direct reclaim is woken. The watermark reserve the
+ *    kernel keeps free stays free, mostly in max-order blocks: the FRAG line
+ *    reports how much (maxorder_free_after_mib).
  * 2. Free a seeded pseudo-random subset of those 4 KiB pages (each page with
  *    probability --free-pct): anonymous ones with MADV_DONTNEED, file ones
  *    by punching a hole (tmpfs, regular files) or dropping them from the
@@ -31,6 +32,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "meminfo.h"
@@ -53,6 +55,14 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static uint64_t splitmix64(uint64_t *state)
@@ -148,13 +158,17 @@ static int cache_open(struct cache *c, const char *path)
 	return 0;
 }
 
+/* Returns 1 when the file is full (tmpfs size limit): fill the rest with anon. */
 static int cache_fill(struct cache *c)
 {
 	ssize_t n = pwrite(c->fd, c->pattern, CHUNK, (off_t)c->bytes);
 
+	if (n >= 0 && n < (ssize_t)CHUNK)
+		n = ftruncate(c->fd, (off_t)c->bytes) ? -1 : 0;
+	if (n == 0 || (n < 0 && (errno == ENOSPC || errno == EFBIG)))
+		return 1;
 	if (n != (ssize_t)CHUNK) {
-		fprintf(stderr, "fragment: page cache write: %s\n",
-			n < 0 ? strerror(errno) : "short write");
+		fprintf(stderr, "fragment: page cache write: %s\n", strerror(errno));
 		return -1;
 	}
 	c->bytes += CHUNK;
@@ -214,12 +228,13 @@ static int64_t punch_pattern(uint64_t *rng, unsigned int free_pct, char *anon,
 int main(int argc, char **argv)
 {
 	struct cache c = { .fd = -1 };
-	struct buddy_summary before, after;
+	struct buddy_summary before, filled, after;
 	struct opts o;
-	uint64_t anon_bytes = 0, reserve, floor_bytes, rng;
+	uint64_t anon_bytes = 0, reserve, floor_bytes, rng, t0, t1, t2;
 	int64_t freed_anon, freed_cache = 0;
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigset_t block, old;
+	bool cache_full = false;
 	char *anon;
 	FILE *ready;
 
@@ -242,21 +257,42 @@ int main(int argc, char **argv)
 	}
 
 	/* 1. Fill down to the floor, keeping the anon:cache ratio. */
-	while (meminfo_bytes("MemFree:") > floor_bytes + CHUNK &&
-	       anon_bytes + CHUNK <= reserve) {
-		bool to_cache = c.fd >= 0 &&
-			c.bytes * 100 < (c.bytes + anon_bytes) * o.cache_pct;
+	t0 = now_ms();
+	/* Steps of half the distance to the floor (whole chunks): few meminfo reads. */
+	for (;;) {
+		uint64_t free_now = meminfo_bytes("MemFree:"), step;
 
-		if (to_cache) {
-			if (cache_fill(&c))
-				return 1;
-			continue;
+		if (free_now <= floor_bytes + CHUNK)
+			break;
+		step = (free_now - floor_bytes) / 2 / CHUNK * CHUNK;
+		if (step < CHUNK)
+			step = CHUNK;
+		while (step) {
+			bool to_cache = c.fd >= 0 && !cache_full &&
+				c.bytes * 100 < (c.bytes + anon_bytes) * o.cache_pct;
+			int ret;
+
+			if (to_cache) {
+				ret = cache_fill(&c);
+				if (ret < 0)
+					return 1;
+				cache_full = ret > 0;
+				if (cache_full)
+					continue;
+			} else {
+				if (anon_bytes + CHUNK > reserve)
+					break;
+				if (madvise(anon + anon_bytes, CHUNK,
+					    MADV_POPULATE_WRITE)) {
+					perror("fragment: populating anonymous memory");
+					return 1;
+				}
+				anon_bytes += CHUNK;
+			}
+			step -= CHUNK;
 		}
-		if (madvise(anon + anon_bytes, CHUNK, MADV_POPULATE_WRITE)) {
-			perror("fragment: populating anonymous memory");
-			return 1;
-		}
-		anon_bytes += CHUNK;
+		if (step)
+			break;	/* address space reserve exhausted */
 	}
 	if (c.fd >= 0 && c.is_bdev && fsync(c.fd)) {
 		perror("fragment: fsync");
@@ -264,6 +300,9 @@ int main(int argc, char **argv)
 	}
 
 	/* 2. Free the seeded pattern. */
+	if (buddy_read(&filled))
+		return 1;
+	t1 = now_ms();
 	rng = o.seed;
 	freed_anon = punch_pattern(&rng, o.free_pct, anon, &c, true,
 				   anon_bytes / PAGE);
@@ -275,20 +314,26 @@ int main(int argc, char **argv)
 		if (freed_cache < 0)
 			return 1;
 	}
+	t2 = now_ms();
 	if (buddy_read(&after))
 		return 1;
 
 	printf("FRAG seed=%" PRIu64 " free_pct=%u anon_mib=%" PRIu64
 	       " cache_mib=%" PRIu64 " freed_mib=%" PRIu64
 	       " free_before_mib=%" PRIu64 " maxorder_free_before_mib=%" PRIu64
+	       " free_filled_mib=%" PRIu64 " maxorder_free_filled_mib=%" PRIu64
+	       " floor_mib=%" PRIu64
 	       " free_after_mib=%" PRIu64 " maxorder_free_after_mib=%" PRIu64
-	       " max_order=%d\n",
+	       " max_order=%d fill_ms=%" PRIu64 " free_ms=%" PRIu64 "\n",
 	       o.seed, o.free_pct, anon_bytes >> 20, c.bytes >> 20,
 	       ((uint64_t)(freed_anon + freed_cache) * PAGE) >> 20,
 	       before.free_pages * PAGE >> 20,
 	       before.maxorder_free_pages * PAGE >> 20,
+	       filled.free_pages * PAGE >> 20,
+	       filled.maxorder_free_pages * PAGE >> 20, floor_bytes >> 20,
 	       after.free_pages * PAGE >> 20,
-	       after.maxorder_free_pages * PAGE >> 20, after.max_order);
+	       after.maxorder_free_pages * PAGE >> 20, after.max_order,
+	       t1 - t0, t2 - t1);
 	fflush(stdout);
 
 	/* 3. Hold until told to stop; no signal is lost between check and wait. */

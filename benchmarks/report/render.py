@@ -1,0 +1,394 @@
+#!/usr/bin/env python3
+"""Render benchmarks/results/results.md and the PNG plots from results/data/.
+
+usage: render.py RESULTS_DIR
+
+Inputs (all optional, sections without data say so):
+  data/kernel-<kver>-<mem>.csv   allocation sweep rows (benchmarks/tools/allocbench.c)
+  data/env-<kver>-<mem>.txt      guest set-up
+  data/splats-<kver>-<mem>.txt   kernel warnings / OOM lines seen in the guest console
+  data/java-*.json, data/java-*.csv   Java side (benchmarks/jmh/run-java)
+  data/run-*.txt                 run metadata
+Only reports figures: nothing here passes or fails a run.
+"""
+import csv
+import glob
+import json
+import math
+import os
+import re
+import statistics
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+STRATEGY_ORDER = ["seed", "seed-orig", "auto", "buddy", "contig", "grab"]
+STRATEGY_LABEL = {
+    "seed": "seed 2009 (baseline)",
+    "seed-orig": "seed 2009, plain GFP_KERNEL",
+    "auto": "bigbuf auto",
+    "buddy": "bigbuf buddy",
+    "contig": "bigbuf contig",
+    "grab": "bigbuf grab",
+}
+STYLE = {
+    "seed": dict(color="black", marker="s", linestyle="--"),
+    "seed-orig": dict(color="grey", marker="s", linestyle=":"),
+    "auto": dict(color="tab:blue", marker="o", linestyle="-", linewidth=2.5),
+    "buddy": dict(color="tab:green", marker="^", linestyle="-"),
+    "contig": dict(color="tab:orange", marker="v", linestyle="-"),
+    "grab": dict(color="tab:red", marker="D", linestyle="-"),
+}
+STATES = ["clean", "fragmented"]
+BASELINE = "seed"
+MAIN = "auto"
+
+
+def short_kernel(kver):
+    m = re.match(r"(\d+\.\d+)", kver)
+    return m.group(1) if m else kver
+
+
+def mem_mib(mem):
+    m = re.match(r"(\d+)([MG]?)", mem)
+    if not m:
+        return 0
+    return int(m.group(1)) * (1024 if m.group(2) == "G" else 1)
+
+
+def mem_label(mem):
+    return "1 GiB" if mem == "1G" else mem.replace("M", " MiB").replace("G", " GiB")
+
+
+def fmt_ms(us):
+    if us is None:
+        return "–"
+    ms = us / 1000.0
+    if ms >= 100:
+        return f"{ms:.0f} ms"
+    if ms >= 10:
+        return f"{ms:.1f} ms"
+    return f"{ms:.2f} ms"
+
+
+def fmt_ratio(x):
+    if x is None or math.isnan(x):
+        return "–"
+    return f"{x:.2f}×" if x < 10 else f"{x:.0f}×"
+
+
+def load_sweep(data_dir):
+    rows = []
+    for path in sorted(glob.glob(os.path.join(data_dir, "kernel-*.csv"))):
+        with open(path, newline="") as f:
+            for r in csv.DictReader(f):
+                r["ok"] = r["ok"] == "1"
+                for k in ("size_mib", "try", "err", "oom_kill", "pswpout", "pgsteal",
+                          "compact_stall", "pgmigrate", "frag_killed", "free_mib",
+                          "maxorder_free_mib"):
+                    r[k] = int(r[k])
+                for k in ("alloc_us", "free_us", "kernel_us", "peak_mib", "kept_mib"):
+                    r[k] = float(r[k])
+                rows.append(r)
+    return rows
+
+
+class Cell:
+    """All tries of one (kernel, mem, state, strategy, size)."""
+
+    def __init__(self, rows):
+        self.rows = rows
+        self.n = len(rows)
+        self.ok = sum(r["ok"] for r in rows)
+        ok_times = [r["alloc_us"] for r in rows if r["ok"]]
+        self.median_us = statistics.median(ok_times) if ok_times else None
+        size = rows[0]["size_mib"]
+        self.peak_ratio = max(r["peak_mib"] for r in rows) / size
+        self.oom = sum(r["oom_kill"] + r["frag_killed"] for r in rows)
+        self.swap = sum(r["pswpout"] for r in rows)
+
+    @property
+    def rate(self):
+        return self.ok / self.n if self.n else float("nan")
+
+
+def group(rows):
+    cells = {}
+    for r in rows:
+        key = (r["kernel"], r["mem"], r["state"], r["strategy"], r["size_mib"])
+        cells.setdefault(key, []).append(r)
+    return {k: Cell(v) for k, v in cells.items()}
+
+
+def combos(rows):
+    """(kernel, mem) pairs, kernels by version, memory ascending."""
+    ks = sorted({(r["kernel"], r["mem"]) for r in rows},
+                key=lambda km: ([int(x) for x in re.findall(r"\d+", short_kernel(km[0]))], mem_mib(km[1])))
+    return ks
+
+
+def strategies_in(rows):
+    present = {r["strategy"] for r in rows}
+    return [s for s in STRATEGY_ORDER if s in present]
+
+
+def sizes_in(rows):
+    return sorted({r["size_mib"] for r in rows})
+
+
+# --- headline ---------------------------------------------------------------------------------
+def headline(rows, cells):
+    out = []
+    out.append("| kernel | guest | memory | success: bigbuf auto vs seed | sizes where auto < seed "
+               "| peak grabbed / requested, max: auto vs seed | alloc time, median: auto / seed "
+               "| OOM kills / pages swapped out: auto vs seed |")
+    out.append("|---|---|---|---|---|---|---|---|")
+    for kernel, mem in combos(rows):
+        for state in STATES:
+            sizes = sorted({s for (k, m, st, strat, s) in cells if (k, m, st) == (kernel, mem, state)})
+            if not sizes:
+                continue
+            a = [cells.get((kernel, mem, state, MAIN, s)) for s in sizes]
+            b = [cells.get((kernel, mem, state, BASELINE, s)) for s in sizes]
+            a_ok, a_n = sum(c.ok for c in a if c), sum(c.n for c in a if c)
+            b_ok, b_n = sum(c.ok for c in b if c), sum(c.n for c in b if c)
+            worse = [s for s, ca, cb in zip(sizes, a, b) if ca and cb and ca.rate < cb.rate]
+            a_peak = max((c.peak_ratio for c in a if c), default=float("nan"))
+            b_peak = max((c.peak_ratio for c in b if c), default=float("nan"))
+            # Time: geometric mean over sizes where both succeeded at least once.
+            logs = [math.log(ca.median_us / cb.median_us) for ca, cb in zip(a, b)
+                    if ca and cb and ca.median_us and cb.median_us]
+            t_ratio = math.exp(sum(logs) / len(logs)) if logs else None
+            a_oom, b_oom = sum(c.oom for c in a if c), sum(c.oom for c in b if c)
+            a_sw, b_sw = sum(c.swap for c in a if c), sum(c.swap for c in b if c)
+            ratio = (a_ok / a_n) / (b_ok / b_n) if b_ok and a_n and b_n else None
+            succ = f"{a_ok}/{a_n} vs {b_ok}/{b_n}"
+            succ += f" ({fmt_ratio(ratio)})" if ratio is not None else (" (seed: none)" if a_ok else "")
+            out.append(
+                f"| {short_kernel(kernel)} | {mem_label(mem)} | {state} | {succ} | "
+                f"{', '.join(f'{s} MiB' for s in worse) if worse else 'none'} | "
+                f"{fmt_ratio(a_peak)} vs {fmt_ratio(b_peak)} | "
+                f"{fmt_ratio(t_ratio) if t_ratio else '–'} "
+                f"({len(logs)} size{'s' if len(logs) != 1 else ''}) | "
+                f"{a_oom} / {a_sw} vs {b_oom} / {b_sw} |")
+    return out
+
+
+def detail_tables(rows, cells):
+    out = []
+    strats = strategies_in(rows)
+    for kernel, mem in combos(rows):
+        for state in STATES:
+            sizes = sorted({s for (k, m, st, strat, s) in cells if (k, m, st) == (kernel, mem, state)})
+            if not sizes:
+                continue
+            sub = [r for r in rows if (r["kernel"], r["mem"], r["state"]) == (kernel, mem, state)]
+            free = [r["free_mib"] for r in sub]
+            maxo = [r["maxorder_free_mib"] for r in sub]
+            out.append(f"#### {short_kernel(kernel)} ({kernel}), {mem_label(mem)} guest, {state} memory")
+            out.append("")
+            out.append(f"Free before each try: {min(free)}–{max(free)} MiB, of it in free 4 MiB blocks: "
+                       f"{min(maxo)}–{max(maxo)} MiB.")
+            out.append("")
+            out.append("| size | " + " | ".join(STRATEGY_LABEL[s] for s in strats) + " |")
+            out.append("|---:|" + "---|" * len(strats))
+            for size in sizes:
+                line = [f"{size} MiB"]
+                for s in strats:
+                    c = cells.get((kernel, mem, state, s, size))
+                    if not c:
+                        line.append("n/a")
+                        continue
+                    txt = f"{c.ok}/{c.n}"
+                    if c.ok:
+                        txt += f" · {fmt_ms(c.median_us)}"
+                    txt += f" · {fmt_ratio(c.peak_ratio)}"
+                    if c.oom:
+                        txt += f" · **{c.oom} OOM**"
+                    if c.swap:
+                        txt += f" · {c.swap} swap-outs"
+                    line.append(txt)
+                out.append("| " + " | ".join(line) + " |")
+            out.append("")
+    return out
+
+
+# --- plots ------------------------------------------------------------------------------------
+def plot_metric(rows, cells, kernel, metric, path):
+    mems = [m for (k, m) in combos(rows) if k == kernel]
+    strats = strategies_in(rows)
+    fig, axes = plt.subplots(len(STATES), len(mems), figsize=(max(9.0, 5.4 * len(mems)), 7.6),
+                             squeeze=False, sharex=True)
+    titles = {
+        "success": "success rate",
+        "time": "allocation time, median of the successful tries",
+        "peak": "peak memory grabbed / requested",
+    }
+    ylabels = {"success": "success rate (%)", "time": "median time (ms, log)",
+               "peak": "grabbed / requested"}
+    for i, state in enumerate(STATES):
+        for j, mem in enumerate(mems):
+            ax = axes[i][j]
+            sizes = sorted({s for (k, m, st, strat, s) in cells if (k, m, st) == (kernel, mem, state)})
+            for s in strats:
+                xs, ys = [], []
+                for size in sizes:
+                    c = cells.get((kernel, mem, state, s, size))
+                    if not c:
+                        continue
+                    if metric == "success":
+                        y = c.rate * 100
+                    elif metric == "time":
+                        if c.median_us is None:
+                            continue
+                        y = c.median_us / 1000
+                    else:
+                        if c.peak_ratio == 0:
+                            continue
+                        y = c.peak_ratio
+                    xs.append(size)
+                    ys.append(y)
+                if xs:
+                    ax.plot(xs, ys, label=STRATEGY_LABEL[s], **STYLE[s])
+            ax.set_xscale("log", base=2)
+            ax.set_xticks(sizes)
+            ax.set_xticklabels([str(s) for s in sizes])
+            if metric == "success":
+                ax.set_ylim(-5, 105)
+            elif metric == "time":
+                ax.set_yscale("log")
+            else:
+                ax.axhline(1.5, color="tab:purple", linewidth=1, linestyle=":", label="target 1.5×")
+                ax.set_ylim(bottom=0)
+            ax.set_title(f"{mem_label(mem)} guest, {state} memory", fontsize=10)
+            ax.grid(True, which="both", alpha=0.3)
+            if i == len(STATES) - 1:
+                ax.set_xlabel("buffer size (MiB)")
+            if j == 0:
+                ax.set_ylabel(ylabels[metric])
+    handles, labels = [], []
+    for ax in axes.flat:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    fig.legend(handles, labels, loc="lower center", ncol=min(3, len(labels)), fontsize=9)
+    fig.suptitle(f"Linux {short_kernel(kernel)} ({kernel}): {titles[metric]}", fontsize=12)
+    fig.tight_layout(rect=(0, 0.09, 1, 0.95))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# --- Java side --------------------------------------------------------------------------------
+def load_java(data_dir):
+    """Java results: a list of dicts from data/java-results.json (written by run-java)."""
+    path = os.path.join(data_dir, "java-results.json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def java_section(java):
+    out = []
+    if not java:
+        out.append("No Java-side results in this run (see `benchmarks/README.md`, Java side).")
+        return out
+    out.append("| benchmark | where | bigbuf | baseline | ratio (bigbuf / baseline) | note |")
+    out.append("|---|---|---:|---:|---:|---|")
+    for e in java.get("rows", []):
+        out.append(f"| {e['name']} | {e.get('where', '')} | {e.get('value', '–')} | "
+                   f"{e.get('baseline', '–')} | {e.get('ratio', '–')} | {e.get('note', '')} |")
+    for note in java.get("notes", []):
+        out.append("")
+        out.append(note)
+    return out
+
+
+def read_meta(data_dir):
+    meta = {}
+    for path in sorted(glob.glob(os.path.join(data_dir, "run-*.txt"))):
+        with open(path) as f:
+            for line in f:
+                if "=" in line:
+                    k, v = line.rstrip("\n").split("=", 1)
+                    meta.setdefault(k, v)
+    return meta
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    res = sys.argv[1]
+    data = os.path.join(res, "data")
+    rows = load_sweep(data)
+    cells = group(rows)
+    meta = read_meta(data)
+    for old in glob.glob(os.path.join(res, "*.png")):
+        os.remove(old)
+
+    md = ["# bigbuf benchmark results", ""]
+    md.append(f"Generated by `benchmarks/run` ({meta.get('mode', '?')} mode) on {meta.get('date', '?')}, "
+              f"commit {meta.get('commit', '?')}; host: {meta.get('host_cpus', '?')} CPUs "
+              f"({meta.get('host_cpu', '?')}). Guests run under QEMU TCG (no KVM here), so absolute "
+              "times are those of an emulated CPU: compare the columns, not the numbers with real "
+              "hardware. Method: `benchmarks/README.md`. Raw rows: `data/`.")
+    md.append("")
+    md.append("## Headline")
+    md.append("")
+    if rows:
+        md += headline(rows, cells)
+        md.append("")
+        md.append("Targets (reported, never asserted): success ≥ seed everywhere (column *sizes where "
+                  "auto < seed* empty), peak grabbed ≤ 1.5× requested, no OOM kill and no swap-out "
+                  "caused by an allocation. Time ratio: geometric mean over the sizes where both "
+                  "succeeded at least once of (median auto time / median seed time); below 1 means "
+                  "bigbuf is faster. Success ratio in brackets: auto rate / seed rate.")
+    else:
+        md.append("No kernel-side results in this run.")
+    md.append("")
+    md.append("## Java side")
+    md.append("")
+    md += java_section(load_java(data))
+    md.append("")
+    md.append("## Kernel side in detail")
+    md.append("")
+    if rows:
+        md.append("Each cell: successes/tries · median time of the successful tries · peak memory "
+                  "grabbed / requested (max over the tries; for contig and buddy the buffer itself, "
+                  "pages migrated away are moved, not grabbed) · OOM kills and pages swapped out "
+                  "during the tries, if any. `buddy` is only tried up to the largest buddy block "
+                  "(4 MiB). `alloc_contig_pages()` / CMA: not available to modules on these kernels "
+                  "(`alloc_contig_pages` is not exported, Debian builds without `CONFIG_CMA`); "
+                  "bigbuf's `contig` strategy is the in-module equivalent (zone scan + the exported "
+                  "`alloc_contig_range()`).")
+        md.append("")
+        for kernel in sorted({k for k, _ in combos(rows)},
+                             key=lambda k: [int(x) for x in re.findall(r"\d+", short_kernel(k))]):
+            short = short_kernel(kernel)
+            md.append(f"### Linux {short}")
+            md.append("")
+            for metric in ("success", "time", "peak"):
+                name = f"kernel-{short}-{metric}.png"
+                plot_metric(rows, cells, kernel, metric, os.path.join(res, name))
+                md.append(f"![{metric}, Linux {short}]({name})")
+            md.append("")
+        md += detail_tables(rows, cells)
+        splats = []
+        for path in sorted(glob.glob(os.path.join(data, "splats-*.txt"))):
+            with open(path) as f:
+                lines = [ln.rstrip() for ln in f if ln.strip()]
+            if lines:
+                splats.append(f"- `{os.path.basename(path)}`: {len(lines)} line(s), first: `{lines[0][:160]}`")
+        md.append("Kernel warnings / OOM messages on the guest consoles: " + ("none." if not splats else ""))
+        md += splats
+        md.append("")
+    with open(os.path.join(res, "results.md"), "w") as f:
+        f.write("\n".join(md).rstrip() + "\n")
+
+
+if __name__ == "__main__":
+    main()
