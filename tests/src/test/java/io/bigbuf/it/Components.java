@@ -2,6 +2,8 @@ package io.bigbuf.it;
 
 import io.bigbuf.api.ContiguousAllocator;
 import io.bigbuf.api.DmaBuffer;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.Optional;
 
@@ -27,9 +29,9 @@ final class Components {
      */
     record ConsumerHeader(long token, int generation) {
         static ConsumerHeader of(DmaBuffer buffer) {
-            var memory = buffer.segment();
-            return new ConsumerHeader(memory.get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 0),
-                    memory.get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, 8));
+            MemorySegment memory = buffer.segment();
+            return new ConsumerHeader(memory.get(ValueLayout.JAVA_LONG_UNALIGNED, 0),
+                    memory.get(ValueLayout.JAVA_INT_UNALIGNED, 8));
         }
     }
 

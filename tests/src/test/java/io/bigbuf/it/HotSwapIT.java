@@ -3,8 +3,6 @@ package io.bigbuf.it;
 import static io.bigbuf.it.Components.CONSUMER_BUNDLE;
 import static io.bigbuf.it.Components.CONSUMER_COMPONENT;
 import static io.bigbuf.it.Components.consumerBuffer;
-
-import io.bigbuf.it.Components.ConsumerHeader;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -13,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.bigbuf.api.AllocatorServiceProperties;
 import io.bigbuf.api.ContiguousAllocator;
 import io.bigbuf.api.DmaBuffer;
+import io.bigbuf.it.Components.ConsumerHeader;
 import io.bigbuf.mock.MockAllocator;
 import io.bigbuf.mock.model.PhysicalMemoryModel;
 import java.lang.foreign.MemorySegment;
