@@ -405,6 +405,26 @@ static int bb_insert(struct vm_area_struct *vma, struct bb_buffer *buf,
 	return 0;
 }
 
+/*
+ * The pages are inserted at mmap time; this only runs if a PTE was zapped
+ * since (MADV_DONTNEED and the like) and puts the same page back.  The VMA
+ * cannot outlive its file, which holds the buffer reference.
+ */
+static vm_fault_t bb_vm_fault(struct vm_fault *vmf)
+{
+	struct bb_buffer *buf = vmf->vma->vm_private_data;
+	unsigned long idx = vmf->pgoff & (BIT(BB_MMAP_PGSHIFT) - 1);
+
+	if (idx >= buf->nr_pages)
+		return VM_FAULT_SIGBUS;
+	return vmf_insert_page(vmf->vma, vmf->address,
+			       pfn_to_page(buf->pfn + idx));
+}
+
+static const struct vm_operations_struct bb_vm_ops = {
+	.fault = bb_vm_fault,
+};
+
 /* vm_flags_set() appeared in 6.3; Kbuild detects it. */
 #ifndef BB_HAVE_VM_FLAGS_SET
 static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
@@ -450,6 +470,8 @@ static int bb_mmap(struct file *file, struct vm_area_struct *vma)
 		goto out_put;
 	}
 	vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_ops = &bb_vm_ops;
+	vma->vm_private_data = buf;
 	ret = bb_insert(vma, buf, first, nr_pages);
 	/* Even on error: the caller unmaps this VMA, dropping the file. */
 	vma_set_file(vma, mapfile);

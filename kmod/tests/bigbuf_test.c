@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -512,6 +513,23 @@ static void t_mmap_bounds(void)
 				    a.phys_addr + 6 * page_size) == 0);
 		p[0] = 1;
 		p[5 * page_size] = 2;
+		/* Zapped PTEs come back with the same pages and data. */
+		CHECK(madvise(p, 4 * page_size, MADV_DONTNEED) == 0);
+		CHECK(p[0] == 1, "data lost after MADV_DONTNEED");
+		for (q = p; q < p + 4 * page_size; q += page_size)
+			(void)*(volatile unsigned char *)q;	/* fault in */
+		CHECK(check_pagemap(p, 4 * page_size,
+				    a.phys_addr + page_size) == 0);
+		/* Moving keeps the pages. */
+		q = mremap(p, 4 * page_size, 4 * page_size, MREMAP_MAYMOVE |
+			   MREMAP_FIXED, p + len * 4);
+		CHECK(q == p + len * 4, "%s", strerror(errno));
+		if (q != MAP_FAILED) {
+			CHECK(q[0] == 1);
+			CHECK(check_pagemap(q, 4 * page_size,
+					    a.phys_addr + page_size) == 0);
+			CHECK(munmap(q, 4 * page_size) == 0);
+		}
 		CHECK(munmap(p, len - 2 * page_size) == 0);
 	}
 	/* Buffers are distinct and disjoint. */
@@ -828,6 +846,48 @@ static void t_sysfs(void)
 	CHECK(do_free(g_fd, a.id) == 0);
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * A signal stops a GRAB allocation with EINTR and nothing held.  A timer
+ * fires every millisecond; a 64 MiB grab takes far longer under emulation
+ * or not, but a few rounds are allowed in case one completes anyway.
+ */
+static void t_grab_interrupted(void)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
+	struct itimerval it = { { 0, 1000 }, { 0, 1000 } }, off = { 0 };
+	struct bigbuf_stats s0 = stats(g_fd), s1;
+	struct bigbuf_alloc a;
+	int round, eintr = 0, ok = 0;
+
+	CHECK(sigaction(SIGALRM, &sa, NULL) == 0);
+	for (round = 0; round < 5 && !eintr; round++) {
+		setitimer(ITIMER_REAL, &it, NULL);
+		if (do_alloc(g_fd, 64 * MiB, 0, 0, BIGBUF_STRATEGY_GRAB, &a) == 0) {
+			ok++;
+			setitimer(ITIMER_REAL, &off, NULL);
+			CHECK(do_free(g_fd, a.id) == 0);
+			continue;
+		}
+		CHECK(errno == EINTR, "%s", strerror(errno));
+		eintr += errno == EINTR;
+		setitimer(ITIMER_REAL, &off, NULL);
+	}
+	signal(SIGALRM, SIG_DFL);
+	CHECK(eintr == 1, "%d successes before", ok);
+	s1 = stats(g_fd);
+	CHECK(s1.buffers == s0.buffers && s1.bytes_held == s0.bytes_held);
+	/* Grabbed pages not used by the successes all went back. */
+	CHECK(s1.pages_grabbed - s0.pages_grabbed ==
+	      s1.pages_returned - s0.pages_returned +
+	      ok * (64 * MiB / page_size));
+	note("EINTR after %d completed rounds\n", ok);
+}
+
 static const struct test {
 	const char *name;
 	void (*fn)(void);
@@ -845,6 +905,7 @@ static const struct test {
 	{ "mapped_outlives_close", t_mapped_outlives_close },
 	{ "fork_kill9", t_fork_kill9 },
 	{ "fork_mapping", t_fork_mapping },
+	{ "grab_interrupted", t_grab_interrupted },
 	{ "threads", t_threads },
 	{ "sysfs", t_sysfs },
 };
