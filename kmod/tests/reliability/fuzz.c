@@ -52,6 +52,7 @@
 #define FREE_RACE_THREADS	4
 #define PM_PRESENT		(1ULL << 63)
 #define PM_PFN_MASK		((1ULL << 55) - 1)
+#define PAGEMAP_BATCH		512	/* entries per read */
 #define TAG_MAGIC		0xb16b0f0000000000ULL
 
 static uint64_t opt_seed;
@@ -235,9 +236,9 @@ static uint64_t pick_size(struct fthread *t)
 {
 	uint64_t r = rel_below(&t->rng, 100);
 
-	if (r < 60)
+	if (r < 65)
 		return 1 + rel_below(&t->rng, 64 * KiB);
-	if (r < 90)
+	if (r < 95)
 		return 1 + rel_below(&t->rng, MiB);
 	return 1 + rel_below(&t->rng, 8 * MiB);
 }
@@ -350,24 +351,31 @@ static void corrupt_alloc(struct fthread *t, struct bigbuf_alloc *a)
 
 static void check_pagemap(struct fthread *t, const struct fmap *m)
 {
-	size_t pages = m->len / rel_page, i;
-	uint64_t e, want;
+	size_t pages = m->len / rel_page, i, n, k;
+	uint64_t e[PAGEMAP_BATCH], want;
+	off_t base = (uintptr_t)m->addr / rel_page * 8;
 	int pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 
 	if (pm < 0) {
 		rel_fail(__FILE__, __LINE__, "pagemap: %s", strerror(errno));
 		return;
 	}
-	for (i = 0; i < pages; i++) {
-		off_t off = ((uintptr_t)m->addr / rel_page + i) * 8;
-
-		want = m->buf->phys / rel_page + m->first + i;
-		if (pread(pm, &e, 8, off) != 8 || !(e & PM_PRESENT) ||
-		    (e & PM_PFN_MASK) != want) {
+	for (i = 0; i < pages; i += n) {
+		n = pages - i < PAGEMAP_BATCH ? pages - i : PAGEMAP_BATCH;
+		if (pread(pm, e, n * 8, base + i * 8) != (ssize_t)(n * 8)) {
+			rel_fail(__FILE__, __LINE__, "pagemap read: %s",
+				 strerror(errno));
+			break;
+		}
+		for (k = 0; k < n; k++) {
+			want = m->buf->phys / rel_page + m->first + i + k;
+			if ((e[k] & PM_PRESENT) && (e[k] & PM_PFN_MASK) == want)
+				continue;
 			rel_fail(__FILE__, __LINE__,
 				 "thread %u: map of buffer %" PRIu64 " page %zu: pagemap %#" PRIx64 ", want pfn %#" PRIx64,
-				 t->index, m->buf->id, i, e, want);
-			break;
+				 t->index, m->buf->id, i + k, e[k], want);
+			close(pm);
+			return;
 		}
 	}
 	close(pm);
