@@ -1,0 +1,168 @@
+package io.bigbuf.examples.edu;
+
+import io.bigbuf.api.BackendInfo;
+import io.bigbuf.api.ByteSize;
+import io.bigbuf.api.ContiguousAllocator;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+
+/**
+ * Gogo commands in scope {@code edu}: a device bundle that works unchanged on every bigbuf
+ * backend. It follows the best-ranked allocator (dynamic, greedy: the kernel backend replaces the
+ * mock as soon as the module is loaded) and checks before touching the device whether real DMA can
+ * work at all; if not, the command fails with every reason and what to change. Failures are
+ * exceptions with a message, which Gogo prints and the non-interactive launcher turns into exit
+ * status 1.
+ */
+@Component(service = EduCommands.class, property = {
+    "osgi.command.scope=edu",
+    "osgi.command.function=dmatest",
+    "osgi.command.function=devices"
+})
+public class EduCommands {
+
+    /** Default bytes per DMA command; see {@link EduRegisters#SAFE_TRANSFER_SIZE}. */
+    public static final int DEFAULT_TRANSFER_SIZE = EduRegisters.SAFE_TRANSFER_SIZE;
+
+    private final AtomicReference<ContiguousAllocator> allocator = new AtomicReference<>();
+    private final ReentrantLock running = new ReentrantLock();
+    private final EduDeviceLocator locator;
+    private final Function<Path, EduDevice> opener;
+
+    public EduCommands() {
+        this(Path.of("/sys"), SysfsEduDevice::open);
+    }
+
+    /** @param sysfs sysfs mount point; @param opener opens a device found under it */
+    EduCommands(Path sysfs, Function<Path, EduDevice> opener) {
+        this.locator = new EduDeviceLocator(sysfs);
+        this.opener = opener;
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unsetAllocator")
+    public void setAllocator(ContiguousAllocator newAllocator) {
+        allocator.set(newAllocator);
+    }
+
+    /** DS binds a replacement before unbinding the old one: only clear if it is still current. */
+    public void unsetAllocator(ContiguousAllocator oldAllocator) {
+        allocator.compareAndSet(oldAllocator, null);
+    }
+
+    @Descriptor("DMA a random pattern through the edu device from one bigbuf buffer into another and compare;"
+            + " sizes like 64K, 16M")
+    public String dmatest(
+            @Descriptor("bytes per DMA command, 1..4096 (4096 aborts QEMU <= 7.2, see EduRegisters)")
+            @Parameter(names = {"-c", "--chunk"}, absentValue = "4095") String chunk,
+            @Descriptor("seed of the random pattern (default: random, printed in the report)")
+            @Parameter(names = {"-s", "--seed"}, absentValue = "") String seed,
+            @Descriptor("PCI address of the edu device, e.g. 0000:00:04.0 (default: the first one)")
+            @Parameter(names = {"-d", "--device"}, absentValue = "") String device,
+            @Descriptor("size of each of the two buffers, e.g. 16M") String size) {
+        long bytes = parseSize("size", size);
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("size must be positive, got '" + size + "'");
+        }
+        long transfer = parseSize("--chunk", chunk);
+        if (transfer <= 0 || transfer > EduRegisters.DEVICE_BUFFER_SIZE) {
+            throw new IllegalArgumentException("--chunk must be 1.." + EduRegisters.DEVICE_BUFFER_SIZE
+                    + " bytes (the device buffer), got '" + chunk + "'");
+        }
+        long patternSeed = seed.isEmpty() ? ThreadLocalRandom.current().nextLong() : parseSeed(seed);
+
+        ContiguousAllocator current = allocator.get();
+        Optional<Path> found = locator.find(device);
+        List<String> obstacles = obstacles(current, found, device);
+        if (!obstacles.isEmpty()) {
+            throw new DmaUnavailableException(obstacles);
+        }
+        if (!running.tryLock()) {
+            throw new EduDeviceException("another edu:dmatest is running; try again when it has finished");
+        }
+        try (EduDevice edu = opener.apply(found.orElseThrow())) {
+            EduDmaEngine engine = new EduDmaEngine(edu);
+            engine.identify();
+            DmaRoundTripReport report = new DmaRoundTrip(current, engine).run(bytes, (int) transfer, patternSeed);
+            if (!report.verified()) {
+                throw new DmaVerificationException(report);
+            }
+            return report.toString();
+        } finally {
+            running.unlock();
+        }
+    }
+
+    @Descriptor("list the edu devices and whether this runtime can DMA with them")
+    public String devices() {
+        List<Path> all = locator.findAll();
+        if (all.isEmpty()) {
+            return "no edu device in " + locator.pciDevices() + " (start QEMU with -device edu)";
+        }
+        StringBuilder out = new StringBuilder();
+        for (Path device : all) {
+            out.append(device.getFileName()).append("  ")
+                    .append(IommuCheck.translation(device).map(why -> "unusable: " + why)
+                            .orElse("bus address = physical address"))
+                    .append(System.lineSeparator());
+        }
+        ContiguousAllocator current = allocator.get();
+        out.append("allocator: ").append(current == null ? "none"
+                : current.backendInfo().name() + (current.backendInfo().realBusAddresses()
+                        ? " (real bus addresses)" : " (simulated addresses, no device DMA)"));
+        return out.toString();
+    }
+
+    /** Everything that rules out real DMA, each with the remedy; empty if nothing does. */
+    private List<String> obstacles(ContiguousAllocator current, Optional<Path> device, String requested) {
+        List<String> reasons = new ArrayList<>();
+        if (current == null) {
+            reasons.add("no bigbuf allocator service is running; start io.bigbuf.kmod with the bigbuf kernel module loaded");
+        } else {
+            BackendInfo info = current.backendInfo();
+            if (!info.realBusAddresses()) {
+                reasons.add("the current allocator backend '" + info.name() + "' hands out simulated physical"
+                        + " addresses that no device can reach; load the bigbuf kernel module (insmod bigbuf.ko)"
+                        + " so that the kmod backend takes over, then run the command again");
+            }
+        }
+        if (device.isEmpty()) {
+            reasons.add(requested.isEmpty()
+                    ? "no QEMU edu device (" + String.format("%04x:%04x", EduRegisters.VENDOR_ID, EduRegisters.DEVICE_ID)
+                            + ") in " + locator.pciDevices() + "; start the VM with -device edu (./bigbuf vm does)"
+                    : "no edu device at " + locator.pciDevices().resolve(requested));
+        } else {
+            IommuCheck.translation(device.get()).ifPresent(reasons::add);
+        }
+        return reasons;
+    }
+
+    private static long parseSize(String what, String text) {
+        try {
+            return ByteSize.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(what + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static long parseSeed(String text) {
+        try {
+            return Long.decode(text.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--seed: '" + text + "' is not a number", e);
+        }
+    }
+}
