@@ -200,10 +200,23 @@ static int bb_alloc_buddy(const struct bb_request *req, unsigned long *out)
 
 #if BB_HAVE_CONTIG
 /*
+ * Whether a page obviously cannot be migrated: in use, yet neither on an
+ * LRU list nor a movable non-LRU page (page tables, kernel stacks, vmalloc
+ * and other kernel allocations).  A cut-down has_unmovable_pages(), which
+ * is not available to modules.
+ */
+static bool bb_page_unmovable(struct page *page)
+{
+	struct page *head = compound_head(page);
+
+	return page_count(head) && !PageLRU(head) && !__PageMovable(head);
+}
+
+/*
  * The checks of the kernel's pfn_range_valid_contig(): a range worth
  * handing to alloc_contig_range() is online, in one zone and has no
- * reserved or hugetlb pages; slab pages are skipped too as they can never
- * move.  Racy by nature (the pages are not ours), which is fine: it only
+ * reserved or hugetlb pages; slab and other unmovable pages are skipped
+ * too.  Racy by nature (the pages are not ours), which is fine: it only
  * avoids hopeless attempts, alloc_contig_range() decides.
  *
  * Return: 0 if the range looks usable, else the first pfn that is not.
@@ -217,7 +230,7 @@ static unsigned long bb_contig_bad_pfn(struct zone *zone, unsigned long start,
 	for (pfn = start; pfn < start + nr_pages; pfn++) {
 		page = pfn_to_online_page(pfn);
 		if (!page || page_zone(page) != zone || PageReserved(page) ||
-		    PageHuge(page) || PageSlab(page))
+		    PageHuge(page) || PageSlab(page) || bb_page_unmovable(page))
 			return pfn;
 	}
 	return 0;
@@ -277,6 +290,9 @@ static int bb_alloc_contig(const struct bb_request *req, unsigned long *out)
 	int zi, nid, ret;
 
 	for (zi = MAX_NR_ZONES - 1; zi >= 0; zi--) {
+		/* Device memory is never online, skip its zone outright. */
+		if (IS_ENABLED(CONFIG_ZONE_DEVICE) && zi == ZONE_DEVICE)
+			continue;
 		for_each_online_node(nid) {
 			zone = &NODE_DATA(nid)->node_zones[zi];
 			if (!populated_zone(zone) ||

@@ -2,6 +2,7 @@
 /*
  * Functional tests of /dev/bigbuf, run as root in a guest with the module
  * loaded and no other user.  Usage: bigbuf_test [-v] [device] [test...]
+ * (or bigbuf_test [device] --hold-mapping, see hold_mapping())
  * (device also from $BIGBUF_DEV, default /dev/bigbuf).  Prints one line per
  * test and "N passed, N failed"; exits 1 if any test failed.
  */
@@ -922,6 +923,34 @@ static bool selected(const char *name, char **sel, int nsel)
 	return false;
 }
 
+/*
+ * Helper for run-in-guest: map a buffer, close the device, report
+ * "holding", wait for EOF on stdin, check the data, unmap.  Proves that a
+ * mapping alone keeps the buffer and pins the module.
+ */
+static int hold_mapping(void)
+{
+	struct bigbuf_alloc a;
+	unsigned char *p;
+	int fd = open_dev();
+	char c;
+
+	if (do_alloc(fd, MiB, 0, 0, 0, &a) || !(p = map(fd, &a))) {
+		perror("hold-mapping");
+		return 1;
+	}
+	close(fd);
+	if (!tag_pages(p, a.actual_size, 0x401d))
+		return 1;
+	printf("holding\n");
+	fflush(stdout);
+	while (read(0, &c, 1) > 0)
+		;
+	if (!tag_pages(p, a.actual_size, 0x401e))
+		return 1;
+	return munmap(p, a.actual_size) ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	int passed = 0, failed = 0, argi = 1;
@@ -937,6 +966,8 @@ int main(int argc, char **argv)
 		dev = getenv("BIGBUF_DEV");
 	if (argi < argc && argv[argi][0] == '/')
 		dev = argv[argi++];
+	if (argi < argc && !strcmp(argv[argi], "--hold-mapping"))
+		return hold_mapping();
 	g_fd = open_dev();
 	if (ioctl(g_fd, BIGBUF_IOC_INFO, &info)) {
 		perror("BIGBUF_IOC_INFO");
