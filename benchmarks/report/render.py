@@ -283,28 +283,103 @@ def plot_metric(rows, cells, kernel, metric, path):
 
 
 # --- Java side --------------------------------------------------------------------------------
-def load_java(data_dir):
-    """Java results: a list of dicts from data/java-results.json (written by run-java)."""
-    path = os.path.join(data_dir, "java-results.json")
+def load_jmh(path):
+    """{(benchmark method, frozenset(params)): (score, error, unit)} from a JMH JSON file."""
     if not os.path.exists(path):
-        return None
+        return {}
     with open(path) as f:
-        return json.load(f)
+        runs = json.load(f)
+    out = {}
+    for r in runs:
+        name = r["benchmark"].rsplit(".", 2)
+        key = (name[-2] + "." + name[-1], frozenset((r.get("params") or {}).items()))
+        m = r["primaryMetric"]
+        out[key] = (m["score"], m.get("scoreError", float("nan")), m["scoreUnit"])
+    return out
 
 
-def java_section(java):
+def jmh_get(results, bench, **params):
+    want = frozenset((k, str(v)) for k, v in params.items())
+    for (name, ps), val in results.items():
+        if name == bench and want <= ps:
+            return val, dict(ps)
+    return None, None
+
+
+def fmt_us(v):
+    if v is None:
+        return "–"
+    if v >= 1000:
+        return f"{v / 1000:.2f} ms"
+    return f"{v:.1f} µs" if v < 100 else f"{v:.0f} µs"
+
+
+def fmt_gbs(size, ms):
+    return size / (ms * 1e-3) / 1e9
+
+
+def fmt_size(b):
+    b = int(b)
+    return f"{b >> 20} MiB" if b >= 1 << 20 else f"{b >> 10} KiB"
+
+
+def bandwidth_rows(results, where, note):
+    rows = []
+    for op, java, c, what in (("write", "writeJava", "writeC", "`MemorySegment.fill` vs `memset`"),
+                              ("copy", "copyJava", "copyC", "`MemorySegment.copy` vs `memcpy`"),
+                              ("read", "readJava", "readC", "`getAtIndex` loop vs C loop")):
+        j, params = jmh_get(results, "BandwidthBenchmark." + java)
+        c_, _ = jmh_get(results, "BandwidthBenchmark." + c)
+        if not j or not c_:
+            continue
+        size = int(params["size"])
+        gj, gc = fmt_gbs(size, j[0]), fmt_gbs(size, c_[0])
+        rows.append(f"| sequential {op}, {fmt_size(size)}: {what} | {where} | {gj:.2f} GB/s | {gc:.2f} GB/s | "
+                    f"{fmt_ratio(gj / gc)} | {note} |")
+    return rows
+
+
+def java_section(data):
     out = []
-    if not java:
+    host = load_jmh(os.path.join(data, "java-jmh-host.json"))
+    rows = []
+    for size in sorted({int(dict(ps).get("size", 0)) for (n, ps) in host if n.startswith("MockAlloc")}):
+        m, _ = jmh_get(host, "MockAllocBenchmark.mockAllocClose", size=size)
+        a, _ = jmh_get(host, "MockAllocBenchmark.arenaAllocClose", size=size)
+        if m and a:
+            rows.append(f"| mock backend allocate + close, {fmt_size(size)} | host | {fmt_us(m[0])} | "
+                        f"{fmt_us(a[0])} (FFM `Arena.ofShared().allocate` + close) | {fmt_ratio(m[0] / a[0])} | "
+                        "time: lower is better |")
+    rows += bandwidth_rows(host, "host, mock buffers", "bandwidth: Java / C, 1 = parity")
+    for path in sorted(glob.glob(os.path.join(data, "c-roundtrip-*.txt"))):
+        kver = os.path.basename(path)[len("c-roundtrip-"):-4]
+        with open(path) as f:
+            kv = dict(tok.split("=", 1) for tok in f.read().split() if "=" in tok)
+        vm = load_jmh(os.path.join(data, f"java-jmh-vm-{kver}.json"))
+        j, params = jmh_get(vm, "KmodRoundTripBenchmark.allocClose")
+        c_us = float(kv["mean_us"])
+        rows.append(f"| kmod backend allocate + close, {fmt_size(kv['size'])} | VM, Linux {short_kernel(kver)} | "
+                    f"{fmt_us(j[0]) if j else 'failed'} | {fmt_us(c_us)} (same syscalls from C, mean of "
+                    f"{kv['iters']}) | {fmt_ratio(j[0] / c_us) if j else '–'} | open, ALLOC, mmap, FREE, close, munmap |")
+        vmbw = load_jmh(os.path.join(data, f"java-jmh-vm-bw-{kver}.json"))
+        rows += bandwidth_rows(vmbw, f"VM, Linux {short_kernel(kver)}, /dev/bigbuf mapping",
+                               "TCG-emulated memory: ratio only")
+    hs = os.path.join(data, "java-hotswap.csv")
+    if os.path.exists(hs):
+        with open(hs, newline="") as f:
+            rs = list(csv.DictReader(f))
+        for col, what in (("register_to_rebound_us", "backend registered → consumer rebound"),
+                          ("unregister_to_rebound_us", "backend unregistered → consumer rebound")):
+            v = [float(r[col]) for r in rs]
+            if v:
+                rows.append(f"| hot swap: {what} | host, embedded Felix | median {fmt_us(statistics.median(v))}, "
+                            f"max {fmt_us(max(v))} | – | – | {len(v)} repetitions |")
+    if not rows:
         out.append("No Java-side results in this run (see `benchmarks/README.md`, Java side).")
         return out
-    out.append("| benchmark | where | bigbuf | baseline | ratio (bigbuf / baseline) | note |")
+    out.append("| benchmark | where | bigbuf | baseline | ratio | note |")
     out.append("|---|---|---:|---:|---:|---|")
-    for e in java.get("rows", []):
-        out.append(f"| {e['name']} | {e.get('where', '')} | {e.get('value', '–')} | "
-                   f"{e.get('baseline', '–')} | {e.get('ratio', '–')} | {e.get('note', '')} |")
-    for note in java.get("notes", []):
-        out.append("")
-        out.append(note)
+    out += rows
     return out
 
 
@@ -352,7 +427,7 @@ def main():
     md.append("")
     md.append("## Java side")
     md.append("")
-    md += java_section(load_java(data))
+    md += java_section(data)
     md.append("")
     md.append("## Kernel side in detail")
     md.append("")

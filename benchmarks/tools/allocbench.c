@@ -4,8 +4,8 @@
  *
  *   allocbench sweep [options]      success, time and peak memory grabbed per
  *                                   strategy x size x try, one CSV row each
- *   allocbench roundtrip [options]  bigbuf ALLOC+mmap+munmap+FREE latency
- *   allocbench bandwidth [options]  memset/memcpy bandwidth on a bigbuf mapping
+ *   allocbench roundtrip [options]  what the Java kmod backend's allocate + close
+ *                                   does, in C: open, ALLOC, mmap, FREE, close, munmap
  *
  * Strategies: the bigbuf module's (auto, buddy, contig, grab; forced with
  * the strategy byte of bigbuf_alloc.flags) and the 2009 seed algorithm of
@@ -543,10 +543,97 @@ static int sweep(int argc, char **argv)
 	return 0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The system calls of io.bigbuf.kmod's allocate() + close(), in its order:
+ * open, BIGBUF_IOC_ALLOC, mmap (shared, read-write), BIGBUF_IOC_FREE (the
+ * mapping keeps the pages), close; on close of the buffer, munmap.
+ */
+static int roundtrip_once(const char *dev, uint64_t size)
+{
+	struct bigbuf_alloc a = { .size = size };
+	struct bigbuf_free f = { 0 };
+	void *p;
+	int fd;
+
+	fd = open(dev, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (ioctl(fd, BIGBUF_IOC_ALLOC, &a))
+		goto fail_close;
+	p = mmap(NULL, a.actual_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 (off_t)a.mmap_offset);
+	if (p == MAP_FAILED)
+		goto fail_free;
+	f.id = a.id;
+	if (ioctl(fd, BIGBUF_IOC_FREE, &f))
+		goto fail_unmap;
+	close(fd);
+	return munmap(p, a.actual_size);
+
+fail_unmap:
+	munmap(p, a.actual_size);
+fail_free:
+	f.id = a.id;
+	ioctl(fd, BIGBUF_IOC_FREE, &f);
+fail_close:
+	close(fd);
+	return -1;
+}
+
+static int roundtrip(int argc, char **argv)
+{
+	const char *dev = "/dev/bigbuf";
+	uint64_t size = 65536;
+	int iters = 1000, warmup, i;
+	double *t, sum = 0, t0;
+
+	for (i = 0; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--bigbuf"))
+			dev = argv[i + 1];
+		else if (!strcmp(argv[i], "--size"))
+			size = strtoull(argv[i + 1], NULL, 0);
+		else if (!strcmp(argv[i], "--iters"))
+			iters = atoi(argv[i + 1]);
+		else
+			break;
+	}
+	if (i != argc || iters < 1 || !size) {
+		fprintf(stderr, "usage: allocbench roundtrip [--bigbuf DEV] [--size BYTES] [--iters N]\n");
+		return 2;
+	}
+	warmup = iters / 10;
+	t = calloc((size_t)iters, sizeof(*t));
+	if (!t)
+		die("calloc");
+	for (i = -warmup; i < iters; i++) {
+		t0 = now_us();
+		if (roundtrip_once(dev, size))
+			die("round trip");
+		if (i >= 0)
+			t[i] = now_us() - t0;
+	}
+	for (i = 0; i < iters; i++)
+		sum += t[i];
+	qsort(t, (size_t)iters, sizeof(*t), cmp_double);
+	printf("roundtrip size=%" PRIu64 " iters=%d mean_us=%.2f median_us=%.2f min_us=%.2f\n",
+	       size, iters, sum / iters, t[iters / 2], t[0]);
+	free(t);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "sweep"))
 		return sweep(argc - 2, argv + 2);
-	fprintf(stderr, "usage: allocbench sweep|roundtrip|bandwidth [options] (--help)\n");
+	if (argc >= 2 && !strcmp(argv[1], "roundtrip"))
+		return roundtrip(argc - 2, argv + 2);
+	fprintf(stderr, "usage: allocbench sweep|roundtrip [options] (--help)\n");
 	return 2;
 }
