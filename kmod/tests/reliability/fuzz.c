@@ -3,7 +3,8 @@
  * Seeded random fuzzer of /dev/bigbuf: ioctl (valid and random command
  * numbers, valid and broken argument structs and pointers), mmap (offsets
  * and lengths inside, at and past the edge of buffers, unknown ids),
- * munmap (whole and partial), mremap (grow, shrink, move) and close, from
+ * munmap (whole and partial), mremap (grow, shrink, move), madvise
+ * (MADV_DONTNEED, the pages must fault back in unchanged) and close, from
  * several threads at once.
  *
  *   bb_fuzz [-v] [--seed S] [--calls N] [--threads T] [test...]
@@ -94,6 +95,7 @@ struct fthread {
 	uint64_t allocs_ok, allocs_efault_out, allocs_failed;
 	uint64_t calls;		/* syscalls made */
 	double op_seconds[16];	/* time spent per entry of ops[] */
+	double alloc_ok_seconds, alloc_failed_seconds;	/* in ALLOC ioctls */
 	uint64_t errnos[160];
 };
 
@@ -467,6 +469,7 @@ static void op_alloc(struct fthread *t)
 	struct fbuf *b;
 	unsigned char *p;
 	uint64_t rounded;
+	double t0;
 	long ret;
 
 	if (t->nr_live == MAX_LIVE && !bad && k == ARG_OK)
@@ -479,9 +482,14 @@ static void op_alloc(struct fthread *t)
 		corrupt_alloc(t, &a);
 	in = a;
 	want = predict_alloc(&a);
+	t0 = rel_now();
 	errno = 0;
 	ret = ioctl(fd, BIGBUF_IOC_ALLOC, argp_of(t, k, &a, &in, sizeof(in)));
 	err = errno;
+	if (ret)
+		t->alloc_failed_seconds += rel_now() - t0;
+	else
+		t->alloc_ok_seconds += rel_now() - t0;
 	if (k == ARG_NULL || k == ARG_NONE) {
 		expect(t, "alloc(unreadable arg)", ret, err, EFAULT);
 		return;
@@ -872,6 +880,28 @@ static void op_mremap(struct fthread *t)
 	check_and_tag(t, m);
 }
 
+/*
+ * Drop the page table entries of part of a mapping: touching the pages
+ * again must bring back the same buffer pages with their contents.
+ */
+static void op_madvise(struct fthread *t)
+{
+	struct fmap *m;
+	size_t pages, first, n;
+
+	if (!t->nr_maps)
+		return;
+	m = &t->maps[rel_below(&t->rng, t->nr_maps)];
+	pages = m->len / rel_page;
+	first = rel_below(&t->rng, pages);
+	n = 1 + rel_below(&t->rng, pages - first);
+	expect(t, "madvise(DONTNEED)",
+	       madvise(m->addr + first * rel_page, n * rel_page, MADV_DONTNEED),
+	       errno, 0);
+	check_and_tag(t, m);
+	check_pagemap(t, m);
+}
+
 /* Close a file: its unmapped buffers go, mappings stay valid. */
 static void close_slot(struct fthread *t, unsigned int s)
 {
@@ -912,6 +942,7 @@ static const struct {
 	{ "mmap", op_mmap, 16 },
 	{ "munmap", op_unmap, 10 },
 	{ "mremap", op_mremap, 5 },
+	{ "madvise", op_madvise, 3 },
 	{ "close", op_close, 3 },
 };
 _Static_assert(ARRAY_LEN(ops) <= ARRAY_LEN(((struct fthread *)0)->op_seconds),
@@ -961,7 +992,7 @@ static void t_fuzz(void)
 	struct bigbuf_stats s0, s1;
 	uint64_t ok = 0, efault_out = 0, failed = 0, errs[160] = { 0 };
 	unsigned int i, e;
-	double t0 = rel_now();
+	double t0 = rel_now(), secs_ok, secs_failed;
 
 	if (!opt_seed_set)
 		opt_seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
@@ -1015,6 +1046,12 @@ static void t_fuzz(void)
 			secs += th[i].op_seconds[e];
 		rel_note("%-10s %7.2f thread-seconds\n", ops[e].name, secs);
 	}
+	for (i = 0, secs_ok = secs_failed = 0; i < opt_threads; i++) {
+		secs_ok += th[i].alloc_ok_seconds;
+		secs_failed += th[i].alloc_failed_seconds;
+	}
+	rel_note("ALLOC ioctls: %.2f thread-seconds in successful, %.2f in failed ones\n",
+		 secs_ok, secs_failed);
 	munmap(none_page, rel_page);
 }
 

@@ -4,12 +4,14 @@
  *
  *   bb_load [-v] [--threads T] [--seconds S] [--min-ops N]
  *
- * T threads (default 8) allocate and free buffers of mixed sizes for S
- * seconds; half of them share one open file (contention on its id
- * table), the others have their own.  Some buffers are mapped and
- * written.  At the end the module's counters must equal what the threads
- * saw (allocations, failures, frees) and no buffer may be held.  With
- * --min-ops every thread must have completed at least N alloc/free pairs.
+ * T threads (default 8) allocate and free buffers of mixed sizes (mostly
+ * small, some up to 4 MiB) for S seconds; half of them share one open file
+ * (contention on its id table), the others have their own.  Some buffers
+ * are mapped and written.  With --min-ops the threads go on after S
+ * seconds until each has completed N alloc/free pairs (and fail if that
+ * takes more than MAX_OVERTIME times S).  At the end the module's
+ * counters must equal what the threads saw (allocations, failures,
+ * frees) and no buffer may be held.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,6 +29,7 @@
 #define MAX_THREADS	64
 #define LIVE_PER_THREAD	4
 #define MAP_EVERY	16	/* map and write every Nth buffer */
+#define MAX_OVERTIME	20	/* --min-ops may stretch the run this much */
 
 static unsigned int opt_threads = 8;
 static double opt_seconds = 20;
@@ -40,17 +43,18 @@ struct lthread {
 	uint64_t allocs, failures, frees;
 };
 
-static atomic_bool stop;
+static atomic_bool stop;	/* the fixed time is over */
+static atomic_bool give_up;	/* --min-ops not reached in time */
 
 static uint64_t pick_size(uint64_t *rng)
 {
 	uint64_t r = rel_below(rng, 100);
 
-	if (r < 70)
-		return rel_page * (1 + rel_below(rng, 16));	/* <= 64 KiB */
-	if (r < 95)
-		return 64 * KiB + rel_below(rng, 960 * KiB);	/* < 1 MiB */
-	return MiB + rel_below(rng, 7 * MiB);			/* < 8 MiB */
+	if (r < 80)
+		return 1 + rel_below(rng, 64 * KiB);
+	if (r < 98)
+		return 64 * KiB + rel_below(rng, 448 * KiB);	/* < 512 KiB */
+	return MiB + rel_below(rng, 3 * MiB);			/* < 4 MiB */
 }
 
 static void *load_thread(void *arg)
@@ -61,7 +65,10 @@ static void *load_thread(void *arg)
 	unsigned int nr = 0, i;
 	uint64_t *p;
 
-	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
+	while (!atomic_load_explicit(&stop, memory_order_relaxed) ||
+	       t->frees < opt_min_ops) {
+		if (atomic_load_explicit(&give_up, memory_order_relaxed))
+			break;
 		if (nr < LIVE_PER_THREAD && (!nr || rel_below(&t->rng, 2))) {
 			if (rel_alloc(t->fd, pick_size(&t->rng), 0, 0, 0, &a)) {
 				if (errno != ENOMEM)
@@ -120,7 +127,11 @@ static void t_load(void)
 	usleep((useconds_t)(opt_seconds * 1e6));
 	atomic_store(&stop, true);
 	for (i = 0; i < opt_threads; i++) {
-		pthread_join(th[i].tid, NULL);
+		while (pthread_tryjoin_np(th[i].tid, NULL)) {
+			if (rel_now() - t0 > MAX_OVERTIME * opt_seconds)
+				atomic_store(&give_up, true);
+			usleep(100000);
+		}
 		allocs += th[i].allocs;
 		failures += th[i].failures;
 		frees += th[i].frees;
