@@ -57,17 +57,26 @@ public final class ByteSize {
         return number << shift;
     }
 
-    /** Exact when possible ({@code 64 MiB}), else with one decimal ({@code 1.5 GiB}), bytes below 1 KiB. */
+    /**
+     * Readable and never misleadingly rounded near a limit: exact in the largest unit when possible
+     * ({@code 64 MiB}), else exact in the next smaller unit when that stays short ({@code 4092 KiB},
+     * not "4.0 MiB"), else one decimal ({@code 211.1 MiB}). Below 1 KiB in bytes.
+     */
     public static String format(long bytes) {
         if (bytes < 1024) {
             return bytes + " B";
         }
         int unit = (63 - Long.numberOfLeadingZeros(bytes)) / 10;
-        long whole = bytes >> (10 * unit);
-        if (whole << (10 * unit) == bytes) {
-            return whole + " " + UNITS[unit];
+        if (bytes % (1L << (10 * unit)) == 0) {
+            return (bytes >> (10 * unit)) + " " + UNITS[unit];
         }
-        return String.format(Locale.ROOT, "%.1f %s", bytes / Math.pow(1024, unit), UNITS[unit]);
+        double value = bytes / Math.pow(1024, unit);
+        boolean oneDecimalIsExact = Math.round(value * 10) / 10.0 == value;
+        long lower = 1L << (10 * (unit - 1));
+        if (!oneDecimalIsExact && bytes % lower == 0 && bytes / lower < 10240) {
+            return bytes / lower + " " + UNITS[unit - 1];
+        }
+        return String.format(Locale.ROOT, "%.1f %s", value, UNITS[unit]);
     }
 
     private static IllegalArgumentException notASize(String text) {

@@ -42,6 +42,10 @@ class ByteSizeTest {
         assertEquals("4 KiB", ByteSize.format(4096));
         assertEquals("64 MiB", ByteSize.format(64L << 20));
         assertEquals("1.5 GiB", ByteSize.format(3L << 29));
+        assertEquals("4092 KiB", ByteSize.format((4L << 20) - 4096), "just below a limit is not rounded up to it");
+        assertEquals("211.1 MiB", ByteSize.format(221_343_744L));
+        assertEquals("1234 B", ByteSize.format(1234));
+        assertEquals("10.0 KiB", ByteSize.format(10 * 1024 + 1));
         assertEquals("7 EiB", ByteSize.format(7L << 60));
     }
 }

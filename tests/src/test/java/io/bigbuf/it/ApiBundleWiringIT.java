@@ -63,8 +63,11 @@ class ApiBundleWiringIT {
                     .contains(felix.bundle("io.bigbuf.examples.consumer")), "the consumer to use the allocator");
             ServiceReference<?>[] commands = felix.context().getAllServiceReferences(null, "(osgi.command.scope=bigbuf)");
             assertNotNull(commands, "bigbuf commands are registered");
-            assertTrue(Arrays.asList((String[]) commands[0].getProperty("osgi.command.function")).containsAll(
-                    List.of("alloc", "free", "list", "stats", "backend")));
+            List<String> functions = Arrays.stream(commands)
+                    .map(ref -> ref.getProperty("osgi.command.function"))
+                    .flatMap(f -> f instanceof String[] many ? Arrays.stream(many) : java.util.stream.Stream.of((String) f))
+                    .toList();
+            assertTrue(functions.containsAll(List.of("alloc", "free", "list", "stats", "backend", "config")), functions.toString());
         }
     }
 }

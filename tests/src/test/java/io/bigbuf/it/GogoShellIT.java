@@ -10,6 +10,7 @@ import io.bigbuf.api.BackendUnavailableException;
 import io.bigbuf.api.ContiguousAllocator;
 import io.bigbuf.api.DmaBuffer;
 import io.bigbuf.api.InvalidAllocationRequestException;
+import io.bigbuf.api.OutOfContiguousMemoryException;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
@@ -104,6 +105,37 @@ class GogoShellIT {
         String id = allocated.replaceAll("allocated #(\\d+):.*", "$1");
         assertTrue(run("bigbuf:free " + id).startsWith("freed #" + id + ": 1 MiB"));
         assertFails(IllegalArgumentException.class, "bigbuf:free " + id, "no open buffer #" + id + "; bigbuf:list shows the open ones");
+    }
+
+    @Test
+    void configCommandReconfiguresTheMockThroughConfigAdmin() throws Exception {
+        assertEquals("io.bigbuf.mock: no configuration, defaults apply", run("bigbuf:config io.bigbuf.mock"));
+        assertEquals("io.bigbuf.mock: fragmentation.pattern=striped, fragmentation.percent=100, memory.size=64M",
+                run("bigbuf:config io.bigbuf.mock memory.size=64M fragmentation.pattern=striped fragmentation.percent=100"));
+        EmbeddedFelix.awaitTrue(() -> {
+            try {
+                return run("bigbuf:backend").contains("memory            64 MiB");
+            } catch (Exception restarting) {
+                return false;
+            }
+        }, "the mock to restart with 64 MiB");
+        assertTrue(run("bigbuf:stats").contains("largest free run  4092 KiB"), "striped: no whole 4 MiB block is free");
+        Exception full = assertThrows(OutOfContiguousMemoryException.class, () -> session.execute("bigbuf:alloc 4M"));
+        assertTrue(full.getMessage().startsWith("no contiguous 4 MiB range aligned to 4 KiB is free; largest free run is 4092 KiB ("),
+                full.getMessage());
+
+        assertFails(IllegalArgumentException.class, "bigbuf:config io.bigbuf.mock memory.size",
+                "'memory.size' is not key=value, e.g. memory.size=64M");
+        assertFails(IllegalArgumentException.class, "bigbuf:config org.example.other a=b",
+                "'org.example.other' is not a bigbuf PID; use e.g. io.bigbuf.mock");
+        assertEquals("io.bigbuf.mock: configuration deleted, defaults apply", run("bigbuf:config --reset io.bigbuf.mock"));
+        EmbeddedFelix.awaitTrue(() -> {
+            try {
+                return run("bigbuf:backend").contains("memory            8 GiB");
+            } catch (Exception restarting) {
+                return false;
+            }
+        }, "the mock to come back with its defaults");
     }
 
     @Test
