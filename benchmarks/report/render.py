@@ -143,7 +143,7 @@ def sizes_in(rows):
 def headline(rows, cells):
     out = []
     out.append("| kernel | guest | memory | success: bigbuf auto vs seed | sizes where auto < seed "
-               "| peak grabbed / requested, max: auto vs seed | alloc time, median: auto / seed "
+               "| peak grabbed / requested, max: auto (worst forced strategy) vs seed | alloc time, median: auto / seed "
                "| OOM kills / pages swapped out: auto vs seed |")
     out.append("|---|---|---|---|---|---|---|---|")
     for kernel, mem in combos(rows):
@@ -158,6 +158,10 @@ def headline(rows, cells):
             worse = [s for s, ca, cb in zip(sizes, a, b) if ca and cb and ca.rate < cb.rate]
             a_peak = max((c.peak_ratio for c in a if c), default=float("nan"))
             b_peak = max((c.peak_ratio for c in b if c), default=float("nan"))
+            # The worst of bigbuf's forced strategies (auto can fall through to any of them).
+            forced = [(c.peak_ratio, strat) for (k, m, st, strat, sz), c in cells.items()
+                      if (k, m, st) == (kernel, mem, state) and strat in ("buddy", "contig", "grab")]
+            w_peak, w_strat = max(forced) if forced else (float("nan"), "")
             # Time: geometric mean over sizes where both succeeded at least once.
             logs = [math.log(ca.median_us / cb.median_us) for ca, cb in zip(a, b)
                     if ca and cb and ca.median_us and cb.median_us]
@@ -170,7 +174,7 @@ def headline(rows, cells):
             out.append(
                 f"| {short_kernel(kernel)} | {mem_label(mem)} | {state} | {succ} | "
                 f"{', '.join(f'{s} MiB' for s in worse) if worse else 'none'} | "
-                f"{fmt_ratio(a_peak)} vs {fmt_ratio(b_peak)} | "
+                f"{fmt_ratio(a_peak)} ({fmt_ratio(w_peak)} {w_strat}) vs {fmt_ratio(b_peak)} | "
                 f"{fmt_ratio(t_ratio) if t_ratio else '–'} "
                 f"({len(logs)} size{'s' if len(logs) != 1 else ''}) | "
                 f"{a_oom} / {a_sw} vs {b_oom} / {b_sw} |")
@@ -380,7 +384,33 @@ def java_section(data):
     out.append("| benchmark | where | bigbuf | baseline | ratio | note |")
     out.append("|---|---|---:|---:|---:|---|")
     out += rows
+    for path in sorted(glob.glob(os.path.join(data, "java-jmh-vm-roundtrip-*.txt"))):
+        profile = runnable_profile(path)
+        if profile:
+            kver = os.path.basename(path)[len("java-jmh-vm-roundtrip-"):-4]
+            out.append("")
+            out.append(f"Where the Java kmod round trip spends its time (JMH stack profiler, RUNNABLE "
+                       f"samples, Linux {short_kernel(kver)}):")
+            out.append("")
+            out.append("```")
+            out += profile
+            out.append("```")
     return out
+
+
+def runnable_profile(path, max_lines=12):
+    """The top of the RUNNABLE section of a JMH stack profiler report."""
+    with open(path, errors="replace") as f:
+        lines = f.read().splitlines()
+    for i, line in enumerate(lines):
+        if "[Thread state: RUNNABLE]" in line:
+            section = []
+            for ln in lines[i + 1:]:
+                if not ln.strip() or ln.startswith("...."):
+                    break
+                section.append(ln.rstrip())
+            return section[:max_lines]
+    return []
 
 
 def read_meta(data_dir):
