@@ -2,6 +2,7 @@
 # Common helpers for the kmod/vm harness. Sourced, not executed.
 
 # Paths: the repository is two levels above this directory (never hard-code a checkout path).
+# shellcheck disable=SC2034 # used by the scripts that source this file
 VM_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 REPO_DIR="$(cd "$VM_DIR/../.." && pwd -P)"
 KMOD_DIR="$REPO_DIR/kmod"
