@@ -10,6 +10,7 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.security.SecureRandom;
 import java.util.Map;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -54,7 +55,7 @@ public class WorkingBufferConsumer {
     private static final Logger LOG = System.getLogger(WorkingBufferConsumer.class.getName());
 
     private final Object lock = new Object();
-    private final long token = new java.security.SecureRandom().nextLong();
+    private final long token = new SecureRandom().nextLong();
     private AllocationRequest request;
     private ContiguousAllocator allocator;
     private DmaBuffer buffer;
