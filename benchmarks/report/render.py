@@ -25,6 +25,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 
 STRATEGY_ORDER = ["seed", "seed-orig", "auto", "buddy", "contig", "grab"]
 STRATEGY_LABEL = {
@@ -35,13 +36,15 @@ STRATEGY_LABEL = {
     "contig": "bigbuf contig",
     "grab": "bigbuf grab",
 }
+# Drawn in STRATEGY_ORDER with shrinking markers, so that coinciding points stay visible as
+# concentric markers.
 STYLE = {
-    "seed": dict(color="black", marker="s", linestyle="--"),
-    "seed-orig": dict(color="grey", marker="s", linestyle=":"),
-    "auto": dict(color="tab:blue", marker="o", linestyle="-", linewidth=2.5),
-    "buddy": dict(color="tab:green", marker="^", linestyle="-"),
-    "contig": dict(color="tab:orange", marker="v", linestyle="-"),
-    "grab": dict(color="tab:red", marker="D", linestyle="-"),
+    "seed": dict(color="black", marker="s", linestyle="--", markersize=11),
+    "seed-orig": dict(color="grey", marker="s", linestyle=":", markersize=10),
+    "auto": dict(color="tab:blue", marker="o", linestyle="-", linewidth=2.5, markersize=9),
+    "buddy": dict(color="tab:green", marker="^", linestyle="-", markersize=7.5),
+    "contig": dict(color="tab:orange", marker="v", linestyle="-", markersize=6),
+    "grab": dict(color="tab:red", marker="D", linestyle="-", markersize=4.5),
 }
 STATES = ["clean", "fragmented"]
 BASELINE = "seed"
@@ -226,7 +229,7 @@ def plot_metric(rows, cells, kernel, metric, path):
     mems = [m for (k, m) in combos(rows) if k == kernel]
     strats = strategies_in(rows)
     fig, axes = plt.subplots(len(STATES), len(mems), figsize=(max(9.0, 5.4 * len(mems)), 7.6),
-                             squeeze=False, sharex=True)
+                             squeeze=False, sharex="col")
     titles = {
         "success": "success rate",
         "time": "allocation time, median of the successful tries",
@@ -261,6 +264,7 @@ def plot_metric(rows, cells, kernel, metric, path):
             ax.set_xscale("log", base=2)
             ax.set_xticks(sizes)
             ax.set_xticklabels([str(s) for s in sizes])
+            ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
             if metric == "success":
                 ax.set_ylim(-5, 105)
             elif metric == "time":
