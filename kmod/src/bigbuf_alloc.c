@@ -215,14 +215,17 @@ static bool bb_page_unmovable(struct page *page)
 /*
  * The checks of the kernel's pfn_range_valid_contig(): a range worth
  * handing to alloc_contig_range() is online, in one zone and has no
- * reserved or hugetlb pages; slab and other unmovable pages are skipped
- * too.  Racy by nature (the pages are not ours), which is fine: it only
- * avoids hopeless attempts, alloc_contig_range() decides.
+ * reserved or hugetlb pages; slab pages are skipped too.  With @strict,
+ * also pages that look unmovable right now (bb_page_unmovable()): that
+ * finds clean ranges quickly, but also rejects pages that are merely
+ * between states (e.g. new pages still in a per-CPU LRU batch), hence the
+ * second, relaxed pass.  Racy by nature (the pages are not ours), which is
+ * fine: it only avoids hopeless attempts, alloc_contig_range() decides.
  *
  * Return: 0 if the range looks usable, else the first pfn that is not.
  */
 static unsigned long bb_contig_bad_pfn(struct zone *zone, unsigned long start,
-				       unsigned long nr_pages)
+				       unsigned long nr_pages, bool strict)
 {
 	unsigned long pfn;
 	struct page *page;
@@ -230,7 +233,8 @@ static unsigned long bb_contig_bad_pfn(struct zone *zone, unsigned long start,
 	for (pfn = start; pfn < start + nr_pages; pfn++) {
 		page = pfn_to_online_page(pfn);
 		if (!page || page_zone(page) != zone || PageReserved(page) ||
-		    PageHuge(page) || PageSlab(page) || bb_page_unmovable(page))
+		    PageHuge(page) || PageSlab(page) ||
+		    (strict && bb_page_unmovable(page)))
 			return pfn;
 	}
 	return 0;
@@ -243,7 +247,7 @@ static unsigned long bb_contig_bad_pfn(struct zone *zone, unsigned long start,
  * nr_pages pages, so they are bounded).
  */
 static int bb_contig_zone(struct zone *zone, const struct bb_request *req,
-			  unsigned int *tries, unsigned long *out)
+			  bool strict, unsigned int *tries, unsigned long *out)
 {
 	unsigned long end = min(zone_end_pfn(zone), req->limit_pfn);
 	unsigned long pfn = ALIGN(zone->zone_start_pfn, req->align);
@@ -257,7 +261,7 @@ static int bb_contig_zone(struct zone *zone, const struct bb_request *req,
 		if (signal_pending(current))
 			return -EINTR;
 		cond_resched();
-		bad = bb_contig_bad_pfn(zone, pfn, nr);
+		bad = bb_contig_bad_pfn(zone, pfn, nr, strict);
 		if (bad) {
 			pfn = ALIGN(bad + 1, req->align);
 			continue;
@@ -280,10 +284,11 @@ static int bb_contig_zone(struct zone *zone, const struct bb_request *req,
 }
 
 /*
- * Strategy CONTIG: migrate movable pages out of a suitable range.
- * Higher zones first, like the zonelist order, to spare DMA32/DMA memory.
+ * One pass over all zones, higher zones first like the zonelist order, to
+ * spare DMA32/DMA memory.  At most contig_tries attempts per pass.
  */
-static int bb_alloc_contig(const struct bb_request *req, unsigned long *out)
+static int bb_contig_pass(const struct bb_request *req, bool strict,
+			  unsigned long *out)
 {
 	unsigned int tries = bb_contig_tries;
 	struct zone *zone;
@@ -298,12 +303,22 @@ static int bb_alloc_contig(const struct bb_request *req, unsigned long *out)
 			if (!populated_zone(zone) ||
 			    zone->zone_start_pfn >= req->limit_pfn)
 				continue;
-			ret = bb_contig_zone(zone, req, &tries, out);
+			ret = bb_contig_zone(zone, req, strict, &tries, out);
 			if (ret != -ENOMEM || !tries)
 				return ret;
 		}
 	}
 	return -ENOMEM;
+}
+
+/* Strategy CONTIG: migrate movable pages out of a suitable range. */
+static int bb_alloc_contig(const struct bb_request *req, unsigned long *out)
+{
+	int ret = bb_contig_pass(req, true, out);
+
+	if (ret == -ENOMEM)
+		ret = bb_contig_pass(req, false, out);
+	return ret;
 }
 #else
 static int bb_alloc_contig(const struct bb_request *req, unsigned long *out)

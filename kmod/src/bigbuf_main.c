@@ -66,7 +66,7 @@ MODULE_PARM_DESC(grab_cap_mb,
 unsigned int bb_contig_tries = BB_DEFAULT_CONTIG_TRIES;
 module_param_named(contig_tries, bb_contig_tries, uint, 0644);
 MODULE_PARM_DESC(contig_tries,
-		 "CONTIG strategy: max alloc_contig_range() attempts per allocation (default 16)");
+		 "CONTIG strategy: max alloc_contig_range() attempts per pass, two passes (default 16)");
 
 bool bb_debug;
 module_param_named(debug, bb_debug, bool, 0644);
