@@ -30,6 +30,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -948,6 +949,23 @@ static const struct {
 _Static_assert(ARRAY_LEN(ops) <= ARRAY_LEN(((struct fthread *)0)->op_seconds),
 	       "op_seconds too small");
 
+/* What each thread is doing, for the report of a crash of the fuzzer. */
+static __thread const char *current_op;
+
+static void on_crash(int sig)
+{
+	char msg[160];
+	int n;
+
+	n = snprintf(msg, sizeof(msg),
+		     "FAIL fuzz: signal %d in a fuzz thread during %s (seed %llu)\n",
+		     sig, current_op ? current_op : "setup",
+		     (unsigned long long)opt_seed);
+	if (n > 0 && write(STDOUT_FILENO, msg, n) < 0)
+		_exit(4);
+	_exit(3);
+}
+
 static void *fuzz_thread(void *arg)
 {
 	struct fthread *t = arg;
@@ -970,6 +988,7 @@ static void *fuzz_thread(void *arg)
 		for (i = 0; r >= ops[i].weight; i++)
 			r -= ops[i].weight;
 		t0 = rel_now();
+		current_op = ops[i].name;
 		ops[i].fn(t);
 		t->op_seconds[i] += rel_now() - t0;
 	}
@@ -998,6 +1017,8 @@ static void t_fuzz(void)
 		opt_seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 	printf("    fuzz: seed %" PRIu64 " (replay: --seed %" PRIu64 "), %" PRIu64 " calls, %u threads\n",
 	       opt_seed, opt_seed, opt_calls, opt_threads);
+	signal(SIGSEGV, on_crash);
+	signal(SIGBUS, on_crash);
 	none_page = mmap(NULL, rel_page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
 			 -1, 0);
 	CHECK(none_page != MAP_FAILED);

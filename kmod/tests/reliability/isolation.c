@@ -36,6 +36,7 @@
 #define PM_PRESENT		(1ULL << 63)
 #define PM_PFN_MASK		((1ULL << 55) - 1)
 #define EDGE_PAGES		5
+#define EDGE_BUFFERS		64
 #define NOBODY			65534
 #define REUSE_ROUNDS		12
 #define REUSE_BUFS		8
@@ -120,6 +121,38 @@ static void t_mmap_edges(void)
 		       a.mmap_offset) == MAP_FAILED ? -1 : 0, EINVAL);
 	rel_count(CNT_BAD_INPUTS, 6);
 	CHECK(rel_free(fd, a.id) == 0);
+	close(fd);
+}
+
+/*
+ * One page past the end of many small buffers.  The page after a buffer
+ * is often another buffer's (the buddy allocator hands out neighbours):
+ * a missing bounds check would map it, where the kernel's own checks of
+ * vm_insert_pages() only stop pages that are free.
+ */
+static void t_mmap_past_neighbours(void)
+{
+	struct bigbuf_alloc a[EDGE_BUFFERS];
+	unsigned int i, n = 0;
+	int fd = rel_open();
+	void *p;
+
+	for (i = 0; i < EDGE_BUFFERS; i++) {
+		if (rel_alloc(fd, rel_page, 0, 0, BIGBUF_STRATEGY_BUDDY, &a[n]) == 0)
+			n++;
+	}
+	CHECK(n == EDGE_BUFFERS, "only %u buffers", n);
+	for (i = 0; i < n; i++) {
+		p = mmap(NULL, 2 * rel_page, PROT_READ, MAP_SHARED, fd,
+			 a[i].mmap_offset);
+		CHECK(p == MAP_FAILED && errno == EINVAL,
+		      "2 pages of a 1-page buffer at %#llx: %s",
+		      (unsigned long long)a[i].phys_addr,
+		      p == MAP_FAILED ? strerror(errno) : "mapped");
+		if (p != MAP_FAILED)
+			munmap(p, 2 * rel_page);
+		rel_count(CNT_BAD_INPUTS, 1);
+	}
 	close(fd);
 }
 
@@ -453,6 +486,7 @@ int main(int argc, char **argv)
 {
 	static const struct rel_test tests[] = {
 		{ "mmap_edges", t_mmap_edges },
+		{ "mmap_past_neighbours", t_mmap_past_neighbours },
 		{ "mremap", t_mremap },
 		{ "readonly_file", t_readonly_file },
 		{ "other_process", t_other_process },
