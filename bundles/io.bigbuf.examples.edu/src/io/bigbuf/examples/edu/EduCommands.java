@@ -37,6 +37,9 @@ public class EduCommands {
     /** Default bytes per DMA command; see {@link EduRegisters#SAFE_TRANSFER_SIZE}. */
     public static final int DEFAULT_TRANSFER_SIZE = EduRegisters.SAFE_TRANSFER_SIZE;
 
+    private static final long WAIT_POLL_MILLIS = 50;
+    private static final long MAX_WAIT_SECONDS = 3600;
+
     private final AtomicReference<ContiguousAllocator> allocator = new AtomicReference<>();
     private final ReentrantLock running = new ReentrantLock();
     private final EduDeviceLocator locator;
@@ -72,6 +75,9 @@ public class EduCommands {
             @Parameter(names = {"-s", "--seed"}, absentValue = "") String seed,
             @Descriptor("PCI address of the edu device, e.g. 0000:00:04.0 (default: the first one)")
             @Parameter(names = {"-d", "--device"}, absentValue = "") String device,
+            @Descriptor("wait up to this many seconds for an allocator with real bus addresses (e.g. right after"
+                    + " loading the module or starting the runtime)")
+            @Parameter(names = {"-w", "--wait"}, absentValue = "0") String waitSeconds,
             @Descriptor("size of each of the two buffers, e.g. 16M") String size) {
         long bytes = parseSize("size", size);
         if (bytes <= 0) {
@@ -83,8 +89,9 @@ public class EduCommands {
                     + " bytes (the device buffer), got '" + chunk + "'");
         }
         long patternSeed = seed.isEmpty() ? ThreadLocalRandom.current().nextLong() : parseSeed(seed);
+        long wait = parseSeconds(waitSeconds);
 
-        ContiguousAllocator current = allocator.get();
+        ContiguousAllocator current = awaitRealBusAddresses(wait);
         Optional<Path> found = locator.find(device);
         List<String> obstacles = obstacles(current, found, device);
         if (!obstacles.isEmpty()) {
@@ -109,10 +116,11 @@ public class EduCommands {
     @Descriptor("list the edu devices and whether this runtime can DMA with them")
     public String devices() {
         List<Path> all = locator.findAll();
-        if (all.isEmpty()) {
-            return "no edu device in " + locator.pciDevices() + " (start QEMU with -device edu)";
-        }
         StringBuilder out = new StringBuilder();
+        if (all.isEmpty()) {
+            out.append("no edu device in ").append(locator.pciDevices()).append(" (start QEMU with -device edu)")
+                    .append(System.lineSeparator());
+        }
         for (Path device : all) {
             out.append(device.getFileName()).append("  ")
                     .append(IommuCheck.translation(device).map(why -> "unusable: " + why)
@@ -124,6 +132,26 @@ public class EduCommands {
                 : current.backendInfo().name() + (current.backendInfo().realBusAddresses()
                         ? " (real bus addresses)" : " (simulated addresses, no device DMA)"));
         return out.toString();
+    }
+
+    /**
+     * The current allocator, after waiting up to {@code seconds} for one whose addresses a device
+     * can use: the greedy reference rebinds this component when the kernel backend registers.
+     */
+    private ContiguousAllocator awaitRealBusAddresses(long seconds) {
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        while (true) {
+            ContiguousAllocator current = allocator.get();
+            if ((current != null && current.backendInfo().realBusAddresses()) || System.nanoTime() - deadline >= 0) {
+                return current;
+            }
+            try {
+                Thread.sleep(WAIT_POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return allocator.get();
+            }
+        }
     }
 
     /** Everything that rules out real DMA, each with the remedy; empty if nothing does. */
@@ -155,6 +183,18 @@ public class EduCommands {
             return ByteSize.parse(text);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(what + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static long parseSeconds(String text) {
+        try {
+            long seconds = Long.parseLong(text.trim());
+            if (seconds < 0 || seconds > MAX_WAIT_SECONDS) {
+                throw new NumberFormatException();
+            }
+            return seconds;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--wait: '" + text + "' is not a number of seconds 0.." + MAX_WAIT_SECONDS, e);
         }
     }
 

@@ -1,0 +1,271 @@
+package io.bigbuf.examples.edu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.bigbuf.api.AllocationRequest;
+import io.bigbuf.api.AllocatorStatistics;
+import io.bigbuf.api.BackendInfo;
+import io.bigbuf.api.ContiguousAllocator;
+import io.bigbuf.api.DmaBuffer;
+import io.bigbuf.mock.MockAllocator;
+import io.bigbuf.mock.model.PhysicalMemoryModel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** edu:dmatest and edu:devices: preconditions, messages, and a full run on a model device. */
+class EduCommandsTest {
+
+    private static final String EDU = "0000:00:04.0";
+
+    @TempDir
+    Path sysfs;
+
+    private final MockAllocator mock = new MockAllocator(new PhysicalMemoryModel(0, 512L << 20, 4096, 10), "test", 0);
+    private final List<FakeEduDevice> opened = new ArrayList<>();
+
+    @AfterEach
+    void shutdown() {
+        mock.shutdown();
+    }
+
+    /** The mock's memory, presented as a backend with real bus addresses (what kmod reports). */
+    private final ContiguousAllocator realLooking = new ContiguousAllocator() {
+        @Override
+        public DmaBuffer allocate(AllocationRequest request) {
+            return mock.allocate(request);
+        }
+
+        @Override
+        public List<DmaBuffer> buffers() {
+            return mock.buffers();
+        }
+
+        @Override
+        public BackendInfo backendInfo() {
+            return new BackendInfo("kmod", "test double", true, 4096, 4 << 20, 512L << 20);
+        }
+
+        @Override
+        public AllocatorStatistics statistics() {
+            return mock.statistics();
+        }
+    };
+
+    private EduCommands commands() {
+        return new EduCommands(sysfs, dir -> {
+            assertEquals(EDU, dir.getFileName().toString());
+            FakeEduDevice device = new FakeEduDevice(mock);
+            opened.add(device);
+            return device;
+        });
+    }
+
+    private Path pciFunction(String address, String vendor, String device) throws IOException {
+        Path dir = Files.createDirectories(sysfs.resolve("bus/pci/devices").resolve(address));
+        Files.writeString(dir.resolve("vendor"), vendor + "\n");
+        Files.writeString(dir.resolve("device"), device + "\n");
+        return dir;
+    }
+
+    private Path eduWithIommuGroup(String type) throws IOException {
+        Path dir = pciFunction(EDU, "0x1234", "0x11e8");
+        Path group = Files.createDirectories(sysfs.resolve("kernel/iommu_groups/3"));
+        Files.writeString(group.resolve("type"), type + "\n");
+        Files.createSymbolicLink(dir.resolve("iommu_group"), group);
+        return dir;
+    }
+
+    @Test
+    void runsTheRoundTripAndReportsBytesVerificationAndThroughput() throws IOException {
+        pciFunction("0000:00:01.0", "0x8086", "0x7000");
+        pciFunction(EDU, "0x1234", "0x11e8");
+        EduCommands edu = commands();
+        edu.setAllocator(realLooking);
+        String report = edu.dmatest("4095", "0x1234", "", "0", "1M");
+        assertTrue(report.contains("through fake-edu (backend kmod)"), report);
+        assertTrue(report.contains("moved     2 MiB (2097152 bytes) in 514 DMA commands of up to 4095 bytes"), report);
+        assertTrue(report.matches("(?s).*time      [0-9.]+ s, .*/s, .*"), report);
+        assertTrue(report.contains("verified  1 MiB (1048576 bytes) identical to the random pattern (seed 0x1234)"), report);
+        assertTrue(report.endsWith("PASSED"), report);
+        assertEquals(1, opened.size());
+        assertTrue(opened.get(0).closed, "the device is released after the test");
+        assertEquals(0, mock.buffers().size(), "the buffers are released after the test");
+    }
+
+    @Test
+    void aCorruptedTransferFailsTheCommandWithTheReport() throws IOException {
+        pciFunction(EDU, "0x1234", "0x11e8");
+        EduCommands edu = new EduCommands(sysfs, dir -> {
+            FakeEduDevice device = new FakeEduDevice(mock);
+            opened.add(device);
+            return new EduDevice() {
+                // Every device-to-RAM transfer is shifted by 8 bytes: data lands off by a little.
+                @Override
+                public String name() {
+                    return device.name();
+                }
+
+                @Override
+                public int read32(long offset) {
+                    return device.read32(offset);
+                }
+
+                @Override
+                public void write32(long offset, int value) {
+                    device.write32(offset, value);
+                }
+
+                @Override
+                public long read64(long offset) {
+                    return device.read64(offset);
+                }
+
+                @Override
+                public void write64(long offset, long value) {
+                    boolean shift = offset == EduRegisters.DMA_DESTINATION && value != EduRegisters.DEVICE_BUFFER_ADDRESS;
+                    device.write64(offset, shift ? value + 8 : value);
+                }
+
+                @Override
+                public void close() {
+                    device.close();
+                }
+            };
+        });
+        edu.setAllocator(realLooking);
+        DmaVerificationException e = assertThrows(DmaVerificationException.class,
+                () -> edu.dmatest("4095", "5", "", "0", "64K"));
+        assertFalse(e.report().verified());
+        assertEquals(0, e.report().firstMismatch(), e::getMessage);
+        assertTrue(e.getMessage().endsWith("FAILED"), e.getMessage());
+        assertEquals(0, mock.buffers().size());
+    }
+
+    @Test
+    void onTheMockItExplainsThatNoRealDmaIsPossible() throws IOException {
+        pciFunction(EDU, "0x1234", "0x11e8");
+        EduCommands edu = commands();
+        edu.setAllocator(mock);
+        DmaUnavailableException e = assertThrows(DmaUnavailableException.class, () -> edu.dmatest("4095", "", "", "0", "16M"));
+        assertEquals(1, e.reasons().size(), e::getMessage);
+        assertTrue(e.getMessage().startsWith("real device DMA is not possible: the current allocator backend 'mock'"
+                + " hands out simulated physical addresses"), e.getMessage());
+        assertTrue(e.getMessage().contains("load the bigbuf kernel module"), e.getMessage());
+        assertEquals(List.of(), opened, "the device is not touched");
+        assertEquals(0, mock.buffers().size(), "nothing allocated");
+    }
+
+    @Test
+    void withoutDeviceAndAllocatorItListsBothReasons() throws IOException {
+        pciFunction("0000:00:01.0", "0x8086", "0x7000");
+        EduCommands edu = commands();
+        DmaUnavailableException e = assertThrows(DmaUnavailableException.class, () -> edu.dmatest("4095", "", "", "0", "1M"));
+        assertEquals(2, e.reasons().size(), e::getMessage);
+        assertTrue(e.reasons().get(0).startsWith("no bigbuf allocator service is running"), e::getMessage);
+        assertTrue(e.reasons().get(1).startsWith("no QEMU edu device (1234:11e8) in " + sysfs.resolve("bus/pci/devices")),
+                e::getMessage);
+        assertTrue(e.getMessage().contains(System.lineSeparator() + "  - no QEMU edu device"), e.getMessage());
+    }
+
+    @Test
+    void aTranslatingIommuIsRefusedAsUnsupported() throws IOException {
+        eduWithIommuGroup("DMA-FQ");
+        EduCommands edu = commands();
+        edu.setAllocator(realLooking);
+        DmaUnavailableException e = assertThrows(DmaUnavailableException.class, () -> edu.dmatest("4095", "", "", "0", "1M"));
+        assertTrue(e.getMessage().contains("is behind an active IOMMU (group 3, type DMA-FQ)"), e.getMessage());
+        assertTrue(e.getMessage().contains("needs VFIO"), e.getMessage());
+        assertEquals(List.of(), opened);
+        assertTrue(edu.devices().contains(EDU + "  unusable: device " + EDU + " is behind an active IOMMU"), edu.devices());
+    }
+
+    @Test
+    void anIdentityMappedIommuGroupIsFine() throws IOException {
+        eduWithIommuGroup("identity");
+        EduCommands edu = commands();
+        edu.setAllocator(realLooking);
+        assertTrue(edu.dmatest("4095", "9", "", "0", "64K").endsWith("PASSED"));
+        assertTrue(edu.devices().startsWith(EDU + "  bus address = physical address"), edu.devices());
+    }
+
+    @Test
+    void aDeviceCanBeChosenByAddress() throws IOException {
+        pciFunction(EDU, "0x1234", "0x11e8");
+        EduCommands edu = commands();
+        edu.setAllocator(realLooking);
+        assertTrue(edu.dmatest("2K", "1", EDU, "0", "8K").endsWith("PASSED"));
+        DmaUnavailableException e = assertThrows(DmaUnavailableException.class,
+                () -> edu.dmatest("4095", "1", "0000:00:09.0", "0", "8K"));
+        assertTrue(e.getMessage().contains("no edu device at "), e.getMessage());
+    }
+
+    @Test
+    void badArgumentsAreRejectedBeforeAnythingHappens() throws IOException {
+        pciFunction(EDU, "0x1234", "0x11e8");
+        EduCommands edu = commands();
+        edu.setAllocator(realLooking);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> edu.dmatest("4095", "", "", "0", "lots"))
+                .getMessage().startsWith("size: 'lots' is not a size"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> edu.dmatest("4095", "", "", "0", "0"))
+                .getMessage().contains("size must be positive"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> edu.dmatest("8K", "", "", "0", "1M"))
+                .getMessage().startsWith("--chunk must be 1..4096 bytes"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> edu.dmatest("4095", "x1", "", "0", "1M"))
+                .getMessage().startsWith("--seed: 'x1' is not a number"));
+        assertEquals(List.of(), opened);
+        assertEquals(0, mock.buffers().size());
+    }
+
+    @Test
+    void waitsForTheKernelBackendWhenAskedTo() throws Exception {
+        pciFunction(EDU, "0x1234", "0x11e8");
+        EduCommands edu = commands();
+        edu.setAllocator(mock);
+        Thread kernelBackendArrives = Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                return;
+            }
+            edu.setAllocator(realLooking);
+        });
+        assertTrue(edu.dmatest("4095", "1", "", "30", "16K").endsWith("PASSED"));
+        kernelBackendArrives.join();
+    }
+
+    @Test
+    void waitingInVainStillExplainsWhy() throws IOException {
+        pciFunction(EDU, "0x1234", "0x11e8");
+        EduCommands edu = commands();
+        edu.setAllocator(mock);
+        long started = System.nanoTime();
+        DmaUnavailableException e = assertThrows(DmaUnavailableException.class,
+                () -> edu.dmatest("4095", "1", "", "1", "16K"));
+        assertTrue(System.nanoTime() - started >= 1_000_000_000L, "waited the full second");
+        assertTrue(e.getMessage().contains("'mock'"), e.getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> edu.dmatest("4095", "1", "", "-1", "16K"))
+                .getMessage().startsWith("--wait: '-1' is not a number of seconds"));
+    }
+
+    @Test
+    void followsTheAllocatorItIsBoundTo() throws IOException {
+        pciFunction(EDU, "0x1234", "0x11e8");
+        EduCommands edu = commands();
+        edu.setAllocator(mock);
+        edu.setAllocator(realLooking); // greedy rebind: the kernel backend arrives
+        edu.unsetAllocator(mock);      // then the old one is unbound: must not clear the new one
+        assertTrue(edu.dmatest("4095", "1", "", "0", "16K").endsWith("PASSED"));
+        assertTrue(edu.devices().endsWith("allocator: kmod (real bus addresses)"), edu.devices());
+        edu.unsetAllocator(realLooking);
+        assertTrue(edu.devices().endsWith("allocator: none"), edu.devices());
+    }
+}

@@ -1,0 +1,106 @@
+package io.bigbuf.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Path;
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+import org.osgi.service.component.runtime.dto.ReferenceDTO;
+
+/**
+ * The edu example bundle in a real framework on the mock backend: its DS component and Gogo
+ * commands come up, it follows the allocator dynamically, and edu:dmatest refuses to program
+ * simulated addresses into a device.
+ */
+class EduCommandIT {
+
+    static final String EDU_BUNDLE = "io.bigbuf.examples.edu";
+    static final String EDU_COMPONENT = "io.bigbuf.examples.edu.EduCommands";
+
+    @TempDir
+    Path storage;
+
+    private EmbeddedFelix felix;
+    private CommandSession session;
+
+    @BeforeEach
+    void start() throws Exception {
+        felix = EmbeddedFelix.withSharedApi(storage, Components.MOCK_BUNDLE, EDU_BUNDLE);
+        CommandProcessor processor = felix.awaitService(CommandProcessor.class, null);
+        session = processor.createSession(new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(),
+                new ByteArrayOutputStream());
+        EmbeddedFelix.await(() -> {
+            try {
+                return felix.context().getServiceReferences((String) null, "(osgi.command.scope=edu)");
+            } catch (org.osgi.framework.InvalidSyntaxException e) {
+                throw new IllegalArgumentException(e);
+            }
+        }, "the edu commands");
+    }
+
+    @AfterEach
+    void stop() {
+        session.close();
+        felix.close();
+    }
+
+    @Test
+    void theAllocatorReferenceIsOptionalDynamicAndGreedy() {
+        ComponentDescriptionDTO description = felix.scr().getComponentDescriptionDTO(felix.bundle(EDU_BUNDLE),
+                EDU_COMPONENT);
+        // DS 1.5 adds an implicit satisfying-condition reference to every component: look ours up by interface.
+        ReferenceDTO reference = java.util.Arrays.stream(description.references)
+                .filter(r -> "io.bigbuf.api.ContiguousAllocator".equals(r.interfaceName))
+                .findFirst().orElseThrow(() -> new AssertionError("no ContiguousAllocator reference"));
+        assertEquals("setAllocator", reference.bind);
+        assertEquals("unsetAllocator", reference.unbind);
+        assertEquals("dynamic", reference.policy);
+        assertEquals("greedy", reference.policyOption);
+        assertEquals("0..1", reference.cardinality);
+    }
+
+    @Test
+    void dmatestOnTheMockSaysWhyRealDmaIsImpossible() {
+        Exception e = assertThrows(Exception.class, () -> session.execute("edu:dmatest 16M"));
+        assertEquals("io.bigbuf.examples.edu.DmaUnavailableException", e.getClass().getName());
+        assertTrue(e.getMessage().startsWith("real device DMA is not possible"), e.getMessage());
+        assertTrue(e.getMessage().contains("the current allocator backend 'mock' hands out simulated physical addresses"),
+                e.getMessage());
+    }
+
+    @Test
+    void followsTheAllocatorWhenBackendsComeAndGo() throws Exception {
+        EmbeddedFelix.awaitTrue(() -> devices().endsWith("allocator: mock (simulated addresses, no device DMA)"),
+                "edu bound to the mock");
+        felix.bundle(Components.MOCK_BUNDLE).stop();
+        EmbeddedFelix.awaitTrue(() -> devices().endsWith("allocator: none"), "edu unbound, component still active");
+        Exception e = assertThrows(Exception.class, () -> session.execute("edu:dmatest 1M"));
+        assertTrue(e.getMessage().contains("no bigbuf allocator service is running"), e.getMessage());
+        felix.bundle(Components.MOCK_BUNDLE).start();
+        EmbeddedFelix.awaitTrue(() -> devices().endsWith("allocator: mock (simulated addresses, no device DMA)"),
+                "edu bound to the mock again");
+    }
+
+    @Test
+    void badArgumentsGiveOneLineMessages() {
+        Exception e = assertThrows(Exception.class, () -> session.execute("edu:dmatest --chunk 64K 1M"));
+        assertEquals("--chunk must be 1..4096 bytes (the device buffer), got '64K'", e.getMessage());
+    }
+
+    private String devices() {
+        try {
+            return String.valueOf(session.execute("edu:devices"));
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}
