@@ -1,0 +1,177 @@
+package io.bigbuf.site;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.jar.JarFile;
+import java.util.stream.Stream;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.launch.Framework;
+import org.osgi.framework.launch.FrameworkFactory;
+import org.osgi.framework.wiring.FrameworkWiring;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+
+/**
+ * What an Equinox user gets from the update site: every feature's plugins, with nothing but the
+ * site's own bundles to satisfy their requirements, resolve in Equinox and start their services.
+ * A requirement the site does not carry (a missing JNA, SCR or Gogo, a wrong import range) leaves
+ * a bundle unresolved and fails this test with Equinox's resolution report.
+ */
+class SiteInstallTest {
+
+    private static final Path SITE = Path.of(System.getProperty("bigbuf.site.dir",
+            "../io.bigbuf.site/target/repository"));
+    private static final List<String> FEATURES = List.of("io.bigbuf.feature", "io.bigbuf.examples.feature");
+    /** Frameworks the site carries for Felix users; Equinox is the framework here. */
+    private static final List<String> FRAMEWORKS = List.of("org.apache.felix.framework");
+    /** The interactive console would take over the test's stdin. */
+    private static final String CONSOLE = "org.apache.felix.gogo.shell";
+    private static final long SERVICE_TIMEOUT_MILLIS = 15_000;
+
+    @TempDir
+    Path storage;
+
+    private Framework equinox;
+
+    @BeforeEach
+    void startEquinox() throws Exception {
+        assertTrue(Files.isDirectory(SITE.resolve("plugins")), "no built site at " + SITE.toAbsolutePath());
+        Map<String, String> config = new HashMap<>();
+        config.put(Constants.FRAMEWORK_STORAGE, storage.toString());
+        config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).findFirst().orElseThrow();
+        equinox = factory.newFramework(config);
+        equinox.start();
+        assertEquals("org.eclipse.osgi", equinox.getSymbolicName(), "the test must run on Equinox");
+    }
+
+    @AfterEach
+    void stopEquinox() throws Exception {
+        if (equinox != null) {
+            equinox.stop();
+            equinox.waitForStop(10_000);
+        }
+    }
+
+    @Test
+    void everyFeatureInstallsFromTheSiteAloneAndItsBundlesResolveAndStart() throws Exception {
+        Map<String, Path> featurePlugins = featurePlugins();
+        assertTrue(featurePlugins.keySet().containsAll(List.of("io.bigbuf.api", "io.bigbuf.kmod", "io.bigbuf.mock",
+                "io.bigbuf.shell", "io.bigbuf.examples.consumer", "io.bigbuf.examples.edu")), featurePlugins::toString);
+
+        BundleContext context = equinox.getBundleContext();
+        List<Bundle> installed = new ArrayList<>();
+        try (Stream<Path> jars = Files.list(SITE.resolve("plugins"))) {
+            for (Path jar : jars.sorted().toList()) {
+                if (FRAMEWORKS.stream().noneMatch(f -> jar.getFileName().toString().startsWith(f + "_"))) {
+                    installed.add(context.installBundle(jar.toUri().toString()));
+                }
+            }
+        }
+        equinox.adapt(FrameworkWiring.class).resolveBundles(installed);
+
+        List<String> unresolved = new ArrayList<>();
+        for (Bundle b : installed) {
+            if (b.getState() == Bundle.INSTALLED) {
+                unresolved.add(b.getSymbolicName() + ": " + resolutionReport(b));
+            }
+        }
+        assertEquals(List.of(), unresolved, "bundles of the site that do not resolve from the site alone");
+        for (String plugin : featurePlugins.keySet()) {
+            assertTrue(installed.stream().anyMatch(b -> plugin.equals(b.getSymbolicName())),
+                    "feature plugin " + plugin + " is not in the site");
+        }
+
+        for (Bundle b : installed) {
+            if (!CONSOLE.equals(b.getSymbolicName()) && b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
+                b.start();
+            }
+        }
+        ServiceReference<?> allocator = awaitService("(&(objectClass=io.bigbuf.api.ContiguousAllocator)(bigbuf.backend=mock))");
+        assertEquals(100, allocator.getProperty(Constants.SERVICE_RANKING), "the mock registers with its ranking");
+        awaitService("(osgi.command.scope=bigbuf)");
+        awaitService("(osgi.command.scope=edu)");
+        for (Bundle b : installed) {
+            if (featurePlugins.containsKey(b.getSymbolicName())) {
+                assertEquals(Bundle.ACTIVE, b.getState(), b.getSymbolicName() + " is not active");
+            }
+        }
+    }
+
+    /** Plugin id to jar for every plugin of every feature, read from the site's feature jars. */
+    private static Map<String, Path> featurePlugins() throws Exception {
+        Map<String, Path> plugins = new LinkedHashMap<>();
+        for (String feature : FEATURES) {
+            Path jar = only(SITE.resolve("features"), feature + "_");
+            try (JarFile featureJar = new JarFile(jar.toFile());
+                    InputStream xml = featureJar.getInputStream(featureJar.getEntry("feature.xml"))) {
+                NodeList entries = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(xml)
+                        .getElementsByTagName("plugin");
+                assertFalse(entries.getLength() == 0, feature + " lists no plugins");
+                for (int i = 0; i < entries.getLength(); i++) {
+                    Element plugin = (Element) entries.item(i);
+                    String id = plugin.getAttribute("id");
+                    Path pluginJar = SITE.resolve("plugins").resolve(id + "_" + plugin.getAttribute("version") + ".jar");
+                    assertTrue(Files.isRegularFile(pluginJar), feature + " needs " + pluginJar.getFileName()
+                            + ", which the site does not carry");
+                    plugins.put(id, pluginJar);
+                }
+            }
+        }
+        return plugins;
+    }
+
+    private static Path only(Path dir, String prefix) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            List<Path> matches = files.filter(p -> p.getFileName().toString().startsWith(prefix)).toList();
+            if (matches.size() != 1) {
+                fail("expected exactly one " + prefix + "*.jar in " + dir + ", found " + matches);
+            }
+            return matches.get(0);
+        }
+    }
+
+    private ServiceReference<?> awaitService(String filter) throws Exception {
+        long deadline = System.currentTimeMillis() + SERVICE_TIMEOUT_MILLIS;
+        while (System.currentTimeMillis() < deadline) {
+            ServiceReference<?>[] refs = equinox.getBundleContext().getServiceReferences((String) null, filter);
+            if (refs != null && refs.length > 0) {
+                return refs[0];
+            }
+            Thread.sleep(20);
+        }
+        fail("no service " + filter + " within " + SERVICE_TIMEOUT_MILLIS + " ms");
+        return null;
+    }
+
+    /** Equinox's explanation of why a bundle did not resolve: starting it reports the missing requirement. */
+    private static String resolutionReport(Bundle bundle) {
+        try {
+            bundle.start();
+            return "resolved only when started";
+        } catch (org.osgi.framework.BundleException e) {
+            return e.getMessage();
+        }
+    }
+}
