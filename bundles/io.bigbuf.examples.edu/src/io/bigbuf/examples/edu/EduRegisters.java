@@ -63,7 +63,7 @@ public final class EduRegisters {
      * Largest transfer per command that every QEMU version accepts. The device buffer holds 4096
      * bytes, but up to QEMU 7.2 the device's range check treats the end of a transfer as inclusive
      * and aborts the whole emulator (hw_error) for any transfer that touches the buffer's last byte.
-     * 4095 bytes per command costs one extra command per 16 MiB.
+     * 4095 bytes per command cost two extra commands per direction for 16 MiB (4098 instead of 4096).
      */
     public static final int SAFE_TRANSFER_SIZE = DEVICE_BUFFER_SIZE - 1;
 
