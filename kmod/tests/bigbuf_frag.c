@@ -109,6 +109,14 @@ int main(int argc, char **argv)
 				break;
 			best = size;
 		}
+		/* Stopped by RAM size, not by failure: bisect up to RAM. */
+		if (!ret && best && s != BIGBUF_STRATEGY_BUDDY) {
+			size = info.max_alloc_size / START_SIZE * START_SIZE;
+			ret = try_alloc(fd, size, s, &secs);
+			total += secs;
+			if (!ret)
+				best = size;
+		}
 		while (ret && best && size - best > START_SIZE) {
 			uint64_t mid = (best + size) / 2 / START_SIZE * START_SIZE;
 
