@@ -3,6 +3,7 @@ package io.bigbuf.examples.edu;
 import io.bigbuf.api.BackendInfo;
 import io.bigbuf.api.ByteSize;
 import io.bigbuf.api.ContiguousAllocator;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,20 +40,29 @@ public class EduCommands {
 
     private static final long WAIT_POLL_MILLIS = 50;
     private static final long MAX_WAIT_SECONDS = 3600;
+    /** Default wait while the module's device exists but the kernel backend has not bound yet. */
+    static final long AUTO_WAIT_SECONDS = 10;
 
     private final AtomicReference<ContiguousAllocator> allocator = new AtomicReference<>();
     private final ReentrantLock running = new ReentrantLock();
     private final EduDeviceLocator locator;
     private final Function<Path, EduDevice> opener;
+    private final Path kernelDevice;
 
     public EduCommands() {
-        this(Path.of("/sys"), SysfsEduDevice::open);
+        this(Path.of("/sys"), SysfsEduDevice::open, Path.of("/dev/bigbuf"));
     }
 
-    /** @param sysfs sysfs mount point; @param opener opens a device found under it */
-    EduCommands(Path sysfs, Function<Path, EduDevice> opener) {
+    /**
+     * @param sysfs        sysfs mount point
+     * @param opener       opens a device found under it
+     * @param kernelDevice the bigbuf module's device node: while it exists, the kernel backend is
+     *                     expected to bind soon
+     */
+    EduCommands(Path sysfs, Function<Path, EduDevice> opener, Path kernelDevice) {
         this.locator = new EduDeviceLocator(sysfs);
         this.opener = opener;
+        this.kernelDevice = kernelDevice;
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -75,9 +85,9 @@ public class EduCommands {
             @Parameter(names = {"-s", "--seed"}, absentValue = "") String seed,
             @Descriptor("PCI address of the edu device, e.g. 0000:00:04.0 (default: the first one)")
             @Parameter(names = {"-d", "--device"}, absentValue = "") String device,
-            @Descriptor("wait up to this many seconds for an allocator with real bus addresses (e.g. right after"
-                    + " loading the module or starting the runtime)")
-            @Parameter(names = {"-w", "--wait"}, absentValue = "0") String waitSeconds,
+            @Descriptor("wait up to this many seconds for an allocator with real bus addresses (default: "
+                    + AUTO_WAIT_SECONDS + " if /dev/bigbuf exists, i.e. the kernel backend is about to bind, else 0)")
+            @Parameter(names = {"-w", "--wait"}, absentValue = "auto") String waitSeconds,
             @Descriptor("size of each of the two buffers, e.g. 16M") String size) {
         long bytes = parseSize("size", size);
         if (bytes <= 0) {
@@ -89,7 +99,8 @@ public class EduCommands {
                     + " bytes (the device buffer), got '" + chunk + "'");
         }
         long patternSeed = seed.isEmpty() ? ThreadLocalRandom.current().nextLong() : parseSeed(seed);
-        long wait = parseSeconds(waitSeconds);
+        long wait = "auto".equals(waitSeconds) ? (Files.exists(kernelDevice) ? AUTO_WAIT_SECONDS : 0)
+                : parseSeconds(waitSeconds);
 
         ContiguousAllocator current = awaitRealBusAddresses(wait);
         Optional<Path> found = locator.find(device);

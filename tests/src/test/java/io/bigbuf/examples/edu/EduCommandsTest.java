@@ -66,7 +66,7 @@ class EduCommandsTest {
             FakeEduDevice device = new FakeEduDevice(mock);
             opened.add(device);
             return device;
-        });
+        }, sysfs.resolve("dev-bigbuf"));
     }
 
     private Path pciFunction(String address, String vendor, String device) throws IOException {
@@ -140,7 +140,7 @@ class EduCommandsTest {
                     device.close();
                 }
             };
-        });
+        }, sysfs.resolve("dev-bigbuf"));
         edu.setAllocator(realLooking);
         DmaVerificationException e = assertThrows(DmaVerificationException.class,
                 () -> edu.dmatest("4095", "5", "", "0", "64K"));
@@ -239,6 +239,28 @@ class EduCommandsTest {
             edu.setAllocator(realLooking);
         });
         assertTrue(edu.dmatest("4095", "1", "", "30", "16K").endsWith("PASSED"));
+        kernelBackendArrives.join();
+    }
+
+    @Test
+    void byDefaultWaitsOnlyWhileTheModulesDeviceExists() throws Exception {
+        pciFunction(EDU, "0x1234", "0x11e8");
+        EduCommands edu = commands();
+        edu.setAllocator(mock);
+        long started = System.nanoTime();
+        assertThrows(DmaUnavailableException.class, () -> edu.dmatest("4095", "1", "", "auto", "16K"));
+        assertTrue(System.nanoTime() - started < 1_000_000_000L, "no module, no waiting");
+
+        Files.writeString(sysfs.resolve("dev-bigbuf"), ""); // the module is loaded, its backend not bound yet
+        Thread kernelBackendArrives = Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                return;
+            }
+            edu.setAllocator(realLooking);
+        });
+        assertTrue(edu.dmatest("4095", "1", "", "auto", "16K").endsWith("PASSED"));
         kernelBackendArrives.join();
     }
 
