@@ -579,13 +579,13 @@ static void op_free(struct fthread *t)
 {
 	struct bigbuf_free f = { 0 }, in;
 	enum argp_kind k = pick_argp(t);
-	unsigned int r = rel_below(&t->rng, 10), i;
+	unsigned int r = rel_below(&t->rng, 10), i, picked = 0;
 	int slot = any_fd_slot(t);
 	long ret;
 	int err, want = ENOENT;
 
 	if (r < 6 && t->nr_live) {
-		i = rel_below(&t->rng, t->nr_live);
+		i = picked = rel_below(&t->rng, t->nr_live);
 		slot = t->live[i].fd_slot;
 		f.id = t->live[i].buf->id;
 		want = 0;
@@ -615,7 +615,7 @@ static void op_free(struct fthread *t)
 	}
 	in = f;
 	if (want == 0 && k == ARG_RO)
-		reg_dying(t->live[i].buf);
+		reg_dying(t->live[picked].buf);
 	errno = 0;
 	ret = ioctl(t->fds[slot], BIGBUF_IOC_FREE,
 		    argp_of(t, k, &f, &in, sizeof(in)));
@@ -952,14 +952,16 @@ _Static_assert(ARRAY_LEN(ops) <= ARRAY_LEN(((struct fthread *)0)->op_seconds),
 /* What each thread is doing, for the report of a crash of the fuzzer. */
 static __thread const char *current_op;
 
-static void on_crash(int sig)
+static void on_crash(int sig, siginfo_t *si, void *uc)
 {
-	char msg[160];
+	char msg[200];
 	int n;
 
+	(void)uc;
 	n = snprintf(msg, sizeof(msg),
-		     "FAIL fuzz: signal %d in a fuzz thread during %s (seed %llu)\n",
-		     sig, current_op ? current_op : "setup",
+		     "FAIL fuzz: signal %d (code %d, address %p) in a fuzz thread during %s (seed %llu)\n",
+		     sig, si->si_code, si->si_addr,
+		     current_op ? current_op : "setup",
 		     (unsigned long long)opt_seed);
 	if (n > 0 && write(STDOUT_FILENO, msg, n) < 0)
 		_exit(4);
@@ -1010,6 +1012,8 @@ static void t_fuzz(void)
 	pthread_t tid[MAX_THREADS];
 	struct bigbuf_stats s0, s1;
 	uint64_t ok = 0, efault_out = 0, failed = 0, errs[160] = { 0 };
+	struct sigaction crash = { .sa_sigaction = on_crash,
+				   .sa_flags = SA_SIGINFO };
 	unsigned int i, e;
 	double t0 = rel_now(), secs_ok, secs_failed;
 
@@ -1017,8 +1021,8 @@ static void t_fuzz(void)
 		opt_seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 	printf("    fuzz: seed %" PRIu64 " (replay: --seed %" PRIu64 "), %" PRIu64 " calls, %u threads\n",
 	       opt_seed, opt_seed, opt_calls, opt_threads);
-	signal(SIGSEGV, on_crash);
-	signal(SIGBUS, on_crash);
+	sigaction(SIGSEGV, &crash, NULL);
+	sigaction(SIGBUS, &crash, NULL);
 	none_page = mmap(NULL, rel_page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
 			 -1, 0);
 	CHECK(none_page != MAP_FAILED);
