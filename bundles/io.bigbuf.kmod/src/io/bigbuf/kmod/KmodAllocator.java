@@ -5,11 +5,12 @@ import io.bigbuf.api.AllocatorServiceProperties;
 import io.bigbuf.api.AllocatorStatistics;
 import io.bigbuf.api.BackendInfo;
 import io.bigbuf.api.BackendUnavailableException;
+import io.bigbuf.api.BigbufException;
 import io.bigbuf.api.ByteSize;
 import io.bigbuf.api.ContiguousAllocator;
 import io.bigbuf.api.DmaBuffer;
 import io.bigbuf.api.InvalidAllocationRequestException;
-import io.bigbuf.kmod.NativeCallException.Operation;
+import io.bigbuf.api.OutOfContiguousMemoryException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
@@ -138,8 +139,7 @@ public final class KmodAllocator implements ContiguousAllocator {
         try {
             file = KmodDevice.open(device);
         } catch (NativeCallException e) {
-            failures.incrementAndGet();
-            throw ErrnoTranslation.toApiException(e, request.size());
+            throw counted(ErrnoTranslation.toApiException(e, request.size()));
         }
         KernelAllocation allocation;
         long address;
@@ -159,16 +159,21 @@ public final class KmodAllocator implements ContiguousAllocator {
                 throw e;
             }
         } catch (NativeCallException e) {
-            if (e.operation() == Operation.IOCTL_ALLOC && e.errno() == Errno.EINVAL) {
-                rejected.incrementAndGet();
-            } else {
-                failures.incrementAndGet();
-            }
-            throw ErrnoTranslation.toApiException(e, request.size());
+            throw counted(ErrnoTranslation.toApiException(e, request.size()));
         } finally {
             closeQuietly(file);
         }
         return track(request, allocation, address);
+    }
+
+    /** Counts a failed allocation the way {@link AllocatorStatistics} defines its counters. */
+    private BigbufException counted(BigbufException e) {
+        if (e instanceof InvalidAllocationRequestException) {
+            rejected.incrementAndGet();
+        } else if (e instanceof OutOfContiguousMemoryException) {
+            failures.incrementAndGet();
+        }
+        return e;
     }
 
     private static KernelAllocation allocateRetryingOnSignals(KmodDevice file, long size, long alignment, long maxAddr) {
