@@ -580,7 +580,11 @@ static ssize_t prealloc_phys_addr_show(struct device *dev,
 	return sysfs_emit(page, "%#llx\n",
 			  bb_prealloc ? PFN_PHYS(bb_prealloc->pfn) : 0ULL);
 }
-static DEVICE_ATTR_RO(prealloc_phys_addr);
+/*
+ * Root only: physical addresses are not for users who may not open the
+ * device (the kernel hides PFNs in /proc/pid/pagemap from them too).
+ */
+static DEVICE_ATTR_ADMIN_RO(prealloc_phys_addr);
 
 static ssize_t prealloc_size_show(struct device *dev,
 				  struct device_attribute *attr, char *page)
