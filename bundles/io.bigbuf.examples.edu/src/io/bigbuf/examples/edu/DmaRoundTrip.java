@@ -62,10 +62,17 @@ public final class DmaRoundTrip {
             long commandsBefore = engine.commands();
             long pollsBefore = engine.polls();
             long started = clock.getAsLong();
-            for (long offset = 0; offset < size; offset += transferSize) {
-                int count = (int) Math.min(transferSize, size - offset);
-                engine.ramToDevice(source.physicalAddress() + offset, count);
-                engine.deviceToRam(target.physicalAddress() + offset, count);
+            try {
+                for (long offset = 0; offset < size; offset += transferSize) {
+                    int count = (int) Math.min(transferSize, size - offset);
+                    engine.ramToDevice(source.physicalAddress() + offset, count);
+                    engine.deviceToRam(target.physicalAddress() + offset, count);
+                }
+            } catch (RuntimeException e) {
+                // A device that failed mid-transfer may still be writing: stop it (closing turns bus
+                // mastering off again) before the buffers are freed and their pages reused.
+                engine.device().close();
+                throw e;
             }
             long elapsed = clock.getAsLong() - started;
             long mismatch = source.segment().mismatch(target.segment());

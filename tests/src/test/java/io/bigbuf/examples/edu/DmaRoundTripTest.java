@@ -83,6 +83,17 @@ class DmaRoundTripTest {
     }
 
     @Test
+    void aDeviceThatStopsAnsweringIsShutOffBeforeItsBuffersAreFreed() {
+        device.stuck = true;
+        long[] now = {0};
+        EduDmaEngine slow = new EduDmaEngine(device, Duration.ofMillis(50), () -> now[0], nanos -> now[0] += nanos);
+        assertThrows(EduDeviceException.class, () -> new DmaRoundTrip(ram, slow).run(64 * 1024, 4095, 1));
+        assertTrue(device.closed, "the device was closed (bus mastering off)");
+        assertEquals(2, device.buffersWhenClosed, "while both buffers were still allocated");
+        assertEquals(0, ram.buffers().size(), "and the buffers were freed afterwards");
+    }
+
+    @Test
     void rejectsImpossibleTransferSizes() {
         DmaRoundTrip roundTrip = new DmaRoundTrip(ram, engine);
         assertThrows(IllegalArgumentException.class, () -> roundTrip.run(MIB, 0, 1));

@@ -112,8 +112,14 @@ final class FakeEduDevice implements EduDevice {
         }
     }
 
+    /** Open buffers of the RAM at the moment the device was closed. */
+    int buffersWhenClosed = -1;
+
     @Override
     public void close() {
+        if (!closed) {
+            buffersWhenClosed = ram.buffers().size();
+        }
         closed = true;
     }
 
