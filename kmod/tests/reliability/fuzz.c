@@ -546,6 +546,19 @@ static void op_alloc(struct fthread *t)
 		CHECK(t->live[i].fd_slot != slot || t->live[i].buf->id != a.id,
 		      "id %" PRIu64 " handed out twice on one file",
 		      (uint64_t)a.id);
+	if (t->nr_live == MAX_LIVE) {
+		/*
+		 * A "corrupted" request can still be valid (e.g. alignment 4),
+		 * so the table may be full here: give the buffer back rather
+		 * than write past live[].
+		 */
+		struct bigbuf_free f = { .id = a.id };
+
+		errno = 0;
+		ret = ioctl(fd, BIGBUF_IOC_FREE, &f);
+		expect(t, "free(untracked new buffer)", ret, errno, 0);
+		return;
+	}
 	b = calloc(1, sizeof(*b));
 	if (!b) {
 		rel_fail(__FILE__, __LINE__, "out of memory");
