@@ -448,7 +448,12 @@ static int bb_mmap(struct file *file, struct vm_area_struct *vma)
 	struct file *mapfile;
 	int ret;
 
-	if (!(vma->vm_flags & VM_SHARED)) {
+	/*
+	 * VM_MAYSHARE, not VM_SHARED: a MAP_SHARED mapping of a file opened
+	 * read-only has only the former, and is a valid read-only view.
+	 * Without VM_MAYWRITE it can never be made writable.
+	 */
+	if (!(vma->vm_flags & VM_MAYSHARE)) {
 		bb_dbg("mmap: only MAP_SHARED is supported\n");
 		return -EINVAL;
 	}
