@@ -382,7 +382,15 @@ def java_section(data):
         c_us = float(kv["mean_us"])
         rows.append(f"| kmod backend allocate + close, {fmt_size(kv['size'])} | VM, Linux {short_kernel(kver)} | "
                     f"{(fmt_us(j[0]) + spread(j)) if j else 'failed'} | {fmt_us(c_us)} (same syscalls from C, mean of "
-                    f"{kv['iters']}) | {fmt_ratio(j[0] / c_us) if j else '–'} | open, ALLOC, mmap, FREE, close, munmap |")
+                    f"{kv['iters']}) | {fmt_ratio(j[0] / c_us) if j else '–'} | open, ALLOC, mmap, FREE, close, munmap; "
+                    "the same JNA calls from Java, plus closing the buffer's shared arena (next row) |")
+        a, _ = jmh_get(vm, "KmodRoundTripBenchmark.sharedArenaClose")
+        if a:
+            share = f"{100 * a[0] / j[0]:.0f} % of the Java round trip" if j else "–"
+            rows.append(f"| of which: `Arena.ofShared().close()` | VM, Linux {short_kernel(kver)} | "
+                        f"{fmt_us(a[0])}{spread(a)} | – | – | {share}: the price of a use after close "
+                        "throwing instead of crashing (a handshake with every Java thread; far cheaper "
+                        "on real CPUs) |")
         vmbw = load_jmh(os.path.join(data, f"java-jmh-vm-bw-{kver}.json"))
         rows += bandwidth_rows(vmbw, f"VM, Linux {short_kernel(kver)}, /dev/bigbuf mapping",
                                "emulated CPU (TCG): shows that Java works on a real bigbuf mapping; the "
@@ -403,33 +411,7 @@ def java_section(data):
     out.append("| benchmark | where | bigbuf | baseline | ratio | note |")
     out.append("|---|---|---:|---:|---:|---|")
     out += rows
-    for path in sorted(glob.glob(os.path.join(data, "java-jmh-vm-roundtrip-*.txt"))):
-        profile = runnable_profile(path)
-        if profile:
-            kver = os.path.basename(path)[len("java-jmh-vm-roundtrip-"):-4]
-            out.append("")
-            out.append(f"Where the Java kmod round trip spends its time (JMH stack profiler, RUNNABLE "
-                       f"samples, Linux {short_kernel(kver)}):")
-            out.append("")
-            out.append("```")
-            out += profile
-            out.append("```")
     return out
-
-
-def runnable_profile(path, max_lines=12):
-    """The top of the RUNNABLE section of a JMH stack profiler report."""
-    with open(path, errors="replace") as f:
-        lines = f.read().splitlines()
-    for i, line in enumerate(lines):
-        if "[Thread state: RUNNABLE]" in line:
-            section = []
-            for ln in lines[i + 1:]:
-                if not ln.strip() or ln.startswith("...."):
-                    break
-                section.append(ln.rstrip())
-            return section[:max_lines]
-    return []
 
 
 def read_meta(data_dir):

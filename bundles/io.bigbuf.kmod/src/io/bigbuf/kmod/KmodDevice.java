@@ -1,7 +1,6 @@
 package io.bigbuf.kmod;
 
 import com.sun.jna.LastErrorException;
-import com.sun.jna.Pointer;
 import io.bigbuf.kmod.NativeCallException.Operation;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -28,7 +27,7 @@ public final class KmodDevice implements AutoCloseable {
     /** Opens the device read-write, close-on-exec (a forked child must not inherit buffers). */
     public static KmodDevice open(Path path) {
         try {
-            return new KmodDevice(path, LibC.INSTANCE.open(path.toString(), LibC.O_RDWR | LibC.O_CLOEXEC));
+            return new KmodDevice(path, LibC.open(path.toString(), LibC.O_RDWR | LibC.O_CLOEXEC));
         } catch (LastErrorException e) {
             throw new NativeCallException(Operation.OPEN, "open(" + path + ")", e.getErrorCode());
         }
@@ -101,9 +100,7 @@ public final class KmodDevice implements AutoCloseable {
     public long map(long mmapOffset, long length) {
         ensureOpen();
         try {
-            Pointer address = LibC.INSTANCE.mmap(null, length, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED,
-                    fd, mmapOffset);
-            return Pointer.nativeValue(address);
+            return LibC.mmap(0, length, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED, fd, mmapOffset);
         } catch (LastErrorException e) {
             throw new NativeCallException(Operation.MMAP, "mmap(" + length + " bytes at offset 0x" + Long.toHexString(mmapOffset)
                     + ") of " + path, e.getErrorCode());
@@ -113,7 +110,7 @@ public final class KmodDevice implements AutoCloseable {
     /** Unmaps what {@link #map} returned. Needs no open device. */
     public static void unmap(long address, long length) {
         try {
-            LibC.INSTANCE.munmap(new Pointer(address), length);
+            LibC.munmap(address, length);
         } catch (LastErrorException e) {
             throw new NativeCallException(Operation.MUNMAP, "munmap(0x" + Long.toHexString(address) + ", " + length + ")",
                     e.getErrorCode());
@@ -129,7 +126,7 @@ public final class KmodDevice implements AutoCloseable {
         int closing = fd;
         fd = -1;
         try {
-            LibC.INSTANCE.close(closing);
+            LibC.close(closing);
         } catch (LastErrorException e) {
             // Linux releases the descriptor even when close() reports an error: never retry.
             throw new NativeCallException(Operation.CLOSE, "close(" + path + ")", e.getErrorCode());
@@ -146,7 +143,7 @@ public final class KmodDevice implements AutoCloseable {
     private void ioctl(Operation operation, String name, long request, MemorySegment argument) {
         ensureOpen();
         try {
-            LibC.INSTANCE.ioctl(fd, request, new Pointer(argument.address()));
+            LibC.ioctl(fd, request, argument.address());
         } catch (LastErrorException e) {
             throw new NativeCallException(operation, "ioctl(" + name + ") on " + path, e.getErrorCode());
         }

@@ -1,37 +1,45 @@
 package io.bigbuf.kmod;
 
 import com.sun.jna.LastErrorException;
-import com.sun.jna.Library;
 import com.sun.jna.Native;
-import com.sun.jna.Pointer;
+import com.sun.jna.NativeLibrary;
 
 /**
- * The five libc calls the backend needs, through JNA interface mapping. Every call declares
- * {@link LastErrorException}: JNA clears errno before the call and throws with errno set when the
- * call fails, so no other native code can overwrite errno in between.
+ * The five libc calls the backend needs, through JNA <em>direct mapping</em>: static native
+ * methods bound once by {@link Native#register}, so a call is one JNI transition with primitive
+ * arguments, without the reflection, proxy and argument boxing of interface mapping. Addresses
+ * are passed as {@code long}. Every call declares {@link LastErrorException}: JNA clears errno
+ * before the call and throws with errno set when the call fails, so no other native code can
+ * overwrite errno in between.
  *
  * <p>{@code ioctl} and {@code open} are variadic in C; passing the optional argument as a fixed
- * one is the same call on the System V x86-64 ABI for integer and pointer arguments.
+ * one is the same call on the System V x86-64 and AAPCS64 (Linux) ABIs for integer and pointer
+ * arguments.
  */
-interface LibC extends Library {
+final class LibC {
 
-    /** Loaded on first use of {@link KmodDevice}, not when the bundle starts. */
-    LibC INSTANCE = Native.load("c", LibC.class);
+    static final int O_RDWR = 0x2;
+    static final int O_CLOEXEC = 0x80000;
+    static final int PROT_READ = 0x1;
+    static final int PROT_WRITE = 0x2;
+    static final int MAP_SHARED = 0x01;
 
-    int O_RDWR = 0x2;
-    int O_CLOEXEC = 0x80000;
-    int PROT_READ = 0x1;
-    int PROT_WRITE = 0x2;
-    int MAP_SHARED = 0x01;
+    static {
+        // Bound on first use of KmodDevice, not when the bundle starts.
+        Native.register(LibC.class, NativeLibrary.getInstance("c"));
+    }
 
-    int open(String path, int flags) throws LastErrorException;
+    private LibC() {
+    }
 
-    int close(int fd) throws LastErrorException;
+    static native int open(String path, int flags) throws LastErrorException;
 
-    int ioctl(int fd, long request, Pointer argument) throws LastErrorException;
+    static native int close(int fd) throws LastErrorException;
 
-    Pointer mmap(Pointer address, long length, int protection, int flags, int fd, long offset)
+    static native int ioctl(int fd, long request, long argument) throws LastErrorException;
+
+    static native long mmap(long address, long length, int protection, int flags, int fd, long offset)
             throws LastErrorException;
 
-    int munmap(Pointer address, long length) throws LastErrorException;
+    static native int munmap(long address, long length) throws LastErrorException;
 }
