@@ -357,6 +357,13 @@ static long bb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 	switch (cmd) {
 	case BIGBUF_IOC_ALLOC:
+		/*
+		 * Allocating is writing: a file opened read-only may only look
+		 * (INFO, STATS), whatever the node's mode grants, as write(2)
+		 * on such a file fails with EBADF.
+		 */
+		if (!(file->f_mode & FMODE_WRITE))
+			return -EBADF;
 		return bb_ioctl_alloc(bf, argp);
 	case BIGBUF_IOC_FREE:
 		return bb_ioctl_free(bf, argp);

@@ -83,7 +83,8 @@
  * strategy; ENOMEM size larger than RAM (incl. sizes that would overflow),
  * or the request (size, alignment, max_addr) could not be satisfied;
  * EOPNOTSUPP strategy not available in this build; EINTR a signal arrived
- * while grabbing memory; ENOSPC too many buffers on this file.
+ * while grabbing memory; ENOSPC too many buffers on this file; EBADF the
+ * file is not open for writing (allocate on an O_RDWR file).
  */
 struct bigbuf_alloc {
 	__u64 size;
