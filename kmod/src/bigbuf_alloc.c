@@ -164,8 +164,17 @@ static void bb_free_block_list(struct list_head *list, unsigned int order)
 	}
 }
 
-/* Strategy BUDDY: one block of the buddy allocator, surplus trimmed. */
-static int bb_alloc_buddy(const struct bb_request *req, unsigned long *out)
+/*
+ * Strategy BUDDY: one block of the buddy allocator, surplus trimmed.
+ * @first_of_auto: BUDDY is only AUTO's fast path: take a costly-order block
+ * only if one is free right now, without reclaim or waking kswapd. Reclaim
+ * for a high-order block swaps out or drops other pages to make room; the
+ * measured effect was thousands of pages swapped out per try on a guest
+ * whose memory was fragmented, where CONTIG migrates them instead and never
+ * swaps (benchmarks/README.md).
+ */
+static int bb_alloc_buddy(const struct bb_request *req, bool first_of_auto,
+			  unsigned long *out)
 {
 	unsigned int order = max(order_base_2(req->nr_pages), ilog2(req->align));
 	gfp_t gfp = GFP_KERNEL | __GFP_NOWARN | bb_zone_gfp(req->limit_pfn);
@@ -177,8 +186,11 @@ static int bb_alloc_buddy(const struct bb_request *req, unsigned long *out)
 	if (order > BB_MAX_ORDER)
 		return -ENOMEM;
 	/* Costly orders: fail fast, the other strategies do better. */
-	if (order > PAGE_ALLOC_COSTLY_ORDER)
+	if (order > PAGE_ALLOC_COSTLY_ORDER) {
 		gfp |= __GFP_NORETRY;
+		if (first_of_auto)
+			gfp &= ~__GFP_RECLAIM;
+	}
 
 	for (tries = 0; tries < BB_BUDDY_TRIES; tries++) {
 		page = alloc_pages(gfp, order);
@@ -430,7 +442,9 @@ static int bb_alloc_one(unsigned int strategy, const struct bb_request *req,
 {
 	switch (strategy) {
 	case BIGBUF_STRATEGY_BUDDY:
-		return bb_alloc_buddy(req, pfn);
+		return bb_alloc_buddy(req,
+				      req->strategy == BIGBUF_STRATEGY_AUTO,
+				      pfn);
 	case BIGBUF_STRATEGY_CONTIG:
 		return bb_alloc_contig(req, pfn);
 	case BIGBUF_STRATEGY_GRAB:
