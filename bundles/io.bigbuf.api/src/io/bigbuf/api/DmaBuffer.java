@@ -10,6 +10,10 @@ import java.lang.foreign.MemorySegment;
  * from any thread, also concurrently with the backend shutting down. After close, {@link #segment()}
  * and any segment obtained earlier throw {@link IllegalStateException} on access: a stale buffer
  * never crashes the JVM.
+ *
+ * <p>Until then the buffer stays valid however the program holds it: a segment (or a slice of it)
+ * alone keeps the buffer. Always close buffers; a backend may release one that the program has
+ * dropped entirely, the buffer and every segment of it, without closing (with a warning).
  */
 public interface DmaBuffer extends AutoCloseable {
 

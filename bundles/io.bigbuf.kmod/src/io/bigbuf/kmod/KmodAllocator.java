@@ -14,7 +14,6 @@ import io.bigbuf.api.OutOfContiguousMemoryException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
 import java.lang.ref.WeakReference;
 import java.nio.file.Path;
@@ -41,8 +40,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *     could go stale or leak;</li>
  * <li>if the JVM dies, even by {@code kill -9}, the kernel unmaps and frees everything.</li>
  * </ul>
- * A buffer the program drops without closing is released by a {@link Cleaner} (with a warning);
- * {@link #shutdown()} releases all of them.
+ * A buffer stays valid until closed for as long as the program references it or any segment of
+ * it (see {@link KmodBuffer}); one it drops entirely without closing is released by a
+ * {@link Cleaner} (with a warning); {@link #shutdown()} releases all of them.
  *
  * <p>Failed calls change nothing: a request rejected here never reaches the kernel, and a failure
  * after {@code BIGBUF_IOC_ALLOC} undoes the allocation before throwing.
@@ -53,10 +53,6 @@ public final class KmodAllocator implements ContiguousAllocator {
 
     /** Retries of an allocation the kernel aborted because a signal arrived (EINTR). */
     private static final int EINTR_RETRIES = 5;
-
-    /** How long a release waits for a thread that is inside a native call with the segment. */
-    private static final int ARENA_CLOSE_ATTEMPTS = 200;
-    private static final long ARENA_CLOSE_BACKOFF_MILLIS = 5;
 
     private final Path device;
     private final DeviceInfo deviceInfo;
@@ -75,7 +71,10 @@ public final class KmodAllocator implements ContiguousAllocator {
     private final AtomicLong rejected = new AtomicLong();
     private volatile boolean shutDown;
 
-    /** A live buffer: its release action, and the handle only while the program still references it. */
+    /**
+     * A live buffer: its release action, and the handle only while the program still references
+     * it or a segment of it (weak: this map must not keep a forgotten buffer alive).
+     */
     private record LiveBuffer(BufferRelease release, Cleaner.Cleanable cleanable, WeakReference<KmodBuffer> handle) {
     }
 
@@ -191,13 +190,8 @@ public final class KmodAllocator implements ContiguousAllocator {
     private DmaBuffer track(AllocationRequest request, KernelAllocation allocation, long address) {
         long id = nextId.getAndIncrement();
         long held = allocation.actualSize();
-        Arena arena = Arena.ofShared();
-        // Closing the arena runs the unmap, exactly once; the segment covers what was asked for.
-        MemorySegment segment = MemorySegment.ofAddress(address)
-                .reinterpret(held, arena, mapping -> unmapLogged(address, held, id))
-                .asSlice(0, request.size());
-        BufferRelease release = new BufferRelease(this, id, request.size(), held, request.label(), arena);
-        KmodBuffer buffer = new KmodBuffer(release, cleaner, allocation.physAddr(), segment);
+        BufferRelease release = new BufferRelease(this, id, request.size(), address, held, request.label());
+        KmodBuffer buffer = new KmodBuffer(release, cleaner, Arena.ofShared(), allocation.physAddr(), address);
         live.put(id, new LiveBuffer(release, buffer.cleanable(), new WeakReference<>(buffer)));
         allocations.incrementAndGet();
         LOG.log(Level.DEBUG, () -> "allocated " + buffer + " by strategy "
@@ -205,7 +199,11 @@ public final class KmodAllocator implements ContiguousAllocator {
         return buffer;
     }
 
-    /** The release action of every buffer, run once per buffer (see {@link BufferRelease}). */
+    /**
+     * The release action of every buffer, run once per buffer (see {@link BufferRelease}). On a
+     * close or shutdown the buffer's arena is closed already, and with it the mapping; from the
+     * Cleaner nothing can reach the memory any more, so unmapping here is safe.
+     */
     void release(BufferRelease release) {
         if (!release.claim()) {
             return;
@@ -216,39 +214,13 @@ public final class KmodAllocator implements ContiguousAllocator {
                     ByteSize.format(release.size()), release.label().isEmpty() ? "" : ", " + release.label());
         }
         try {
-            closeArena(release);
+            release.unmapOnce();
         } finally {
             live.remove(release.id());
         }
     }
 
-    private static void closeArena(BufferRelease release) {
-        for (int attempt = 1;; attempt++) {
-            try {
-                release.arena().close();
-                return;
-            } catch (IllegalStateException inUse) {
-                // A native call has the segment right now (or the arena is already closed).
-                if (!release.arena().scope().isAlive()) {
-                    return;
-                }
-                if (attempt >= ARENA_CLOSE_ATTEMPTS) {
-                    LOG.log(Level.ERROR, "buffer #{0} is still in use by a native call; it stays mapped until"
-                            + " the process exits", release.id());
-                    return;
-                }
-                try {
-                    Thread.sleep(ARENA_CLOSE_BACKOFF_MILLIS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    LOG.log(Level.ERROR, "interrupted while releasing buffer #{0}; it stays mapped", release.id());
-                    return;
-                }
-            }
-        }
-    }
-
-    private static void unmapLogged(long address, long length, long id) {
+    static void unmapLogged(long address, long length, long id) {
         try {
             KmodDevice.unmap(address, length);
         } catch (NativeCallException e) {
@@ -332,8 +304,13 @@ public final class KmodAllocator implements ContiguousAllocator {
             lifecycle.writeLock().unlock();
         }
         for (LiveBuffer b : live.values()) {
-            b.release().markClosedByOwner();
-            b.cleanable().clean();
+            KmodBuffer buffer = b.handle().get();
+            if (buffer != null) {
+                buffer.close(); // closes the arena first: its segments throw from now on
+            } else {
+                // Dropped unclosed, the Cleaner's turn has come: release it now rather than later.
+                b.cleanable().clean();
+            }
         }
     }
 

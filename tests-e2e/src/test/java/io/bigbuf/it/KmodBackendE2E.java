@@ -170,6 +170,32 @@ class KmodBackendE2E {
         E2eGuest.log("forgotten 4 MiB buffer freed by the Cleaner");
     }
 
+    @Test
+    @Order(4)
+    void aSegmentAloneKeepsItsBufferAliveAndMapped() {
+        ModuleStats before = ModuleStats.read();
+        MemorySegment kept = segmentOfAForgottenBuffer(2L << 20);
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        assertEquals(before.buffers() + 1, ModuleStats.read().buffers(), "the module still holds the buffer");
+        assertEquals(0x5e9L, kept.get(ValueLayout.JAVA_LONG, kept.byteSize() - 8), "the data is still there");
+        kept.set(ValueLayout.JAVA_LONG, 0, 1L);
+        kept = null;
+        E2eGuest.awaitTrue(() -> {
+            System.gc();
+            return ModuleStats.read().buffers() == before.buffers();
+        }, "the Cleaner to free the buffer once its segment is gone too");
+        E2eGuest.log("a 2 MiB buffer kept only through its segment survived GC; freed once the segment went");
+    }
+
+    private MemorySegment segmentOfAForgottenBuffer(long size) {
+        DmaBuffer forgotten = kmod.allocate(AllocationRequest.ofSize(size).withLabel("e2e-segment-only"));
+        MemorySegment segment = forgotten.segment();
+        segment.set(ValueLayout.JAVA_LONG, size - 8, 0x5e9L);
+        return segment;
+    }
+
     private void allocateAndForget(long size) {
         DmaBuffer forgotten = kmod.allocate(AllocationRequest.ofSize(size).withLabel("e2e-forgotten"));
         forgotten.segment().fill((byte) 1);

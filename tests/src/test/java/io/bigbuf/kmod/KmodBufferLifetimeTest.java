@@ -1,0 +1,112 @@
+package io.bigbuf.kmod;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.ref.Cleaner;
+import java.lang.ref.WeakReference;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * When a kmod buffer's mapping goes, on the host: an anonymous shared mapping stands in for the
+ * module's (the lifetime logic does not care what backs it), and {@code /proc/self/maps} shows
+ * whether it is still mapped.
+ */
+class KmodBufferLifetimeTest {
+
+    private static final long SIZE = 3 * 4096 + 100;
+    private static final long HELD = 4 * 4096;
+    private static final int MAP_ANONYMOUS = 0x20;
+    private static final long GC_WAIT_MILLIS = 10_000;
+
+    private final KmodAllocator owner = new KmodAllocator(Path.of("/dev/bigbuf"),
+            new DeviceInfo(BigbufAbi.ABI_VERSION, 4096, 10, 0b1110, 1L << 30, 1L << 30, 1L << 30, 1L << 30, 1L << 30));
+    private final Cleaner cleaner = Cleaner.create();
+
+    @Test
+    void closeUnmapsOnceAndEverySegmentThrows() throws IOException {
+        long address = mapAnonymous();
+        KmodBuffer buffer = newBuffer(1, address);
+        MemorySegment slice = buffer.segment().asSlice(4096, 16);
+        slice.set(ValueLayout.JAVA_LONG, 0, 0x1234_5678L);
+        assertEquals(SIZE, buffer.segment().byteSize(), "the segment is the size asked for, not the pages held");
+        assertTrue(isMapped(address));
+
+        buffer.close();
+        buffer.close();
+
+        assertTrue(buffer.isClosed());
+        assertFalse(isMapped(address), "close unmaps");
+        assertThrows(IllegalStateException.class, buffer::segment);
+        assertThrows(IllegalStateException.class, () -> slice.get(ValueLayout.JAVA_LONG, 0));
+    }
+
+    @Test
+    void aSegmentAloneKeepsItsBufferMappedAndTheCleanerTakesItOnlyWhenBothAreGone() throws Exception {
+        long address = mapAnonymous();
+        WeakReference<KmodBuffer> handle = new WeakReference<>(newBuffer(2, address));
+        MemorySegment kept = handle.get().segment().asSlice(8, 8); // the program keeps only this slice
+        kept.set(ValueLayout.JAVA_LONG, 0, 42L);
+
+        // Several full collections: the buffer must survive them all, through the slice alone.
+        for (int i = 0; i < 5; i++) {
+            System.gc();
+            Thread.sleep(50);
+        }
+        assertNotNull(handle.get(), "a reachable segment keeps its buffer reachable");
+        assertTrue(isMapped(address), "a reachable segment keeps its buffer mapped");
+        assertEquals(42L, kept.get(ValueLayout.JAVA_LONG, 0));
+
+        kept = null; // now nothing references the buffer or its memory
+        assertTrue(await(() -> {
+            System.gc();
+            return handle.get() == null && !isMappedUnchecked(address);
+        }), "the Cleaner unmaps a buffer that nothing references");
+    }
+
+    private KmodBuffer newBuffer(long id, long address) {
+        BufferRelease release = new BufferRelease(owner, id, SIZE, address, HELD, "lifetime-test");
+        return new KmodBuffer(release, cleaner, Arena.ofShared(), 0x1000_0000L, address);
+    }
+
+    private static long mapAnonymous() {
+        return LibC.mmap(0, HELD, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    }
+
+    private static boolean isMappedUnchecked(long address) {
+        try {
+            return isMapped(address);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Whether a line of /proc/self/maps starts at {@code address}. */
+    private static boolean isMapped(long address) throws IOException {
+        String start = Long.toHexString(address) + "-";
+        try (var lines = Files.lines(Path.of("/proc/self/maps"))) {
+            return lines.anyMatch(l -> l.startsWith(start));
+        }
+    }
+
+    private static boolean await(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + GC_WAIT_MILLIS;
+        while (System.currentTimeMillis() < deadline) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return condition.getAsBoolean();
+    }
+}
