@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Render benchmarks/results/results.md and the PNG plots from results/data/.
 
-usage: render.py [--readme README.md] RESULTS_DIR
-  --readme: also put the headline and Java tables into README.md between its HEADLINE markers
+usage: render.py [--readme BENCH_README] [--summary-readme README] RESULTS_DIR
+  --readme:         also put the headline and Java tables into BENCH_README (benchmarks/README.md)
+                    between its HEADLINE markers
+  --summary-readme: put the headline and the Java rows measured on real CPUs (not the emulated
+                    bandwidth rows) into README (the project's README.md) between the same markers
 
 Inputs (all optional, sections without data say so):
   data/kernel-<kver>-<mem>.csv   allocation sweep rows (benchmarks/tools/allocbench.c)
@@ -430,6 +433,8 @@ def read_meta(data_dir):
         for k, v in this.items():
             meta.setdefault(k, v)
     meta["partial"] = "; ".join(partial)
+    if meta.get("wall_s", "").isdigit():
+        meta["wall_min"] = f"{int(meta['wall_s']) / 60:.0f} minutes"
     return meta
 
 
@@ -438,7 +443,7 @@ README_END = "<!-- /HEADLINE -->"
 
 
 def update_readme(readme, headline_md):
-    """Replace the block between the README markers with the headline table."""
+    """Replace the block between the README markers with headline_md (a list of lines)."""
     with open(readme) as f:
         text = f.read()
     begin, end = text.find(README_BEGIN), text.find(README_END)
@@ -452,9 +457,13 @@ def update_readme(readme, headline_md):
 
 def main():
     args = sys.argv[1:]
-    readme = None
-    if len(args) == 3 and args[0] == "--readme":
-        readme, args = args[1], args[2:]
+    readme = summary_readme = None
+    while len(args) > 1 and args[0] in ("--readme", "--summary-readme"):
+        if args[0] == "--readme":
+            readme = args[1]
+        else:
+            summary_readme = args[1]
+        args = args[2:]
     if len(args) != 1:
         sys.exit(__doc__)
     res = args[0]
@@ -498,6 +507,14 @@ def main():
                                "full results: [results/results.md](results/results.md))", "",
                                "Kernel side, bigbuf `auto` against the 2009 seed algorithm:", ""]
                       + md[head_start:head_end] + ["Java side:", ""] + java)
+    if summary_readme:
+        # The emulated-CPU bandwidth rows only show that Java works on a real mapping: not headline.
+        java_real = [ln for ln in java if "/dev/bigbuf mapping" not in ln]
+        update_readme(summary_readme, [f"Last full run: {meta.get('date', '?')}, commit {meta.get('commit', '?')}, "
+                                       f"{meta.get('wall_min', '?')} on {meta.get('host_cpus', '?')} CPUs "
+                                       "([all results](benchmarks/results/results.md)). Kernel side, bigbuf "
+                                       "`auto` against the 2009 seed algorithm:", ""]
+                      + md[head_start:head_end] + ["Java side, each figure next to its baseline:", ""] + java_real)
     md.append("## Kernel side in detail")
     md.append("")
     if rows:
