@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Functional tests of /dev/bigbuf, run as root in a guest with the module
- * loaded and no other user.  Usage: bigbuf_test [-v] [device] [test...]
- * (or bigbuf_test [device] --hold-mapping, see hold_mapping())
- * (device also from $BIGBUF_DEV, default /dev/bigbuf).  Prints one line per
- * test and "N passed, N failed"; exits 1 if any test failed.
+ * loaded and no other user.  Usage: bigbuf_test [-v] [--dev PATH | PATH]
+ * [test...] (or bigbuf_test [PATH] --hold-mapping, see hold_mapping());
+ * device also from $BIGBUF_DEV, default /dev/bigbuf.  The runner is the
+ * test library's (lib/bbtest.h): one line per test, "N passed, N failed";
+ * exits 1 if any test failed or left the module holding more than before.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,15 +26,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bigbuf.h"
+#include "bbtest.h"
 
-#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
-#define KiB			(1ULL << 10)
-#define MiB			(1ULL << 20)
 #define PM_PRESENT		(1ULL << 63)
 #define PM_PFN_MASK		((1ULL << 55) - 1)
 #define FULL_CHECK_LIMIT	(1 * MiB)	/* zero-check every byte below */
-#define STATS_SETTLE_MS		2000		/* async fput after exit */
 #define NR_THREADS		8
 #define THREAD_ITERS		25
 #define SYSFS_STATS		"/sys/class/misc/bigbuf/stats/"
@@ -43,118 +40,6 @@ _Static_assert(sizeof(struct bigbuf_free) == 16, "bigbuf_free layout");
 _Static_assert(sizeof(struct bigbuf_query) == 56, "bigbuf_query layout");
 _Static_assert(sizeof(struct bigbuf_info) == 80, "bigbuf_info layout");
 _Static_assert(sizeof(struct bigbuf_stats) == 128, "bigbuf_stats layout");
-
-static const char *dev = "/dev/bigbuf";
-static long page_size;
-static bool verbose;
-static int failures;	/* in the current test */
-static pthread_mutex_t fail_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct bigbuf_info info;
-
-static void fail(const char *file, int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	pthread_mutex_lock(&fail_lock);
-	failures++;
-	fprintf(stderr, "    FAIL %s:%d: ", file, line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	pthread_mutex_unlock(&fail_lock);
-}
-
-#define CHECK(cond, ...)						\
-	do {								\
-		if (!(cond))						\
-			fail(__FILE__, __LINE__, #cond " " __VA_ARGS__);	\
-	} while (0)
-
-/* ioctl that must fail with errno e */
-#define CHECK_ERR(call, e)						\
-	do {								\
-		errno = 0;						\
-		int r_ = (call);					\
-		if (r_ != -1 || errno != (e))				\
-			fail(__FILE__, __LINE__, "%s: got %d/%s, want %s", \
-			     #call, r_, strerror(errno), strerror(e));	\
-	} while (0)
-
-static void note(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!verbose)
-		return;
-	va_start(ap, fmt);
-	printf("    ");
-	vprintf(fmt, ap);
-	va_end(ap);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int open_dev(void)
-{
-	int fd = open(dev, O_RDWR | O_CLOEXEC);
-
-	if (fd < 0) {
-		perror(dev);
-		exit(2);
-	}
-	return fd;
-}
-
-static struct bigbuf_stats stats(int fd)
-{
-	struct bigbuf_stats s;
-
-	if (ioctl(fd, BIGBUF_IOC_STATS, &s)) {
-		perror("BIGBUF_IOC_STATS");
-		exit(2);
-	}
-	return s;
-}
-
-/* Wait until buffers/bytes_held reach the given values; true on success. */
-static bool settle(int fd, uint64_t buffers, uint64_t bytes)
-{
-	struct bigbuf_stats s;
-	int ms;
-
-	for (ms = 0; ms < STATS_SETTLE_MS; ms += 10) {
-		s = stats(fd);
-		if (s.buffers == buffers && s.bytes_held == bytes)
-			return true;
-		usleep(10000);
-	}
-	return false;
-}
-
-static int do_alloc(int fd, uint64_t size, uint64_t align, uint64_t max_addr,
-		    uint32_t flags, struct bigbuf_alloc *a)
-{
-	memset(a, 0, sizeof(*a));
-	a->size = size;
-	a->align = align;
-	a->max_addr = max_addr;
-	a->flags = flags;
-	return ioctl(fd, BIGBUF_IOC_ALLOC, a);
-}
-
-static int do_free(int fd, uint64_t id)
-{
-	struct bigbuf_free f = { .id = id };
-
-	return ioctl(fd, BIGBUF_IOC_FREE, &f);
-}
 
 static void *map(int fd, const struct bigbuf_alloc *a)
 {
@@ -170,10 +55,10 @@ static void *map(int fd, const struct bigbuf_alloc *a)
  */
 static size_t check_pagemap(const void *p, size_t len, uint64_t phys)
 {
-	size_t pages = len / page_size, i, bad = 0, n;
+	size_t pages = len / bbt_page, i, bad = 0, n;
 	uint64_t buf[512];
 	int pm = open("/proc/self/pagemap", O_RDONLY);
-	off_t off = (uintptr_t)p / page_size * sizeof(uint64_t);
+	off_t off = (uintptr_t)p / bbt_page * sizeof(uint64_t);
 
 	if (pm < 0) {
 		perror("pagemap");
@@ -188,7 +73,7 @@ static size_t check_pagemap(const void *p, size_t len, uint64_t phys)
 			break;
 		}
 		for (k = 0; k < n; k++) {
-			uint64_t want = phys / page_size + i + k;
+			uint64_t want = phys / bbt_page + i + k;
 
 			if (!(buf[k] & PM_PRESENT) ||
 			    (buf[k] & PM_PFN_MASK) != want) {
@@ -215,9 +100,9 @@ static bool is_zero(const unsigned char *p, size_t len)
 				return false;
 		return true;
 	}
-	for (i = 0; i < len; i += page_size)
+	for (i = 0; i < len; i += bbt_page)
 		for (j = 0; j < edge; j++)
-			if (p[i + j] || p[i + page_size - 1 - j])
+			if (p[i + j] || p[i + bbt_page - 1 - j])
 				return false;
 	return true;
 }
@@ -227,9 +112,9 @@ static bool tag_pages(unsigned char *p, size_t len, uint64_t tag)
 {
 	size_t i;
 
-	for (i = 0; i < len; i += page_size)
+	for (i = 0; i < len; i += bbt_page)
 		*(volatile uint64_t *)(p + i) = tag ^ i;
-	for (i = 0; i < len; i += page_size)
+	for (i = 0; i < len; i += bbt_page)
 		if (*(volatile uint64_t *)(p + i) != (tag ^ i))
 			return false;
 	return true;
@@ -248,30 +133,30 @@ static void check_buffer(int fd, uint64_t size, uint64_t align,
 {
 	struct bigbuf_alloc a;
 	struct bigbuf_query q = { 0 };
-	uint64_t want = (size + page_size - 1) / page_size * page_size;
-	double t = now();
+	uint64_t want = (size + bbt_page - 1) / bbt_page * bbt_page;
+	double t = bbt_now();
 	unsigned char *p;
 
-	if (do_alloc(fd, size, align, max_addr, flags, &a)) {
+	if (bbt_alloc(fd, size, align, max_addr, flags, &a)) {
 		if (may_enomem && errno == ENOMEM) {
-			note("size %llu align %llu max %#llx %s: ENOMEM (allowed)\n",
+			bbt_note("size %llu align %llu max %#llx %s: ENOMEM (allowed)\n",
 			     (unsigned long long)size, (unsigned long long)align,
 			     (unsigned long long)max_addr,
 			     strategy_name(flags & BIGBUF_STRATEGY_MASK));
 			return;
 		}
-		fail(__FILE__, __LINE__, "alloc size %llu align %llu max %#llx flags %#x: %s",
+		bbt_fail(__FILE__, __LINE__, "alloc size %llu align %llu max %#llx flags %#x: %s",
 		     (unsigned long long)size, (unsigned long long)align,
 		     (unsigned long long)max_addr, flags, strerror(errno));
 		return;
 	}
-	note("size %llu align %llu max %#llx: %s phys %#llx in %.3f s\n",
+	bbt_note("size %llu align %llu max %#llx: %s phys %#llx in %.3f s\n",
 	     (unsigned long long)size, (unsigned long long)align,
 	     (unsigned long long)max_addr, strategy_name(a.strategy),
-	     (unsigned long long)a.phys_addr, now() - t);
+	     (unsigned long long)a.phys_addr, bbt_now() - t);
 	CHECK(a.id != 0);
 	CHECK(a.actual_size == want, "%llu", (unsigned long long)a.actual_size);
-	CHECK(a.phys_addr % page_size == 0);
+	CHECK(a.phys_addr % bbt_page == 0);
 	CHECK(!align || a.phys_addr % align == 0, "phys %#llx align %#llx",
 	      (unsigned long long)a.phys_addr, (unsigned long long)align);
 	CHECK(!max_addr || a.phys_addr + a.actual_size - 1 <= max_addr,
@@ -297,10 +182,16 @@ static void check_buffer(int fd, uint64_t size, uint64_t align,
 		CHECK(tag_pages(p, a.actual_size, a.phys_addr));
 		CHECK(munmap(p, a.actual_size) == 0);
 	}
-	CHECK(do_free(fd, a.id) == 0, "%s", strerror(errno));
+	CHECK(bbt_free(fd, a.id) == 0, "%s", strerror(errno));
 }
 
-static int g_fd;
+/* The file most tests allocate on, open for the whole run. */
+static int g_fd = -1;
+
+static void open_global_fd(void)
+{
+	g_fd = bbt_open();
+}
 
 static void t_info(void)
 {
@@ -308,7 +199,7 @@ static void t_info(void)
 
 	CHECK(ioctl(g_fd, BIGBUF_IOC_INFO, &i) == 0);
 	CHECK(i.abi_version == BIGBUF_ABI_VERSION);
-	CHECK(i.page_size == (uint32_t)page_size);
+	CHECK(i.page_size == (uint32_t)bbt_page);
 	CHECK(i.max_order >= 9 && i.max_order < 20, "%u", i.max_order);
 	CHECK(i.strategies & (1U << BIGBUF_STRATEGY_BUDDY));
 	CHECK(i.strategies & (1U << BIGBUF_STRATEGY_GRAB));
@@ -318,7 +209,7 @@ static void t_info(void)
 	CHECK(i.grab_cap_bytes > 0 && i.grab_cap_bytes <= i.total_ram);
 	CHECK(i.max_align >= MiB && !(i.max_align & (i.max_align - 1)));
 	CHECK(!i.reserved[0] && !i.reserved[1] && !i.reserved[2]);
-	note("max_order %u strategies %#x total %llu MiB free %llu MiB cap %llu MiB\n",
+	bbt_note("max_order %u strategies %#x total %llu MiB free %llu MiB cap %llu MiB\n",
 	     i.max_order, i.strategies, (unsigned long long)(i.total_ram / MiB),
 	     (unsigned long long)(i.free_ram / MiB),
 	     (unsigned long long)(i.grab_cap_bytes / MiB));
@@ -332,34 +223,34 @@ static void t_sizes(void)
 	};
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(sizes); i++)
+	for (i = 0; i < ARRAY_LEN(sizes); i++)
 		check_buffer(g_fd, sizes[i], 0, 0, BIGBUF_STRATEGY_AUTO, false);
 }
 
 static void t_strategies(void)
 {
 	struct bigbuf_alloc a;
-	uint64_t max_buddy = (uint64_t)page_size << info.max_order;
+	uint64_t max_buddy = (uint64_t)bbt_page << bbt_info.max_order;
 
 	check_buffer(g_fd, 12 * KiB, 0, 0, BIGBUF_STRATEGY_BUDDY, false);
 	check_buffer(g_fd, max_buddy, 0, 0, BIGBUF_STRATEGY_BUDDY, false);
 	/* AUTO picks the buddy allocator for what fits one block. */
-	CHECK(do_alloc(g_fd, 64 * KiB, 0, 0, 0, &a) == 0);
+	CHECK(bbt_alloc(g_fd, 64 * KiB, 0, 0, 0, &a) == 0);
 	CHECK(a.strategy == BIGBUF_STRATEGY_BUDDY);
-	CHECK(do_free(g_fd, a.id) == 0);
-	CHECK_ERR(do_alloc(g_fd, max_buddy + page_size, 0, 0,
+	CHECK(bbt_free(g_fd, a.id) == 0);
+	CHECK_ERR(bbt_alloc(g_fd, max_buddy + bbt_page, 0, 0,
 			   BIGBUF_STRATEGY_BUDDY, &a), ENOMEM);
-	CHECK_ERR(do_alloc(g_fd, page_size, 2 * max_buddy, 0,
+	CHECK_ERR(bbt_alloc(g_fd, bbt_page, 2 * max_buddy, 0,
 			   BIGBUF_STRATEGY_BUDDY, &a), ENOMEM);
-	if (info.strategies & (1U << BIGBUF_STRATEGY_CONTIG)) {
+	if (bbt_info.strategies & (1U << BIGBUF_STRATEGY_CONTIG)) {
 		check_buffer(g_fd, 16 * MiB, 0, 0, BIGBUF_STRATEGY_CONTIG, false);
 		check_buffer(g_fd, 12 * KiB, 0, 0, BIGBUF_STRATEGY_CONTIG, false);
 		/* AUTO prefers migration over grabbing for large buffers. */
-		CHECK(do_alloc(g_fd, 8 * MiB, 0, 0, 0, &a) == 0);
+		CHECK(bbt_alloc(g_fd, 8 * MiB, 0, 0, 0, &a) == 0);
 		CHECK(a.strategy == BIGBUF_STRATEGY_CONTIG, "got %u", a.strategy);
-		CHECK(do_free(g_fd, a.id) == 0);
+		CHECK(bbt_free(g_fd, a.id) == 0);
 	} else {
-		CHECK_ERR(do_alloc(g_fd, MiB, 0, 0, BIGBUF_STRATEGY_CONTIG, &a),
+		CHECK_ERR(bbt_alloc(g_fd, MiB, 0, 0, BIGBUF_STRATEGY_CONTIG, &a),
 			  EOPNOTSUPP);
 	}
 	check_buffer(g_fd, 16 * MiB, 0, 0, BIGBUF_STRATEGY_GRAB, false);
@@ -369,30 +260,30 @@ static void t_strategies(void)
 /* GRAB returns every page it took except the buffer's, exactly. */
 static void t_grab_accounting(void)
 {
-	struct bigbuf_stats s0 = stats(g_fd), s1, s2;
+	struct bigbuf_stats s0 = bbt_stats(), s1, s2;
 	struct bigbuf_alloc a;
 
-	if (do_alloc(g_fd, 12 * MiB + 4 * KiB, 0, 0, BIGBUF_STRATEGY_GRAB, &a)) {
-		fail(__FILE__, __LINE__, "grab: %s", strerror(errno));
+	if (bbt_alloc(g_fd, 12 * MiB + 4 * KiB, 0, 0, BIGBUF_STRATEGY_GRAB, &a)) {
+		bbt_fail(__FILE__, __LINE__, "grab: %s", strerror(errno));
 		return;
 	}
-	s1 = stats(g_fd);
+	s1 = bbt_stats();
 	CHECK(s1.pages_grabbed > s0.pages_grabbed);
 	CHECK((s1.pages_grabbed - s0.pages_grabbed) -
 	      (s1.pages_returned - s0.pages_returned) ==
-	      a.actual_size / page_size,
+	      a.actual_size / bbt_page,
 	      "grabbed %llu returned %llu",
 	      (unsigned long long)(s1.pages_grabbed - s0.pages_grabbed),
 	      (unsigned long long)(s1.pages_returned - s0.pages_returned));
 	CHECK(s1.by_strategy[BIGBUF_STRATEGY_GRAB] ==
 	      s0.by_strategy[BIGBUF_STRATEGY_GRAB] + 1);
-	CHECK(do_free(g_fd, a.id) == 0);
-	s2 = stats(g_fd);
+	CHECK(bbt_free(g_fd, a.id) == 0);
+	s2 = bbt_stats();
 	CHECK(s2.frees == s1.frees + 1);
 	CHECK(s2.pages_grabbed == s1.pages_grabbed);
-	note("grabbed %llu pages for %llu\n",
+	bbt_note("grabbed %llu pages for %llu\n",
 	     (unsigned long long)(s1.pages_grabbed - s0.pages_grabbed),
-	     (unsigned long long)(a.actual_size / page_size));
+	     (unsigned long long)(a.actual_size / bbt_page));
 }
 
 static void t_alignment(void)
@@ -403,14 +294,14 @@ static void t_alignment(void)
 	check_buffer(g_fd, 4 * KiB, 512, 0, 0, false);	/* < page: trivially */
 	check_buffer(g_fd, 4 * MiB, 16 * MiB, 0, 0, false);
 	check_buffer(g_fd, 4 * MiB, 8 * MiB, 0, BIGBUF_STRATEGY_GRAB, false);
-	if (info.strategies & (1U << BIGBUF_STRATEGY_CONTIG))
+	if (bbt_info.strategies & (1U << BIGBUF_STRATEGY_CONTIG))
 		check_buffer(g_fd, 1 * MiB, 32 * MiB, 0,
 			     BIGBUF_STRATEGY_CONTIG, false);
-	CHECK_ERR(do_alloc(g_fd, page_size, 3, 0, 0, &a), EINVAL);
-	CHECK_ERR(do_alloc(g_fd, page_size, 3 * page_size, 0, 0, &a), EINVAL);
-	CHECK_ERR(do_alloc(g_fd, page_size, info.max_align * 2, 0, 0, &a),
+	CHECK_ERR(bbt_alloc(g_fd, bbt_page, 3, 0, 0, &a), EINVAL);
+	CHECK_ERR(bbt_alloc(g_fd, bbt_page, 3 * bbt_page, 0, 0, &a), EINVAL);
+	CHECK_ERR(bbt_alloc(g_fd, bbt_page, bbt_info.max_align * 2, 0, 0, &a),
 		  EINVAL);
-	CHECK_ERR(do_alloc(g_fd, page_size, 1ULL << 63, 0, 0, &a), EINVAL);
+	CHECK_ERR(bbt_alloc(g_fd, bbt_page, 1ULL << 63, 0, 0, &a), EINVAL);
 }
 
 static void t_dma_limit(void)
@@ -423,17 +314,17 @@ static void t_dma_limit(void)
 	check_buffer(g_fd, 16 * MiB, 0, lim28, 0, false);
 	check_buffer(g_fd, 64 * KiB, 0, lim28, 0, false);
 	check_buffer(g_fd, 16 * MiB, MiB, lim32, 0, false);
-	if (info.strategies & (1U << BIGBUF_STRATEGY_CONTIG))
+	if (bbt_info.strategies & (1U << BIGBUF_STRATEGY_CONTIG))
 		check_buffer(g_fd, 16 * MiB, 0, lim28, BIGBUF_STRATEGY_CONTIG,
 			     false);
 	/* Placement by the buddy allocator is not ours to choose. */
 	check_buffer(g_fd, 64 * KiB, 0, lim28, BIGBUF_STRATEGY_BUDDY, true);
 	check_buffer(g_fd, 8 * MiB, 0, lim28, BIGBUF_STRATEGY_GRAB, true);
 	/* Unsatisfiable limits. */
-	CHECK_ERR(do_alloc(g_fd, 4 * MiB, 0, MiB - 1, 0, &a), ENOMEM);
-	CHECK_ERR(do_alloc(g_fd, 2 * page_size, 0, page_size - 1, 0, &a),
+	CHECK_ERR(bbt_alloc(g_fd, 4 * MiB, 0, MiB - 1, 0, &a), ENOMEM);
+	CHECK_ERR(bbt_alloc(g_fd, 2 * bbt_page, 0, bbt_page - 1, 0, &a),
 		  ENOMEM);
-	CHECK_ERR(do_alloc(g_fd, page_size, 0, 1, 0, &a), ENOMEM);
+	CHECK_ERR(bbt_alloc(g_fd, bbt_page, 0, 1, 0, &a), ENOMEM);
 	/* max_addr = 2^64 - 1 means no limit too and must not overflow. */
 	check_buffer(g_fd, 64 * KiB, 0, UINT64_MAX, 0, false);
 }
@@ -446,7 +337,7 @@ static void t_zeroing(void)
 
 	/* Dirty buffers, free them, the next ones must still be zero. */
 	for (round = 0; round < 3; round++) {
-		CHECK(do_alloc(g_fd, MiB, 0, 0, 0, &a) == 0);
+		CHECK(bbt_alloc(g_fd, MiB, 0, 0, 0, &a) == 0);
 		p = map(g_fd, &a);
 		CHECK(p != NULL);
 		if (!p)
@@ -454,7 +345,7 @@ static void t_zeroing(void)
 		CHECK(is_zero(p, a.actual_size), "round %d", round);
 		memset(p, 0xa5, a.actual_size);
 		munmap(p, a.actual_size);
-		CHECK(do_free(g_fd, a.id) == 0);
+		CHECK(bbt_free(g_fd, a.id) == 0);
 	}
 	for (round = 0; round < 2; round++)
 		check_buffer(g_fd, 8 * MiB, 0, 0, round ? BIGBUF_STRATEGY_GRAB : 0,
@@ -464,114 +355,114 @@ static void t_zeroing(void)
 static void t_mmap_bounds(void)
 {
 	struct bigbuf_alloc a, b;
-	size_t len = 16 * page_size;
+	size_t len = 16 * bbt_page;
 	unsigned char *p, *q;
 	int fd2;
 
-	CHECK(do_alloc(g_fd, len, 0, 0, 0, &a) == 0);
-	CHECK(do_alloc(g_fd, len, 0, 0, 0, &b) == 0);
+	CHECK(bbt_alloc(g_fd, len, 0, 0, 0, &a) == 0);
+	CHECK(bbt_alloc(g_fd, len, 0, 0, 0, &b) == 0);
 	/* Too long, past the end, beyond the id window, private. */
-	CHECK(mmap(NULL, len + page_size, PROT_READ, MAP_SHARED, g_fd,
+	CHECK(mmap(NULL, len + bbt_page, PROT_READ, MAP_SHARED, g_fd,
 		   a.mmap_offset) == MAP_FAILED && errno == EINVAL);
-	CHECK(mmap(NULL, page_size, PROT_READ, MAP_SHARED, g_fd,
+	CHECK(mmap(NULL, bbt_page, PROT_READ, MAP_SHARED, g_fd,
 		   a.mmap_offset + len) == MAP_FAILED && errno == EINVAL);
-	CHECK(mmap(NULL, 2 * page_size, PROT_READ, MAP_SHARED, g_fd,
-		   a.mmap_offset + len - page_size) == MAP_FAILED &&
+	CHECK(mmap(NULL, 2 * bbt_page, PROT_READ, MAP_SHARED, g_fd,
+		   a.mmap_offset + len - bbt_page) == MAP_FAILED &&
 	      errno == EINVAL);
-	CHECK(mmap(NULL, page_size, PROT_READ, MAP_SHARED, g_fd,
+	CHECK(mmap(NULL, bbt_page, PROT_READ, MAP_SHARED, g_fd,
 		   a.mmap_offset + (1ULL << (BIGBUF_MMAP_SHIFT - 1))) ==
 	      MAP_FAILED && errno == EINVAL);
-	CHECK(mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, g_fd,
+	CHECK(mmap(NULL, bbt_page, PROT_READ | PROT_WRITE, MAP_PRIVATE, g_fd,
 		   a.mmap_offset) == MAP_FAILED && errno == EINVAL);
 	/* No buffer there: offset 0 (id 0), unused id, other file's id. */
-	CHECK(mmap(NULL, page_size, PROT_READ, MAP_SHARED, g_fd, 0) ==
+	CHECK(mmap(NULL, bbt_page, PROT_READ, MAP_SHARED, g_fd, 0) ==
 	      MAP_FAILED && errno == ENOENT);
-	CHECK(mmap(NULL, page_size, PROT_READ, MAP_SHARED, g_fd,
+	CHECK(mmap(NULL, bbt_page, PROT_READ, MAP_SHARED, g_fd,
 		   (b.id + 100) << BIGBUF_MMAP_SHIFT) == MAP_FAILED &&
 	      errno == ENOENT);
-	fd2 = open_dev();
-	CHECK(mmap(NULL, page_size, PROT_READ, MAP_SHARED, fd2,
+	fd2 = bbt_open();
+	CHECK(mmap(NULL, bbt_page, PROT_READ, MAP_SHARED, fd2,
 		   a.mmap_offset) == MAP_FAILED && errno == ENOENT);
 	close(fd2);
 
 	/* A sub-range maps the right pages. */
-	p = mmap(NULL, len - 2 * page_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		 g_fd, a.mmap_offset + page_size);
+	p = mmap(NULL, len - 2 * bbt_page, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 g_fd, a.mmap_offset + bbt_page);
 	CHECK(p != MAP_FAILED, "%s", strerror(errno));
 	if (p != MAP_FAILED) {
-		CHECK(check_pagemap(p, len - 2 * page_size,
-				    a.phys_addr + page_size) == 0);
+		CHECK(check_pagemap(p, len - 2 * bbt_page,
+				    a.phys_addr + bbt_page) == 0);
 		/* Growing is refused (VM_DONTEXPAND), in place or moving. */
-		q = mremap(p, len - 2 * page_size, len, 0);
+		q = mremap(p, len - 2 * bbt_page, len, 0);
 		CHECK(q == MAP_FAILED, "grew in place");
-		q = mremap(p, len - 2 * page_size, 4 * len, MREMAP_MAYMOVE);
+		q = mremap(p, len - 2 * bbt_page, 4 * len, MREMAP_MAYMOVE);
 		CHECK(q == MAP_FAILED, "grew by moving");
 		/* Splitting by a partial munmap keeps the rest intact. */
-		CHECK(munmap(p + 4 * page_size, page_size) == 0);
-		CHECK(check_pagemap(p, 4 * page_size,
-				    a.phys_addr + page_size) == 0);
-		CHECK(check_pagemap(p + 5 * page_size, page_size,
-				    a.phys_addr + 6 * page_size) == 0);
+		CHECK(munmap(p + 4 * bbt_page, bbt_page) == 0);
+		CHECK(check_pagemap(p, 4 * bbt_page,
+				    a.phys_addr + bbt_page) == 0);
+		CHECK(check_pagemap(p + 5 * bbt_page, bbt_page,
+				    a.phys_addr + 6 * bbt_page) == 0);
 		p[0] = 1;
-		p[5 * page_size] = 2;
+		p[5 * bbt_page] = 2;
 		/* Zapped PTEs come back with the same pages and data. */
-		CHECK(madvise(p, 4 * page_size, MADV_DONTNEED) == 0);
+		CHECK(madvise(p, 4 * bbt_page, MADV_DONTNEED) == 0);
 		CHECK(p[0] == 1, "data lost after MADV_DONTNEED");
-		for (q = p; q < p + 4 * page_size; q += page_size)
+		for (q = p; q < p + 4 * bbt_page; q += bbt_page)
 			(void)*(volatile unsigned char *)q;	/* fault in */
-		CHECK(check_pagemap(p, 4 * page_size,
-				    a.phys_addr + page_size) == 0);
+		CHECK(check_pagemap(p, 4 * bbt_page,
+				    a.phys_addr + bbt_page) == 0);
 		/* Moving keeps the pages. */
-		q = mremap(p, 4 * page_size, 4 * page_size, MREMAP_MAYMOVE |
+		q = mremap(p, 4 * bbt_page, 4 * bbt_page, MREMAP_MAYMOVE |
 			   MREMAP_FIXED, p + len * 4);
 		CHECK(q == p + len * 4, "%s", strerror(errno));
 		if (q != MAP_FAILED) {
 			CHECK(q[0] == 1);
-			CHECK(check_pagemap(q, 4 * page_size,
-					    a.phys_addr + page_size) == 0);
-			CHECK(munmap(q, 4 * page_size) == 0);
+			CHECK(check_pagemap(q, 4 * bbt_page,
+					    a.phys_addr + bbt_page) == 0);
+			CHECK(munmap(q, 4 * bbt_page) == 0);
 		}
-		CHECK(munmap(p, len - 2 * page_size) == 0);
+		CHECK(munmap(p, len - 2 * bbt_page) == 0);
 	}
 	/* Buffers are distinct and disjoint. */
 	CHECK(a.phys_addr + len <= b.phys_addr || b.phys_addr + len <= a.phys_addr);
-	CHECK(do_free(g_fd, a.id) == 0);
-	CHECK(do_free(g_fd, b.id) == 0);
-	CHECK(mmap(NULL, page_size, PROT_READ, MAP_SHARED, g_fd,
+	CHECK(bbt_free(g_fd, a.id) == 0);
+	CHECK(bbt_free(g_fd, b.id) == 0);
+	CHECK(mmap(NULL, bbt_page, PROT_READ, MAP_SHARED, g_fd,
 		   a.mmap_offset) == MAP_FAILED && errno == ENOENT);
 }
 
 static void t_bad_inputs(void)
 {
-	struct bigbuf_stats s0 = stats(g_fd), s1;
+	struct bigbuf_stats s0 = bbt_stats(), s1;
 	struct bigbuf_alloc a;
 	struct bigbuf_free f = { 0 };
 	struct bigbuf_query q = { 0 };
 	int fd2;
 
-	CHECK_ERR(do_alloc(g_fd, 0, 0, 0, 0, &a), EINVAL);
-	CHECK_ERR(do_alloc(g_fd, UINT64_MAX, 0, 0, 0, &a), ENOMEM);
-	CHECK_ERR(do_alloc(g_fd, UINT64_MAX - page_size + 2, 0, 0, 0, &a),
+	CHECK_ERR(bbt_alloc(g_fd, 0, 0, 0, 0, &a), EINVAL);
+	CHECK_ERR(bbt_alloc(g_fd, UINT64_MAX, 0, 0, 0, &a), ENOMEM);
+	CHECK_ERR(bbt_alloc(g_fd, UINT64_MAX - bbt_page + 2, 0, 0, 0, &a),
 		  ENOMEM);
-	CHECK_ERR(do_alloc(g_fd, 1ULL << 62, 0, 0, 0, &a), ENOMEM);
-	CHECK_ERR(do_alloc(g_fd, info.max_alloc_size + 1, 0, 0, 0, &a), ENOMEM);
-	CHECK_ERR(do_alloc(g_fd, page_size, 0, 0, 0x100, &a), EINVAL);
-	CHECK_ERR(do_alloc(g_fd, page_size, 0, 0, 1U << 31, &a), EINVAL);
-	CHECK_ERR(do_alloc(g_fd, page_size, 0, 0, BIGBUF_STRATEGY_COUNT, &a),
+	CHECK_ERR(bbt_alloc(g_fd, 1ULL << 62, 0, 0, 0, &a), ENOMEM);
+	CHECK_ERR(bbt_alloc(g_fd, bbt_info.max_alloc_size + 1, 0, 0, 0, &a), ENOMEM);
+	CHECK_ERR(bbt_alloc(g_fd, bbt_page, 0, 0, 0x100, &a), EINVAL);
+	CHECK_ERR(bbt_alloc(g_fd, bbt_page, 0, 0, 1U << 31, &a), EINVAL);
+	CHECK_ERR(bbt_alloc(g_fd, bbt_page, 0, 0, BIGBUF_STRATEGY_COUNT, &a),
 		  EINVAL);
-	CHECK_ERR(do_alloc(g_fd, page_size, 0, 0, BIGBUF_STRATEGY_MASK, &a),
+	CHECK_ERR(bbt_alloc(g_fd, bbt_page, 0, 0, BIGBUF_STRATEGY_MASK, &a),
 		  EINVAL);
 	memset(&a, 0, sizeof(a));
-	a.size = page_size;
+	a.size = bbt_page;
 	a.reserved[1] = 1;
 	CHECK_ERR(ioctl(g_fd, BIGBUF_IOC_ALLOC, &a), EINVAL);
 	CHECK_ERR(ioctl(g_fd, BIGBUF_IOC_ALLOC, NULL), EFAULT);
 	CHECK_ERR(ioctl(g_fd, BIGBUF_IOC_STATS, (void *)1), EFAULT);
 
-	CHECK_ERR(do_free(g_fd, 0), ENOENT);
-	CHECK_ERR(do_free(g_fd, 12345), ENOENT);
-	CHECK_ERR(do_free(g_fd, UINT64_MAX), ENOENT);
-	CHECK(do_alloc(g_fd, page_size, 0, 0, 0, &a) == 0);
+	CHECK_ERR(bbt_free(g_fd, 0), ENOENT);
+	CHECK_ERR(bbt_free(g_fd, 12345), ENOENT);
+	CHECK_ERR(bbt_free(g_fd, UINT64_MAX), ENOENT);
+	CHECK(bbt_alloc(g_fd, bbt_page, 0, 0, 0, &a) == 0);
 	f.id = a.id;
 	f.reserved = 1;
 	CHECK_ERR(ioctl(g_fd, BIGBUF_IOC_FREE, &f), EINVAL);
@@ -579,19 +470,19 @@ static void t_bad_inputs(void)
 	q.pad = 1;
 	CHECK_ERR(ioctl(g_fd, BIGBUF_IOC_QUERY, &q), EINVAL);
 	/* Ids are per open file. */
-	fd2 = open_dev();
-	CHECK_ERR(do_free(fd2, a.id), ENOENT);
+	fd2 = bbt_open();
+	CHECK_ERR(bbt_free(fd2, a.id), ENOENT);
 	q.pad = 0;
 	CHECK_ERR(ioctl(fd2, BIGBUF_IOC_QUERY, &q), ENOENT);
 	close(fd2);
-	CHECK(do_free(g_fd, a.id) == 0);
-	CHECK_ERR(do_free(g_fd, a.id), ENOENT);	/* double free */
+	CHECK(bbt_free(g_fd, a.id) == 0);
+	CHECK_ERR(bbt_free(g_fd, a.id), ENOENT);	/* double free */
 	CHECK_ERR(ioctl(g_fd, BIGBUF_IOC_QUERY, &q), ENOENT);
 	CHECK_ERR(ioctl(g_fd, _IO(BIGBUF_IOC_MAGIC, 0x7f)), ENOTTY);
 	CHECK_ERR(ioctl(g_fd, _IOR('T', 0x01, int), &fd2), ENOTTY);
 	CHECK_ERR((int)lseek(g_fd, 0, SEEK_SET), ESPIPE);
 
-	s1 = stats(g_fd);
+	s1 = bbt_stats();
 	CHECK(s1.bytes_held == s0.bytes_held && s1.buffers == s0.buffers);
 	CHECK(s1.allocations == s0.allocations + 1);
 	CHECK(s1.failures >= s0.failures + 10, "%llu",
@@ -600,31 +491,31 @@ static void t_bad_inputs(void)
 
 static void t_close_frees(void)
 {
-	struct bigbuf_stats s0 = stats(g_fd), s1;
+	struct bigbuf_stats s0 = bbt_stats(), s1;
 	struct bigbuf_alloc a;
-	int fd2 = open_dev();
+	int fd2 = bbt_open();
 
-	CHECK(do_alloc(fd2, MiB, 0, 0, 0, &a) == 0);
-	CHECK(do_alloc(fd2, 4 * MiB, 0, 0, 0, &a) == 0);
-	CHECK(do_alloc(fd2, 16 * MiB, 0, 0, 0, &a) == 0);
-	s1 = stats(g_fd);
+	CHECK(bbt_alloc(fd2, MiB, 0, 0, 0, &a) == 0);
+	CHECK(bbt_alloc(fd2, 4 * MiB, 0, 0, 0, &a) == 0);
+	CHECK(bbt_alloc(fd2, 16 * MiB, 0, 0, 0, &a) == 0);
+	s1 = bbt_stats();
 	CHECK(s1.buffers == s0.buffers + 3);
 	CHECK(s1.bytes_held == s0.bytes_held + 21 * MiB);
 	close(fd2);
-	s1 = stats(g_fd);
+	s1 = bbt_stats();
 	CHECK(s1.buffers == s0.buffers && s1.bytes_held == s0.bytes_held);
 	CHECK(s1.frees == s0.frees + 3);
 }
 
 static void t_mapped_outlives_close(void)
 {
-	struct bigbuf_stats s0 = stats(g_fd), s1;
+	struct bigbuf_stats s0 = bbt_stats(), s1;
 	struct bigbuf_alloc a, b;
 	unsigned char *p;
-	int fd2 = open_dev();
+	int fd2 = bbt_open();
 
-	CHECK(do_alloc(fd2, 4 * MiB, 0, 0, 0, &a) == 0);
-	CHECK(do_alloc(fd2, MiB, 0, 0, 0, &b) == 0);
+	CHECK(bbt_alloc(fd2, 4 * MiB, 0, 0, 0, &a) == 0);
+	CHECK(bbt_alloc(fd2, MiB, 0, 0, 0, &b) == 0);
 	p = map(fd2, &a);
 	CHECK(p != NULL);
 	if (!p) {
@@ -634,14 +525,14 @@ static void t_mapped_outlives_close(void)
 	CHECK(tag_pages(p, a.actual_size, 0x5eed));
 	close(fd2);
 	/* The unmapped buffer is gone, the mapped one still works. */
-	s1 = stats(g_fd);
+	s1 = bbt_stats();
 	CHECK(s1.buffers == s0.buffers + 1, "%llu",
 	      (unsigned long long)(s1.buffers - s0.buffers));
 	CHECK(s1.bytes_held == s0.bytes_held + a.actual_size);
 	CHECK(check_pagemap(p, a.actual_size, a.phys_addr) == 0);
 	CHECK(tag_pages(p, a.actual_size, 0xbeef));
 	CHECK(munmap(p, a.actual_size) == 0);
-	CHECK(settle(g_fd, s0.buffers, s0.bytes_held));
+	bbt_settle(s0.buffers, s0.bytes_held, __func__);
 }
 
 static int wait_child(pid_t pid)
@@ -655,7 +546,7 @@ static int wait_child(pid_t pid)
 
 static void t_fork_kill9(void)
 {
-	struct bigbuf_stats s0 = stats(g_fd), s1;
+	struct bigbuf_stats s0 = bbt_stats(), s1;
 	int pfd[2], status;
 	pid_t pid;
 	char c;
@@ -664,10 +555,10 @@ static void t_fork_kill9(void)
 	pid = fork();
 	if (!pid) {
 		struct bigbuf_alloc a, b;
-		int fd = open_dev();
+		int fd = bbt_open();
 
-		if (do_alloc(fd, 16 * MiB, 0, 0, 0, &a) ||
-		    do_alloc(fd, MiB, 0, 0, 0, &b) || !map(fd, &a))
+		if (bbt_alloc(fd, 16 * MiB, 0, 0, 0, &a) ||
+		    bbt_alloc(fd, MiB, 0, 0, 0, &b) || !map(fd, &a))
 			_exit(1);
 		if (write(pfd[1], "r", 1) != 1)
 			_exit(1);
@@ -677,26 +568,26 @@ static void t_fork_kill9(void)
 	close(pfd[1]);
 	CHECK(read(pfd[0], &c, 1) == 1, "child failed to allocate");
 	close(pfd[0]);
-	s1 = stats(g_fd);
+	s1 = bbt_stats();
 	CHECK(s1.buffers == s0.buffers + 2);
 	CHECK(s1.bytes_held == s0.bytes_held + 17 * MiB);
 	kill(pid, SIGKILL);
 	status = wait_child(pid);
 	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-	CHECK(settle(g_fd, s0.buffers, s0.bytes_held));
+	bbt_settle(s0.buffers, s0.bytes_held, __func__);
 }
 
 /* A forked child shares the mapping and keeps the buffer alive. */
 static void t_fork_mapping(void)
 {
-	struct bigbuf_stats s0 = stats(g_fd), s1;
+	struct bigbuf_stats s0 = bbt_stats(), s1;
 	struct bigbuf_alloc a;
 	int go[2], status;
 	volatile uint64_t *p;
 	pid_t pid;
 	char c;
 
-	CHECK(do_alloc(g_fd, 2 * MiB, 0, 0, 0, &a) == 0);
+	CHECK(bbt_alloc(g_fd, 2 * MiB, 0, 0, 0, &a) == 0);
 	p = map(g_fd, &a);
 	CHECK(p != NULL);
 	if (!p)
@@ -716,16 +607,16 @@ static void t_fork_mapping(void)
 		_exit(0);
 	}
 	close(go[0]);
-	CHECK(do_free(g_fd, a.id) == 0);
+	CHECK(bbt_free(g_fd, a.id) == 0);
 	CHECK(munmap((void *)p, a.actual_size) == 0);
-	s1 = stats(g_fd);
+	s1 = bbt_stats();
 	CHECK(s1.buffers == s0.buffers + 1, "child mapping must hold it");
 	CHECK(write(go[1], "g", 1) == 1);
 	close(go[1]);
 	status = wait_child(pid);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child %#x",
 	      status);
-	CHECK(settle(g_fd, s0.buffers, s0.bytes_held));
+	bbt_settle(s0.buffers, s0.bytes_held, __func__);
 }
 
 struct thread_arg {
@@ -740,7 +631,7 @@ static void *thread_fn(void *p)
 		4 * KiB, 12 * KiB, 64 * KiB, 256 * KiB, MiB, 4 * MiB,
 	};
 	struct thread_arg *t = p;
-	int fd = t->fd >= 0 ? t->fd : open_dev();
+	int fd = t->fd >= 0 ? t->fd : bbt_open();
 	struct bigbuf_alloc a;
 	uint64_t *m;
 	int i;
@@ -754,34 +645,34 @@ static void *thread_fn(void *p)
 			size = 8 * MiB;
 			flags = t->index % 2 ? BIGBUF_STRATEGY_GRAB : 0;
 		}
-		if (do_alloc(fd, size, 0, 0, flags, &a)) {
-			fail(__FILE__, __LINE__, "thread %d alloc %llu: %s",
+		if (bbt_alloc(fd, size, 0, 0, flags, &a)) {
+			bbt_fail(__FILE__, __LINE__, "thread %d alloc %llu: %s",
 			     t->index, (unsigned long long)size,
 			     strerror(errno));
 			continue;
 		}
 		m = map(fd, &a);
 		if (!m) {
-			fail(__FILE__, __LINE__, "mmap: %s", strerror(errno));
+			bbt_fail(__FILE__, __LINE__, "mmap: %s", strerror(errno));
 		} else {
 			size_t n = a.actual_size / sizeof(*m), k;
 
 			if (m[0] || m[n - 1])
-				fail(__FILE__, __LINE__, "not zero");
+				bbt_fail(__FILE__, __LINE__, "not zero");
 			/* Another owner of these pages would clobber the tags. */
-			for (k = 0; k < n; k += page_size / sizeof(*m))
+			for (k = 0; k < n; k += bbt_page / sizeof(*m))
 				m[k] = a.phys_addr + k;
 			sched_yield();
-			for (k = 0; k < n; k += page_size / sizeof(*m))
+			for (k = 0; k < n; k += bbt_page / sizeof(*m))
 				if (m[k] != a.phys_addr + k) {
-					fail(__FILE__, __LINE__,
+					bbt_fail(__FILE__, __LINE__,
 					     "buffer shared with someone");
 					break;
 				}
 			munmap(m, a.actual_size);
 		}
-		if (do_free(fd, a.id))
-			fail(__FILE__, __LINE__, "free: %s", strerror(errno));
+		if (bbt_free(fd, a.id))
+			bbt_fail(__FILE__, __LINE__, "free: %s", strerror(errno));
 	}
 	if (t->fd < 0)
 		close(fd);
@@ -790,7 +681,7 @@ static void *thread_fn(void *p)
 
 static void t_threads(void)
 {
-	struct bigbuf_stats s0 = stats(g_fd), s1;
+	struct bigbuf_stats s0 = bbt_stats(), s1;
 	struct thread_arg args[NR_THREADS];
 	pthread_t th[NR_THREADS];
 	int i;
@@ -803,7 +694,7 @@ static void t_threads(void)
 	}
 	for (i = 0; i < NR_THREADS; i++)
 		pthread_join(th[i], NULL);
-	s1 = stats(g_fd);
+	s1 = bbt_stats();
 	CHECK(s1.buffers == s0.buffers && s1.bytes_held == s0.bytes_held);
 	CHECK(s1.allocations - s0.allocations == NR_THREADS * THREAD_ITERS,
 	      "%llu", (unsigned long long)(s1.allocations - s0.allocations));
@@ -830,8 +721,8 @@ static void t_sysfs(void)
 	struct bigbuf_alloc a;
 	struct bigbuf_stats s;
 
-	CHECK(do_alloc(g_fd, 3 * page_size, 0, 0, 0, &a) == 0);
-	s = stats(g_fd);
+	CHECK(bbt_alloc(g_fd, 3 * bbt_page, 0, 0, 0, &a) == 0);
+	s = bbt_stats();
 	CHECK(sysfs_stat("bytes_held") == s.bytes_held);
 	CHECK(sysfs_stat("buffers") == s.buffers);
 	CHECK(sysfs_stat("allocations") == s.allocations);
@@ -844,7 +735,7 @@ static void t_sysfs(void)
 	CHECK(sysfs_stat("allocs_contig") == s.by_strategy[BIGBUF_STRATEGY_CONTIG]);
 	CHECK(sysfs_stat("allocs_grab") == s.by_strategy[BIGBUF_STRATEGY_GRAB]);
 	CHECK(s.peak_bytes_held >= s.bytes_held && s.peak_bytes_held >= 64 * MiB);
-	CHECK(do_free(g_fd, a.id) == 0);
+	CHECK(bbt_free(g_fd, a.id) == 0);
 }
 
 static void on_alarm(int sig)
@@ -861,17 +752,17 @@ static void t_grab_interrupted(void)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
 	struct itimerval it = { { 0, 1000 }, { 0, 1000 } }, off = { 0 };
-	struct bigbuf_stats s0 = stats(g_fd), s1;
+	struct bigbuf_stats s0 = bbt_stats(), s1;
 	struct bigbuf_alloc a;
 	int round, eintr = 0, ok = 0;
 
 	CHECK(sigaction(SIGALRM, &sa, NULL) == 0);
 	for (round = 0; round < 5 && !eintr; round++) {
 		setitimer(ITIMER_REAL, &it, NULL);
-		if (do_alloc(g_fd, 64 * MiB, 0, 0, BIGBUF_STRATEGY_GRAB, &a) == 0) {
+		if (bbt_alloc(g_fd, 64 * MiB, 0, 0, BIGBUF_STRATEGY_GRAB, &a) == 0) {
 			ok++;
 			setitimer(ITIMER_REAL, &off, NULL);
-			CHECK(do_free(g_fd, a.id) == 0);
+			CHECK(bbt_free(g_fd, a.id) == 0);
 			continue;
 		}
 		CHECK(errno == EINTR, "%s", strerror(errno));
@@ -880,19 +771,16 @@ static void t_grab_interrupted(void)
 	}
 	signal(SIGALRM, SIG_DFL);
 	CHECK(eintr == 1, "%d successes before", ok);
-	s1 = stats(g_fd);
+	s1 = bbt_stats();
 	CHECK(s1.buffers == s0.buffers && s1.bytes_held == s0.bytes_held);
 	/* Grabbed pages not used by the successes all went back. */
 	CHECK(s1.pages_grabbed - s0.pages_grabbed ==
 	      s1.pages_returned - s0.pages_returned +
-	      ok * (64 * MiB / page_size));
-	note("EINTR after %d completed rounds\n", ok);
+	      ok * (64 * MiB / bbt_page));
+	bbt_note("EINTR after %d completed rounds\n", ok);
 }
 
-static const struct test {
-	const char *name;
-	void (*fn)(void);
-} tests[] = {
+static const struct bbt_test tests[] = {
 	{ "info", t_info },
 	{ "sizes", t_sizes },
 	{ "strategies", t_strategies },
@@ -911,18 +799,6 @@ static const struct test {
 	{ "sysfs", t_sysfs },
 };
 
-static bool selected(const char *name, char **sel, int nsel)
-{
-	int i;
-
-	if (!nsel)
-		return true;
-	for (i = 0; i < nsel; i++)
-		if (!strcmp(sel[i], name))
-			return true;
-	return false;
-}
-
 /*
  * Helper for run-in-guest: map a buffer, close the device, report
  * "holding", wait for EOF on stdin, check the data, unmap.  Proves that a
@@ -932,10 +808,10 @@ static int hold_mapping(void)
 {
 	struct bigbuf_alloc a;
 	unsigned char *p;
-	int fd = open_dev();
+	int fd = bbt_open();
 	char c;
 
-	if (do_alloc(fd, MiB, 0, 0, 0, &a) || !(p = map(fd, &a))) {
+	if (bbt_alloc(fd, MiB, 0, 0, 0, &a) || !(p = map(fd, &a))) {
 		perror("hold-mapping");
 		return 1;
 	}
@@ -951,56 +827,34 @@ static int hold_mapping(void)
 	return munmap(p, a.actual_size) ? 1 : 0;
 }
 
+/* A leading device path (the older command line) is taken as --dev. */
+static int device_arg(int argc, char **argv)
+{
+	if (argc > 0 && argv[0][0] == '/') {
+		bbt_dev = argv[0];
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	int passed = 0, failed = 0, argi = 1;
-	size_t i;
+	int i, ret;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	page_size = sysconf(_SC_PAGESIZE);
-	if (argi < argc && !strcmp(argv[argi], "-v")) {
-		verbose = true;
-		argi++;
-	}
-	if (getenv("BIGBUF_DEV"))
-		dev = getenv("BIGBUF_DEV");
-	if (argi < argc && argv[argi][0] == '/')
-		dev = argv[argi++];
-	if (argi < argc && !strcmp(argv[argi], "--hold-mapping"))
-		return hold_mapping();
-	g_fd = open_dev();
-	if (ioctl(g_fd, BIGBUF_IOC_INFO, &info)) {
-		perror("BIGBUF_IOC_INFO");
-		return 2;
-	}
-
-	for (i = 0; i < ARRAY_SIZE(tests); i++) {
-		struct bigbuf_stats before, after;
-		double t;
-
-		if (!selected(tests[i].name, argv + argi, argc - argi))
-			continue;
-		failures = 0;
-		before = stats(g_fd);
-		t = now();
-		tests[i].fn();
-		/* Every test must leave the module holding what it found. */
-		if (!settle(g_fd, before.buffers, before.bytes_held)) {
-			after = stats(g_fd);
-			fail(__FILE__, __LINE__, "leak: %llu buffers / %llu bytes held after, %llu / %llu before",
-			     (unsigned long long)after.buffers,
-			     (unsigned long long)after.bytes_held,
-			     (unsigned long long)before.buffers,
-			     (unsigned long long)before.bytes_held);
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--hold-mapping")) {
+			if (getenv("BIGBUF_DEV"))
+				bbt_dev = getenv("BIGBUF_DEV");
+			if (i > 1 && argv[i - 1][0] == '/')
+				bbt_dev = argv[i - 1];
+			bbt_page = sysconf(_SC_PAGESIZE);
+			return hold_mapping();
 		}
-		printf("%s %s (%.2f s)\n", failures ? "FAIL" : "ok  ",
-		       tests[i].name, now() - t);
-		if (failures)
-			failed++;
-		else
-			passed++;
 	}
-	close(g_fd);
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	/* The device is known only once the options are parsed. */
+	ret = bbt_main_with(argc, argv, tests, ARRAY_LEN(tests), device_arg,
+			    open_global_fd);
+	if (g_fd >= 0)
+		close(g_fd);
+	return ret;
 }

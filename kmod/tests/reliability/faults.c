@@ -33,7 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common.h"
+#include "bbtest.h"
 
 #define DEFAULT_ROUNDS		12
 #define KILL_DELAY_MAX_US	80000
@@ -62,20 +62,20 @@ static void churn(int ready_fd, unsigned int seed)
 	uint64_t s = seed | 1;
 	struct bigbuf_alloc a;
 	unsigned int i = 0;
-	int fd = rel_open();
+	int fd = bbt_open();
 	void *p;
 
 	for (;;) {
-		i = rel_below(&s, ARRAY_LEN(reqs));
+		i = bbt_below(&s, ARRAY_LEN(reqs));
 		if (write(ready_fd, "a", 1) != 1)
 			_exit(3);
-		if (rel_alloc(fd, reqs[i].size, 0, 0, reqs[i].flags, &a))
+		if (bbt_alloc(fd, reqs[i].size, 0, 0, reqs[i].flags, &a))
 			continue;
-		p = rel_map(fd, a.mmap_offset, a.actual_size);
+		p = bbt_map(fd, a.mmap_offset, a.actual_size);
 		if (p)
 			memset(p, 0x5a, a.actual_size);
-		if (rel_below(&s, 2))
-			rel_free(fd, a.id);
+		if (bbt_below(&s, 2))
+			bbt_free(fd, a.id);
 		/* Mapped buffers stay: the kill finds some of them held. */
 	}
 }
@@ -90,7 +90,7 @@ static void t_kill9_mid_alloc(void)
 
 	for (round = 0; round < opt_rounds; round++) {
 		if (pipe(pipefd)) {
-			rel_fail(__FILE__, __LINE__, "pipe: %s", strerror(errno));
+			bbt_fail(__FILE__, __LINE__, "pipe: %s", strerror(errno));
 			return;
 		}
 		fflush(stdout);
@@ -102,15 +102,15 @@ static void t_kill9_mid_alloc(void)
 		close(pipefd[1]);
 		/* Wait until it is about to allocate, then at random later. */
 		CHECK(read(pipefd[0], &c, 1) == 1);
-		usleep(rel_below(&rng, KILL_DELAY_MAX_US));
+		usleep(bbt_below(&rng, KILL_DELAY_MAX_US));
 		CHECK(kill(pid, SIGKILL) == 0);
 		CHECK(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) &&
 		      WTERMSIG(status) == SIGKILL, "status %#x", status);
 		close(pipefd[0]);
 		killed++;
-		rel_count(CNT_FAULTS, 1);
+		bbt_count(CNT_FAULTS, 1);
 	}
-	rel_note("%u children killed while allocating\n", killed);
+	bbt_note("%u children killed while allocating\n", killed);
 }
 
 /* SIGKILL of a process that holds buffers only through mappings. */
@@ -130,16 +130,16 @@ static void t_kill9_mapped(void)
 		pid = fork();
 		if (!pid) {
 			close(pipefd[0]);
-			fd = rel_open();
+			fd = bbt_open();
 			for (i = 0; i < 4; i++) {
-				if (rel_alloc(fd, (i + 1) * 256 * KiB, 0, 0, 0, &a))
+				if (bbt_alloc(fd, (i + 1) * 256 * KiB, 0, 0, 0, &a))
 					_exit(3);
-				p = rel_map(fd, a.mmap_offset, a.actual_size);
+				p = bbt_map(fd, a.mmap_offset, a.actual_size);
 				if (!p)
 					_exit(4);
 				memset(p, 0xa5, a.actual_size);
 				if (i % 2)	/* half freed: mapping only */
-					rel_free(fd, a.id);
+					bbt_free(fd, a.id);
 			}
 			if (round % 2)
 				close(fd);	/* only the mappings hold them */
@@ -150,11 +150,11 @@ static void t_kill9_mapped(void)
 		}
 		close(pipefd[1]);
 		CHECK(read(pipefd[0], &c, 1) == 1, "child failed to set up");
-		CHECK(rel_stats().buffers == 4);
+		CHECK(bbt_stats().buffers == 4);
 		kill(pid, SIGKILL);
 		CHECK(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status));
 		close(pipefd[0]);
-		rel_count(CNT_FAULTS, 1);
+		bbt_count(CNT_FAULTS, 1);
 	}
 }
 
@@ -162,16 +162,16 @@ static void t_kill9_mapped(void)
 static void t_fork_mappings(void)
 {
 	struct bigbuf_alloc a;
-	int fd = rel_open(), status, go[2];
+	int fd = bbt_open(), status, go[2];
 	uint64_t *p;
 	char c = 0;
 	pid_t pid;
 
-	if (rel_alloc(fd, 64 * KiB, 0, 0, 0, &a)) {
-		rel_fail(__FILE__, __LINE__, "alloc: %s", strerror(errno));
+	if (bbt_alloc(fd, 64 * KiB, 0, 0, 0, &a)) {
+		bbt_fail(__FILE__, __LINE__, "alloc: %s", strerror(errno));
 		return;
 	}
-	p = rel_map(fd, a.mmap_offset, a.actual_size);
+	p = bbt_map(fd, a.mmap_offset, a.actual_size);
 	CHECK(p != NULL);
 	if (!p)
 		return;
@@ -186,7 +186,7 @@ static void t_fork_mappings(void)
 	}
 	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status));
 	CHECK(p[0] == 0xc0ffee && p[a.actual_size / 8 - 1] == 0xdecaf);
-	rel_count(CNT_FAULTS, 1);
+	bbt_count(CNT_FAULTS, 1);
 
 	/* 2. The parent frees, unmaps and closes; the child's copy holds it. */
 	CHECK(pipe(go) == 0);
@@ -203,27 +203,27 @@ static void t_fork_mappings(void)
 		_exit(munmap(p, a.actual_size) ? 4 : 0);
 	}
 	close(go[0]);
-	CHECK(rel_free(fd, a.id) == 0);
+	CHECK(bbt_free(fd, a.id) == 0);
 	CHECK(munmap(p, a.actual_size) == 0);
 	CHECK(close(fd) == 0);
-	CHECK(rel_stats().buffers == 1, "the child's mapping holds the buffer");
+	CHECK(bbt_stats().buffers == 1, "the child's mapping holds the buffer");
 	CHECK(write(go[1], "g", 1) == 1);
 	close(go[1]);
 	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
 	      WEXITSTATUS(status) == 0, "child status %#x", status);
-	rel_count(CNT_FAULTS, 1);
+	bbt_count(CNT_FAULTS, 1);
 
 	/* 3. The child frees through the inherited file: it is the same file. */
-	fd = rel_open();
-	CHECK(rel_alloc(fd, rel_page, 0, 0, 0, &a) == 0);
-	p = rel_map(fd, a.mmap_offset, a.actual_size);
+	fd = bbt_open();
+	CHECK(bbt_alloc(fd, bbt_page, 0, 0, 0, &a) == 0);
+	p = bbt_map(fd, a.mmap_offset, a.actual_size);
 	fflush(stdout);
 	pid = fork();
 	if (!pid)
-		_exit(rel_free(fd, a.id) ? 1 : 0);
+		_exit(bbt_free(fd, a.id) ? 1 : 0);
 	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
 	      WEXITSTATUS(status) == 0);
-	CHECK_ERR(rel_free(fd, a.id), ENOENT);
+	CHECK_ERR(bbt_free(fd, a.id), ENOENT);
 	/* Our mapping still works after the child's FREE and exit. */
 	if (p) {
 		p[0] = 7;
@@ -231,7 +231,7 @@ static void t_fork_mappings(void)
 		munmap(p, a.actual_size);
 	}
 	close(fd);
-	rel_count(CNT_FAULTS, 1);
+	bbt_count(CNT_FAULTS, 1);
 }
 
 static void on_signal(int sig)
@@ -250,7 +250,7 @@ static void *signaller(void *arg)
 	uint64_t s = 0x5157;
 
 	while (!atomic_load(&in->done)) {
-		usleep(200 + rel_below(&s, SIGNAL_GAP_MAX_US));
+		usleep(200 + bbt_below(&s, SIGNAL_GAP_MAX_US));
 		pthread_kill(in->worker, SIGUSR1);
 	}
 	return NULL;
@@ -274,37 +274,37 @@ static void t_signal_interrupt(void)
 	struct bigbuf_alloc a;
 	unsigned int i;
 	pthread_t sig;
-	int fd = rel_open();
+	int fd = bbt_open();
 
 	/* No SA_RESTART: the ioctl returns EINTR (it is not restarted anyway). */
 	sigemptyset(&sa.sa_mask);
 	CHECK(sigaction(SIGUSR1, &sa, &old) == 0);
-	s0 = rel_stats();
+	s0 = bbt_stats();
 	CHECK(pthread_create(&sig, NULL, signaller, &in) == 0);
 	for (i = 0; i < SIGNAL_ALLOCS; i++) {
 		unsigned int r = i % ARRAY_LEN(reqs);
 
-		if (!(rel_info.strategies & (1U << reqs[r].flags)) && reqs[r].flags)
+		if (!(bbt_info.strategies & (1U << reqs[r].flags)) && reqs[r].flags)
 			continue;
-		if (rel_alloc(fd, reqs[r].size, 0, 0, reqs[r].flags, &a) == 0) {
+		if (bbt_alloc(fd, reqs[r].size, 0, 0, reqs[r].flags, &a) == 0) {
 			n_ok++;
 			if (a.strategy == BIGBUF_STRATEGY_GRAB)
-				grab_pages += a.actual_size / rel_page;
-			CHECK(rel_free(fd, a.id) == 0);
+				grab_pages += a.actual_size / bbt_page;
+			CHECK(bbt_free(fd, a.id) == 0);
 		} else if (errno == EINTR) {
 			n_intr++;
-			rel_count(CNT_FAULTS, 1);
+			bbt_count(CNT_FAULTS, 1);
 		} else if (errno == ENOMEM) {
 			n_nomem++;
 		} else {
-			rel_fail(__FILE__, __LINE__, "alloc %s", strerror(errno));
+			bbt_fail(__FILE__, __LINE__, "alloc %s", strerror(errno));
 		}
 	}
 	atomic_store(&in.done, true);
 	pthread_join(sig, NULL);
 	sigaction(SIGUSR1, &old, NULL);
 	close(fd);
-	s1 = rel_stats();
+	s1 = bbt_stats();
 	printf("    %llu ok, %llu interrupted (EINTR), %llu ENOMEM\n",
 	       (unsigned long long)n_ok, (unsigned long long)n_intr,
 	       (unsigned long long)n_nomem);
@@ -338,27 +338,27 @@ static void t_efault_answer(void)
 	struct bigbuf_alloc *ro, *edge;
 	unsigned char *pages;
 	unsigned int i;
-	int fd = rel_open();
+	int fd = bbt_open();
 
 	/* Page 0 read-only, page 1 writable, page 2 inaccessible. */
-	pages = mmap(NULL, 3 * rel_page, PROT_READ | PROT_WRITE,
+	pages = mmap(NULL, 3 * bbt_page, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK(pages != MAP_FAILED);
 	if (pages == MAP_FAILED)
 		return;
 	ro = (struct bigbuf_alloc *)pages;
-	edge = (struct bigbuf_alloc *)(pages + 3 * rel_page - sizeof(*edge) / 2);
-	CHECK(mprotect(pages + 2 * rel_page, rel_page, PROT_NONE) == 0);
+	edge = (struct bigbuf_alloc *)(pages + 3 * bbt_page - sizeof(*edge) / 2);
+	CHECK(mprotect(pages + 2 * bbt_page, bbt_page, PROT_NONE) == 0);
 	for (i = 0; i < ARRAY_LEN(reqs); i++) {
-		if (reqs[i].flags && !(rel_info.strategies & (1U << reqs[i].flags)))
+		if (reqs[i].flags && !(bbt_info.strategies & (1U << reqs[i].flags)))
 			continue;
 		memset(ro, 0, sizeof(*ro));
 		ro->size = reqs[i].size;
 		ro->flags = reqs[i].flags;
-		CHECK(mprotect(pages, rel_page, PROT_READ) == 0);
-		s0 = rel_stats();
+		CHECK(mprotect(pages, bbt_page, PROT_READ) == 0);
+		s0 = bbt_stats();
 		CHECK_ERR(ioctl(fd, BIGBUF_IOC_ALLOC, ro), EFAULT);
-		s1 = rel_stats();
+		s1 = bbt_stats();
 		CHECK(s1.allocations == s0.allocations + 1 &&
 		      s1.frees == s0.frees + 1 && s1.buffers == s0.buffers &&
 		      s1.bytes_held == s0.bytes_held,
@@ -367,71 +367,71 @@ static void t_efault_answer(void)
 		      (unsigned long long)(s1.allocations - s0.allocations),
 		      (unsigned long long)(s1.frees - s0.frees),
 		      (unsigned long long)s1.buffers);
-		CHECK(mprotect(pages, rel_page, PROT_READ | PROT_WRITE) == 0);
-		rel_count(CNT_FAULTS, 1);
+		CHECK(mprotect(pages, bbt_page, PROT_READ | PROT_WRITE) == 0);
+		bbt_count(CNT_FAULTS, 1);
 	}
 	/* Argument straddling into an inaccessible page: nothing happens. */
-	s0 = rel_stats();
+	s0 = bbt_stats();
 	CHECK_ERR(ioctl(fd, BIGBUF_IOC_ALLOC, edge), EFAULT);
 	CHECK_ERR(ioctl(fd, BIGBUF_IOC_QUERY, edge), EFAULT);
-	CHECK_ERR(ioctl(fd, BIGBUF_IOC_FREE, pages + 3 * rel_page - 8), EFAULT);
-	s1 = rel_stats();
+	CHECK_ERR(ioctl(fd, BIGBUF_IOC_FREE, pages + 3 * bbt_page - 8), EFAULT);
+	s1 = bbt_stats();
 	CHECK(s1.allocations == s0.allocations && s1.failures == s0.failures);
-	rel_count(CNT_FAULTS, 3);
-	munmap(pages, 3 * rel_page);
+	bbt_count(CNT_FAULTS, 3);
+	munmap(pages, 3 * bbt_page);
 	close(fd);
 }
 
 /* ENOMEM forced through the module parameters, from each strategy. */
 static void t_injected_enomem(void)
 {
-	long tries = rel_param_get("contig_tries");
-	long cap = rel_param_get("grab_cap_mb");
+	long tries = bbt_param_get("contig_tries");
+	long cap = bbt_param_get("grab_cap_mb");
 	struct bigbuf_stats s0, s1;
 	struct bigbuf_alloc a;
-	int fd = rel_open();
+	int fd = bbt_open();
 
 	CHECK(tries >= 0 && cap >= 0, "module parameters not readable");
 	if (tries < 0 || cap < 0)
 		return;
 
 	/* CONTIG without a single attempt allowed. */
-	if (rel_info.strategies & (1U << BIGBUF_STRATEGY_CONTIG)) {
-		CHECK(rel_param_set("contig_tries", 0) == 0);
-		s0 = rel_stats();
-		CHECK_ERR(rel_alloc(fd, MiB, 0, 0, BIGBUF_STRATEGY_CONTIG, &a),
+	if (bbt_info.strategies & (1U << BIGBUF_STRATEGY_CONTIG)) {
+		CHECK(bbt_param_set("contig_tries", 0) == 0);
+		s0 = bbt_stats();
+		CHECK_ERR(bbt_alloc(fd, MiB, 0, 0, BIGBUF_STRATEGY_CONTIG, &a),
 			  ENOMEM);
-		s1 = rel_stats();
+		s1 = bbt_stats();
 		CHECK(s1.failures == s0.failures + 1 && !s1.buffers);
-		rel_count(CNT_FAULTS, 1);
+		bbt_count(CNT_FAULTS, 1);
 	}
 
 	/* GRAB: larger than the cap, refused before grabbing anything. */
-	CHECK(rel_param_set("grab_cap_mb", 4) == 0);
-	s0 = rel_stats();
-	CHECK_ERR(rel_alloc(fd, 16 * MiB, 0, 0, BIGBUF_STRATEGY_GRAB, &a), ENOMEM);
-	s1 = rel_stats();
+	CHECK(bbt_param_set("grab_cap_mb", 4) == 0);
+	s0 = bbt_stats();
+	CHECK_ERR(bbt_alloc(fd, 16 * MiB, 0, 0, BIGBUF_STRATEGY_GRAB, &a), ENOMEM);
+	s1 = bbt_stats();
 	CHECK(s1.failures == s0.failures + 1 &&
 	      s1.pages_grabbed == s0.pages_grabbed);
-	rel_count(CNT_FAULTS, 1);
+	bbt_count(CNT_FAULTS, 1);
 
 	/* AUTO with every strategy failing. */
-	s0 = rel_stats();
-	CHECK_ERR(rel_alloc(fd, 16 * MiB, 0, 0, BIGBUF_STRATEGY_AUTO, &a), ENOMEM);
-	s1 = rel_stats();
+	s0 = bbt_stats();
+	CHECK_ERR(bbt_alloc(fd, 16 * MiB, 0, 0, BIGBUF_STRATEGY_AUTO, &a), ENOMEM);
+	s1 = bbt_stats();
 	CHECK(s1.failures == s0.failures + 1 && !s1.buffers);
-	rel_count(CNT_FAULTS, 1);
+	bbt_count(CNT_FAULTS, 1);
 
 	/*
 	 * GRAB failing after it grabbed up to the cap: no run of free blocks
 	 * below 32 MiB (the kernel image is there), so it takes its cap in
 	 * blocks, fails and must give every page back.
 	 */
-	CHECK(rel_param_set("grab_cap_mb", GRAB_FAIL_CAP_MB) == 0);
-	s0 = rel_stats();
-	CHECK_ERR(rel_alloc(fd, GRAB_FAIL_SIZE, 0, GRAB_FAIL_LIMIT,
+	CHECK(bbt_param_set("grab_cap_mb", GRAB_FAIL_CAP_MB) == 0);
+	s0 = bbt_stats();
+	CHECK_ERR(bbt_alloc(fd, GRAB_FAIL_SIZE, 0, GRAB_FAIL_LIMIT,
 			    BIGBUF_STRATEGY_GRAB, &a), ENOMEM);
-	s1 = rel_stats();
+	s1 = bbt_stats();
 	CHECK(s1.pages_grabbed > s0.pages_grabbed,
 	      "the failed GRAB took no block: the partial-failure path was not run");
 	CHECK(s1.pages_grabbed - s0.pages_grabbed ==
@@ -439,14 +439,14 @@ static void t_injected_enomem(void)
 	      "grabbed %llu, returned %llu",
 	      (unsigned long long)(s1.pages_grabbed - s0.pages_grabbed),
 	      (unsigned long long)(s1.pages_returned - s0.pages_returned));
-	rel_note("failed GRAB took and returned %llu pages\n",
+	bbt_note("failed GRAB took and returned %llu pages\n",
 		 (unsigned long long)(s1.pages_grabbed - s0.pages_grabbed));
-	rel_count(CNT_FAULTS, 1);
+	bbt_count(CNT_FAULTS, 1);
 
-	CHECK(rel_param_set("contig_tries", tries) == 0);
-	CHECK(rel_param_set("grab_cap_mb", cap) == 0);
+	CHECK(bbt_param_set("contig_tries", tries) == 0);
+	CHECK(bbt_param_set("grab_cap_mb", cap) == 0);
 	/* And the module works normally again. */
-	CHECK(rel_alloc(fd, 16 * MiB, 0, 0, 0, &a) == 0, "%s", strerror(errno));
+	CHECK(bbt_alloc(fd, 16 * MiB, 0, 0, 0, &a) == 0, "%s", strerror(errno));
 	close(fd);
 }
 
@@ -461,7 +461,7 @@ static int faults_opt(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	static const struct rel_test tests[] = {
+	static const struct bbt_test tests[] = {
 		{ "kill9_mid_alloc", t_kill9_mid_alloc },
 		{ "kill9_mapped", t_kill9_mapped },
 		{ "fork_mappings", t_fork_mappings },
@@ -470,5 +470,5 @@ int main(int argc, char **argv)
 		{ "injected_enomem", t_injected_enomem },
 	};
 
-	return rel_main(argc, argv, tests, ARRAY_LEN(tests), faults_opt);
+	return bbt_main(argc, argv, tests, ARRAY_LEN(tests), faults_opt);
 }

@@ -39,7 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common.h"
+#include "bbtest.h"
 
 #define MAX_FDS			3	/* per thread */
 #define MAX_LIVE		6	/* buffers per thread */
@@ -124,7 +124,7 @@ static void reg_add(struct fbuf *b)
 		const struct fbuf *o = reg.bufs[i];
 
 		if (!o->dying && b->phys < o->phys + o->size && o->phys < b->phys + b->size)
-			rel_fail(__FILE__, __LINE__,
+			bbt_fail(__FILE__, __LINE__,
 				 "buffer phys %#" PRIx64 "+%#" PRIx64 " overlaps live buffer %#" PRIx64 "+%#" PRIx64,
 				 b->phys, b->size, o->phys, o->size);
 	}
@@ -177,7 +177,7 @@ static uint64_t page_tag(const struct fbuf *b, uint64_t page)
 /* Count a call and its errno (0 = success). */
 static void outcome(struct fthread *t, long ret, int err)
 {
-	rel_count(CNT_FUZZ_CALLS, 1);
+	bbt_count(CNT_FUZZ_CALLS, 1);
 	t->calls++;
 	t->errnos[ret == -1 && err > 0 && err < 160 ? err : 0]++;
 }
@@ -187,13 +187,13 @@ static void expect(struct fthread *t, const char *what, long ret, int err,
 {
 	outcome(t, ret, err);
 	if (want) {
-		rel_count(CNT_BAD_INPUTS, 1);
+		bbt_count(CNT_BAD_INPUTS, 1);
 		if (ret != -1 || err != want)
-			rel_fail(__FILE__, __LINE__, "thread %u: %s: got %ld/%s, want %s",
+			bbt_fail(__FILE__, __LINE__, "thread %u: %s: got %ld/%s, want %s",
 				 t->index, what, ret, strerror(err),
 				 strerror(want));
 	} else if (ret != 0) {
-		rel_fail(__FILE__, __LINE__, "thread %u: %s: got %ld/%s, want success",
+		bbt_fail(__FILE__, __LINE__, "thread %u: %s: got %ld/%s, want success",
 			 t->index, what, ret, strerror(err));
 	}
 }
@@ -203,7 +203,7 @@ enum argp_kind { ARG_OK, ARG_NULL, ARG_NONE, ARG_RO };
 
 static enum argp_kind pick_argp(struct fthread *t)
 {
-	switch (rel_below(&t->rng, 40)) {
+	switch (bbt_below(&t->rng, 40)) {
 	case 0:
 		return ARG_NULL;
 	case 1:
@@ -224,9 +224,9 @@ static void *argp_of(struct fthread *t, enum argp_kind k, void *ok,
 		return none_page;
 	case ARG_RO:
 		/* Readable (valid content) but not writable. */
-		if (mprotect(t->ro_page, rel_page, PROT_READ | PROT_WRITE) == 0) {
+		if (mprotect(t->ro_page, bbt_page, PROT_READ | PROT_WRITE) == 0) {
 			memcpy(t->ro_page, content, len);
-			mprotect(t->ro_page, rel_page, PROT_READ);
+			mprotect(t->ro_page, bbt_page, PROT_READ);
 		}
 		return t->ro_page;
 	case ARG_OK:
@@ -237,29 +237,29 @@ static void *argp_of(struct fthread *t, enum argp_kind k, void *ok,
 
 static uint64_t pick_size(struct fthread *t)
 {
-	uint64_t r = rel_below(&t->rng, 100);
+	uint64_t r = bbt_below(&t->rng, 100);
 
 	if (r < 65)
-		return 1 + rel_below(&t->rng, 64 * KiB);
+		return 1 + bbt_below(&t->rng, 64 * KiB);
 	if (r < 95)
-		return 1 + rel_below(&t->rng, MiB);
-	return 1 + rel_below(&t->rng, 8 * MiB);
+		return 1 + bbt_below(&t->rng, MiB);
+	return 1 + bbt_below(&t->rng, 8 * MiB);
 }
 
 static uint64_t pick_align(struct fthread *t)
 {
-	uint64_t r = rel_below(&t->rng, 100);
+	uint64_t r = bbt_below(&t->rng, 100);
 
 	if (r < 50)
 		return 0;
 	if (r < 90)
-		return 1ULL << rel_below(&t->rng, 23);	/* up to 4 MiB */
-	return 1ULL << rel_below(&t->rng, 31);		/* up to 1 GiB */
+		return 1ULL << bbt_below(&t->rng, 23);	/* up to 4 MiB */
+	return 1ULL << bbt_below(&t->rng, 31);		/* up to 1 GiB */
 }
 
 static uint64_t pick_limit(struct fthread *t)
 {
-	switch (rel_below(&t->rng, 8)) {
+	switch (bbt_below(&t->rng, 8)) {
 	case 0:
 		return (1ULL << 32) - 1;
 	case 1:
@@ -267,7 +267,7 @@ static uint64_t pick_limit(struct fthread *t)
 	case 2:
 		return (1ULL << 24) - 1;
 	case 3:
-		return rel_page + rel_below(&t->rng, rel_info.total_ram);
+		return bbt_page + bbt_below(&t->rng, bbt_info.total_ram);
 	}
 	return 0;
 }
@@ -289,17 +289,17 @@ static int predict_alloc(const struct bigbuf_alloc *a)
 	if (!a->size)
 		return EINVAL;
 	if (a->align && ((a->align & (a->align - 1)) ||
-			 a->align > rel_info.max_align))
+			 a->align > bbt_info.max_align))
 		return EINVAL;
-	if (s != BIGBUF_STRATEGY_AUTO && !(rel_info.strategies & (1U << s)))
+	if (s != BIGBUF_STRATEGY_AUTO && !(bbt_info.strategies & (1U << s)))
 		return EOPNOTSUPP;
-	if (a->size > rel_info.max_alloc_size)
+	if (a->size > bbt_info.max_alloc_size)
 		return ENOMEM;
-	pages = (a->size + rel_page - 1) / rel_page;
+	pages = (a->size + bbt_page - 1) / bbt_page;
 	if (a->max_addr) {
-		limit_pages = (a->max_addr + 1) / rel_page;
+		limit_pages = (a->max_addr + 1) / bbt_page;
 		if (a->max_addr == UINT64_MAX)
-			limit_pages = UINT64_MAX / rel_page + 1;
+			limit_pages = UINT64_MAX / bbt_page + 1;
 		if (limit_pages < pages)
 			return ENOMEM;
 	}
@@ -309,36 +309,36 @@ static int predict_alloc(const struct bigbuf_alloc *a)
 /* Break exactly one thing about a valid request, or everything. */
 static void corrupt_alloc(struct fthread *t, struct bigbuf_alloc *a)
 {
-	switch (rel_below(&t->rng, 10)) {
+	switch (bbt_below(&t->rng, 10)) {
 	case 0:
 		a->size = 0;
 		break;
 	case 1:
-		a->align = (1ULL << (1 + rel_below(&t->rng, 40))) + 1 +
-			   rel_below(&t->rng, 3);
+		a->align = (1ULL << (1 + bbt_below(&t->rng, 40))) + 1 +
+			   bbt_below(&t->rng, 3);
 		break;
 	case 2:
-		a->align = rel_info.max_align << (1 + rel_below(&t->rng, 30));
+		a->align = bbt_info.max_align << (1 + bbt_below(&t->rng, 30));
 		break;
 	case 3:
-		a->reserved[rel_below(&t->rng, 2)] = rel_rand(&t->rng) | 1;
+		a->reserved[bbt_below(&t->rng, 2)] = bbt_rand(&t->rng) | 1;
 		break;
 	case 4:
-		a->flags |= 1U << (8 + rel_below(&t->rng, 24));
+		a->flags |= 1U << (8 + bbt_below(&t->rng, 24));
 		break;
 	case 5:
 		a->flags = BIGBUF_STRATEGY_COUNT +
-			   rel_below(&t->rng, 256 - BIGBUF_STRATEGY_COUNT);
+			   bbt_below(&t->rng, 256 - BIGBUF_STRATEGY_COUNT);
 		break;
 	case 6:
-		a->size = rel_info.max_alloc_size + 1 +
-			  rel_below(&t->rng, UINT64_MAX - rel_info.max_alloc_size);
+		a->size = bbt_info.max_alloc_size + 1 +
+			  bbt_below(&t->rng, UINT64_MAX - bbt_info.max_alloc_size);
 		break;
 	case 7:
-		a->size = UINT64_MAX - rel_below(&t->rng, 2 * rel_page);
+		a->size = UINT64_MAX - bbt_below(&t->rng, 2 * bbt_page);
 		break;
 	case 8:
-		a->max_addr = rel_below(&t->rng, a->size > 1 ? a->size - 1 : 1);
+		a->max_addr = bbt_below(&t->rng, a->size > 1 ? a->size - 1 : 1);
 		if (!a->max_addr)
 			a->max_addr = 1;
 		break;
@@ -347,34 +347,34 @@ static void corrupt_alloc(struct fthread *t, struct bigbuf_alloc *a)
 		size_t i;
 
 		for (i = 0; i < sizeof(*a) / 8; i++)
-			w[i] = rel_rand(&t->rng);
+			w[i] = bbt_rand(&t->rng);
 	}
 	}
 }
 
 static void check_pagemap(struct fthread *t, const struct fmap *m)
 {
-	size_t pages = m->len / rel_page, i, n, k;
+	size_t pages = m->len / bbt_page, i, n, k;
 	uint64_t e[PAGEMAP_BATCH], want;
-	off_t base = (uintptr_t)m->addr / rel_page * 8;
+	off_t base = (uintptr_t)m->addr / bbt_page * 8;
 	int pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 
 	if (pm < 0) {
-		rel_fail(__FILE__, __LINE__, "pagemap: %s", strerror(errno));
+		bbt_fail(__FILE__, __LINE__, "pagemap: %s", strerror(errno));
 		return;
 	}
 	for (i = 0; i < pages; i += n) {
 		n = pages - i < PAGEMAP_BATCH ? pages - i : PAGEMAP_BATCH;
 		if (pread(pm, e, n * 8, base + i * 8) != (ssize_t)(n * 8)) {
-			rel_fail(__FILE__, __LINE__, "pagemap read: %s",
+			bbt_fail(__FILE__, __LINE__, "pagemap read: %s",
 				 strerror(errno));
 			break;
 		}
 		for (k = 0; k < n; k++) {
-			want = m->buf->phys / rel_page + m->first + i + k;
+			want = m->buf->phys / bbt_page + m->first + i + k;
 			if ((e[k] & PM_PRESENT) && (e[k] & PM_PFN_MASK) == want)
 				continue;
-			rel_fail(__FILE__, __LINE__,
+			bbt_fail(__FILE__, __LINE__,
 				 "thread %u: map of buffer %" PRIu64 " page %zu: pagemap %#" PRIx64 ", want pfn %#" PRIx64,
 				 t->index, m->buf->id, i + k, e[k], want);
 			close(pm);
@@ -389,15 +389,15 @@ static void check_and_tag(struct fthread *t, const struct fmap *m)
 {
 	size_t i;
 
-	for (i = 0; i < m->len; i += rel_page) {
+	for (i = 0; i < m->len; i += bbt_page) {
 		volatile uint64_t *w = (volatile uint64_t *)(m->addr + i);
-		uint64_t want = page_tag(m->buf, m->first + i / rel_page);
+		uint64_t want = page_tag(m->buf, m->first + i / bbt_page);
 
 		if (*w != 0 && *w != want) {
-			rel_fail(__FILE__, __LINE__,
+			bbt_fail(__FILE__, __LINE__,
 				 "thread %u: buffer %" PRIu64 " page %" PRIu64 " holds %#" PRIx64 ", want 0 or %#" PRIx64,
 				 t->index, m->buf->id,
-				 m->first + i / rel_page, *w, want);
+				 m->first + i / bbt_page, *w, want);
 			return;
 		}
 		*w = want;
@@ -409,13 +409,13 @@ static bool zero_checked(const unsigned char *p, size_t len, uint64_t *rng)
 	size_t i, pick;
 
 	if (len <= FULL_ZERO_CHECK)
-		return rel_is_zero(p, len);
-	for (i = 0; i < len; i += rel_page)
-		if (!rel_is_zero(p + i, ZERO_EDGE) ||
-		    !rel_is_zero(p + i + rel_page - ZERO_EDGE, ZERO_EDGE))
+		return bbt_is_zero(p, len);
+	for (i = 0; i < len; i += bbt_page)
+		if (!bbt_is_zero(p + i, ZERO_EDGE) ||
+		    !bbt_is_zero(p + i + bbt_page - ZERO_EDGE, ZERO_EDGE))
 			return false;
-	pick = rel_below(rng, len / rel_page) * rel_page;
-	return rel_is_zero(p + pick, rel_page);
+	pick = bbt_below(rng, len / bbt_page) * bbt_page;
+	return bbt_is_zero(p + pick, bbt_page);
 }
 
 static int add_map(struct fthread *t, struct fbuf *b, void *addr, size_t len,
@@ -453,10 +453,10 @@ static void drop_live(struct fthread *t, unsigned int i)
 
 static int any_fd_slot(struct fthread *t)
 {
-	unsigned int s = rel_below(&t->rng, MAX_FDS);
+	unsigned int s = bbt_below(&t->rng, MAX_FDS);
 
 	if (t->fds[s] < 0)
-		t->fds[s] = rel_open();
+		t->fds[s] = bbt_open();
 	return s;
 }
 
@@ -466,7 +466,7 @@ static void op_alloc(struct fthread *t)
 	struct bigbuf_alloc a = { 0 }, in;
 	enum argp_kind k = pick_argp(t);
 	int slot = any_fd_slot(t), fd = t->fds[slot], want, err;
-	bool bad = rel_below(&t->rng, 3) == 0;
+	bool bad = bbt_below(&t->rng, 3) == 0;
 	struct fbuf *b;
 	unsigned char *p;
 	uint64_t rounded;
@@ -478,19 +478,19 @@ static void op_alloc(struct fthread *t)
 	a.size = pick_size(t);
 	a.align = pick_align(t);
 	a.max_addr = pick_limit(t);
-	a.flags = rel_below(&t->rng, BIGBUF_STRATEGY_COUNT);
+	a.flags = bbt_below(&t->rng, BIGBUF_STRATEGY_COUNT);
 	if (bad)
 		corrupt_alloc(t, &a);
 	in = a;
 	want = predict_alloc(&a);
-	t0 = rel_now();
+	t0 = bbt_now();
 	errno = 0;
 	ret = ioctl(fd, BIGBUF_IOC_ALLOC, argp_of(t, k, &a, &in, sizeof(in)));
 	err = errno;
 	if (ret)
-		t->alloc_failed_seconds += rel_now() - t0;
+		t->alloc_failed_seconds += bbt_now() - t0;
 	else
-		t->alloc_ok_seconds += rel_now() - t0;
+		t->alloc_ok_seconds += bbt_now() - t0;
 	if (k == ARG_NULL || k == ARG_NONE) {
 		expect(t, "alloc(unreadable arg)", ret, err, EFAULT);
 		return;
@@ -504,20 +504,20 @@ static void op_alloc(struct fthread *t)
 	if (k == ARG_RO) {
 		/* Allocated, then the answer cannot be written: taken back. */
 		outcome(t, ret, err);
-		rel_count(CNT_BAD_INPUTS, 1);
+		bbt_count(CNT_BAD_INPUTS, 1);
 		if (ret == -1 && err == EFAULT)
 			t->allocs_efault_out++;
 		else if (ret == -1 && (err == ENOMEM || err == EINTR))
 			t->allocs_failed++;
 		else
-			rel_fail(__FILE__, __LINE__, "alloc(read-only arg): got %ld/%s, want EFAULT",
+			bbt_fail(__FILE__, __LINE__, "alloc(read-only arg): got %ld/%s, want EFAULT",
 				 ret, strerror(err));
 		return;
 	}
 	outcome(t, ret, err);
 	if (ret) {
 		if (err != ENOMEM && err != EINTR)
-			rel_fail(__FILE__, __LINE__,
+			bbt_fail(__FILE__, __LINE__,
 				 "alloc size %" PRIu64 " align %#" PRIx64 " max %#" PRIx64 " flags %u: %s",
 				 (uint64_t)in.size, (uint64_t)in.align,
 				 (uint64_t)in.max_addr, in.flags,
@@ -526,12 +526,12 @@ static void op_alloc(struct fthread *t)
 		return;
 	}
 	t->allocs_ok++;
-	rounded = (in.size + rel_page - 1) / rel_page * rel_page;
+	rounded = (in.size + bbt_page - 1) / bbt_page * bbt_page;
 	CHECK(a.id != 0 && a.actual_size == rounded &&
 	      a.mmap_offset == a.id << BIGBUF_MMAP_SHIFT,
 	      "id %" PRIu64 " actual %" PRIu64 " for %" PRIu64,
 	      (uint64_t)a.id, (uint64_t)a.actual_size, (uint64_t)in.size);
-	CHECK(a.phys_addr % rel_page == 0 &&
+	CHECK(a.phys_addr % bbt_page == 0 &&
 	      (!in.align || a.phys_addr % in.align == 0),
 	      "phys %#" PRIx64 " align %#" PRIx64, (uint64_t)a.phys_addr,
 	      (uint64_t)in.align);
@@ -561,7 +561,7 @@ static void op_alloc(struct fthread *t)
 	}
 	b = calloc(1, sizeof(*b));
 	if (!b) {
-		rel_fail(__FILE__, __LINE__, "out of memory");
+		bbt_fail(__FILE__, __LINE__, "out of memory");
 		return;
 	}
 	*b = (struct fbuf){ .uid = atomic_fetch_add(&next_uid, 1),
@@ -572,17 +572,17 @@ static void op_alloc(struct fthread *t)
 	t->live[t->nr_live++] = (struct flive){ .buf = b, .fd_slot = slot };
 
 	/* Zero on hand-out, seen through a fresh mapping of the whole. */
-	p = rel_map(fd, a.mmap_offset, a.actual_size);
+	p = bbt_map(fd, a.mmap_offset, a.actual_size);
 	outcome(t, p ? 0 : -1, errno);
 	if (!p) {
-		rel_fail(__FILE__, __LINE__, "mmap of new buffer: %s",
+		bbt_fail(__FILE__, __LINE__, "mmap of new buffer: %s",
 			 strerror(errno));
 		return;
 	}
 	CHECK(zero_checked(p, a.actual_size, &t->rng),
 	      "new buffer phys %#" PRIx64 " size %" PRIu64 " not zero",
 	      (uint64_t)a.phys_addr, (uint64_t)a.actual_size);
-	if (add_map(t, b, p, a.actual_size, 0) == 0 && rel_below(&t->rng, 2)) {
+	if (add_map(t, b, p, a.actual_size, 0) == 0 && bbt_below(&t->rng, 2)) {
 		outcome(t, munmap(p, a.actual_size), errno);
 		drop_map(t, t->nr_maps - 1);
 	}
@@ -592,13 +592,13 @@ static void op_free(struct fthread *t)
 {
 	struct bigbuf_free f = { 0 }, in;
 	enum argp_kind k = pick_argp(t);
-	unsigned int r = rel_below(&t->rng, 10), i, picked = 0;
+	unsigned int r = bbt_below(&t->rng, 10), i, picked = 0;
 	int slot = any_fd_slot(t);
 	long ret;
 	int err, want = ENOENT;
 
 	if (r < 6 && t->nr_live) {
-		i = picked = rel_below(&t->rng, t->nr_live);
+		i = picked = bbt_below(&t->rng, t->nr_live);
 		slot = t->live[i].fd_slot;
 		f.id = t->live[i].buf->id;
 		want = 0;
@@ -614,16 +614,16 @@ static void op_free(struct fthread *t)
 			return;
 		}
 	} else if (r < 8) {
-		f.id = rel_rand(&t->rng) >> rel_below(&t->rng, 64);
+		f.id = bbt_rand(&t->rng) >> bbt_below(&t->rng, 64);
 	} else {
-		f.id = rel_below(&t->rng, 64);
+		f.id = bbt_below(&t->rng, 64);
 	}
 	/* An id this thread does not hold on that file must be unknown. */
 	for (i = 0; i < t->nr_live && want; i++)
 		if (t->live[i].fd_slot == slot && t->live[i].buf->id == f.id)
 			return;	/* a live id picked at random: skip */
-	if (rel_below(&t->rng, 8) == 0) {
-		f.reserved = rel_rand(&t->rng) | 1;
+	if (bbt_below(&t->rng, 8) == 0) {
+		f.reserved = bbt_rand(&t->rng) | 1;
 		want = EINVAL;
 	}
 	in = f;
@@ -658,24 +658,24 @@ static void op_query(struct fthread *t)
 	unsigned int i;
 	long ret;
 
-	if (t->nr_live && rel_below(&t->rng, 2)) {
-		i = rel_below(&t->rng, t->nr_live);
+	if (t->nr_live && bbt_below(&t->rng, 2)) {
+		i = bbt_below(&t->rng, t->nr_live);
 		b = t->live[i].buf;
 		slot = t->live[i].fd_slot;
 		q.id = b->id;
 		want = 0;
 	} else {
-		q.id = rel_rand(&t->rng) >> rel_below(&t->rng, 64);
+		q.id = bbt_rand(&t->rng) >> bbt_below(&t->rng, 64);
 		for (i = 0; i < t->nr_live; i++)
 			if (t->live[i].fd_slot == slot &&
 			    t->live[i].buf->id == q.id)
 				return;
 	}
-	if (rel_below(&t->rng, 6) == 0) {
-		if (rel_below(&t->rng, 2))
-			q.pad = 1 + rel_below(&t->rng, UINT32_MAX);
+	if (bbt_below(&t->rng, 6) == 0) {
+		if (bbt_below(&t->rng, 2))
+			q.pad = 1 + bbt_below(&t->rng, UINT32_MAX);
 		else
-			q.reserved[rel_below(&t->rng, 2)] = rel_rand(&t->rng) | 1;
+			q.reserved[bbt_below(&t->rng, 2)] = bbt_rand(&t->rng) | 1;
 		want = EINVAL;
 	}
 	in = q;
@@ -701,7 +701,7 @@ static void op_info_stats(struct fthread *t)
 		struct bigbuf_stats s;
 	} u;
 	enum argp_kind k = pick_argp(t);
-	unsigned long cmd = rel_below(&t->rng, 2) ? BIGBUF_IOC_INFO :
+	unsigned long cmd = bbt_below(&t->rng, 2) ? BIGBUF_IOC_INFO :
 						    BIGBUF_IOC_STATS;
 	long ret;
 
@@ -712,7 +712,7 @@ static void op_info_stats(struct fthread *t)
 	       k == ARG_OK ? 0 : EFAULT);
 	if (!ret && cmd == BIGBUF_IOC_INFO)
 		CHECK(u.i.abi_version == BIGBUF_ABI_VERSION &&
-		      u.i.page_size == (uint32_t)rel_page);
+		      u.i.page_size == (uint32_t)bbt_page);
 }
 
 /* ioctl type bytes that the VFS answers before any driver sees them. */
@@ -733,27 +733,27 @@ static void op_random_cmd(struct fthread *t)
 	long ret;
 
 	do {
-		if (rel_below(&t->rng, 2))
-			cmd = (uint32_t)rel_rand(&t->rng);
+		if (bbt_below(&t->rng, 2))
+			cmd = (uint32_t)bbt_rand(&t->rng);
 		else	/* our magic, random number/direction/size */
-			cmd = _IOC(rel_below(&t->rng, 4), BIGBUF_IOC_MAGIC,
-				   rel_below(&t->rng, 256),
-				   rel_below(&t->rng, 1U << _IOC_SIZEBITS));
+			cmd = _IOC(bbt_below(&t->rng, 4), BIGBUF_IOC_MAGIC,
+				   bbt_below(&t->rng, 256),
+				   bbt_below(&t->rng, 1U << _IOC_SIZEBITS));
 		for (i = 0; i < ARRAY_LEN(valid); i++)
 			if (cmd == valid[i])
 				cmd = 0;
 	} while (!cmd || vfs_ioctl_type(_IOC_TYPE(cmd)));
-	rel_fill(arg, sizeof(arg), rel_rand(&t->rng));
+	bbt_fill(arg, sizeof(arg), bbt_rand(&t->rng));
 	errno = 0;
 	ret = ioctl(t->fds[any_fd_slot(t)], cmd,
-		    rel_below(&t->rng, 2) ? (void *)arg :
-		    (void *)(uintptr_t)rel_rand(&t->rng));
+		    bbt_below(&t->rng, 2) ? (void *)arg :
+		    (void *)(uintptr_t)bbt_rand(&t->rng));
 	expect(t, "unknown ioctl", ret, errno, ENOTTY);
 }
 
 static void op_mmap(struct fthread *t)
 {
-	unsigned int r = rel_below(&t->rng, 12), i;
+	unsigned int r = bbt_below(&t->rng, 12), i;
 	uint64_t nr, first, len_pages, offset;
 	int slot, flags = MAP_SHARED, want = 0, err;
 	struct fbuf *b;
@@ -762,38 +762,38 @@ static void op_mmap(struct fthread *t)
 	if (!t->nr_live || r >= 10) {
 		/* No buffer behind the offset: unknown id. */
 		slot = any_fd_slot(t);
-		offset = (rel_below(&t->rng, 1ULL << (62 - BIGBUF_MMAP_SHIFT))
+		offset = (bbt_below(&t->rng, 1ULL << (62 - BIGBUF_MMAP_SHIFT))
 			  << BIGBUF_MMAP_SHIFT) +
-			 rel_below(&t->rng, 16) * rel_page;
+			 bbt_below(&t->rng, 16) * bbt_page;
 		for (i = 0; i < t->nr_live; i++)
 			if (t->live[i].fd_slot == slot &&
 			    t->live[i].buf->id == offset >> BIGBUF_MMAP_SHIFT)
 				return;
-		len_pages = 1 + rel_below(&t->rng, 4);
-		p = mmap(NULL, len_pages * rel_page, PROT_READ | PROT_WRITE,
+		len_pages = 1 + bbt_below(&t->rng, 4);
+		p = mmap(NULL, len_pages * bbt_page, PROT_READ | PROT_WRITE,
 			 flags, t->fds[slot], (off_t)offset);
 		err = errno;
 		expect(t, "mmap(unknown id)", p == MAP_FAILED ? -1 : 0, err,
 		       ENOENT);
 		if (p != MAP_FAILED)
-			munmap(p, len_pages * rel_page);
+			munmap(p, len_pages * bbt_page);
 		return;
 	}
-	i = rel_below(&t->rng, t->nr_live);
+	i = bbt_below(&t->rng, t->nr_live);
 	b = t->live[i].buf;
 	slot = t->live[i].fd_slot;
-	nr = b->size / rel_page;
-	first = rel_below(&t->rng, nr);
-	len_pages = 1 + rel_below(&t->rng, nr - first);
+	nr = b->size / bbt_page;
+	first = bbt_below(&t->rng, nr);
+	len_pages = 1 + bbt_below(&t->rng, nr - first);
 	offset = b->mmap_offset;
 	switch (r) {
 	case 0:	/* start past the end */
-		first = nr + rel_below(&t->rng, 4);
-		len_pages = 1 + rel_below(&t->rng, 4);
+		first = nr + bbt_below(&t->rng, 4);
+		len_pages = 1 + bbt_below(&t->rng, 4);
 		want = EINVAL;
 		break;
 	case 1:	/* run over the end by some pages */
-		len_pages = nr - first + 1 + rel_below(&t->rng, 4);
+		len_pages = nr - first + 1 + bbt_below(&t->rng, 4);
 		want = EINVAL;
 		break;
 	case 2:	/* private mapping */
@@ -801,7 +801,7 @@ static void op_mmap(struct fthread *t)
 		want = EINVAL;
 		break;
 	case 3:	/* offset not page aligned */
-		offset += 1 + rel_below(&t->rng, rel_page - 1);
+		offset += 1 + bbt_below(&t->rng, bbt_page - 1);
 		want = EINVAL;
 		break;
 	case 4:	/* exactly the last page */
@@ -809,18 +809,18 @@ static void op_mmap(struct fthread *t)
 		len_pages = 1;
 		break;
 	}
-	offset += first * rel_page;
-	p = mmap(NULL, len_pages * rel_page, PROT_READ | PROT_WRITE, flags,
+	offset += first * bbt_page;
+	p = mmap(NULL, len_pages * bbt_page, PROT_READ | PROT_WRITE, flags,
 		 t->fds[slot], (off_t)offset);
 	err = errno;
 	expect(t, "mmap(live buffer)", p == MAP_FAILED ? -1 : 0, err, want);
 	if (p == MAP_FAILED)
 		return;
 	if (want) {
-		munmap(p, len_pages * rel_page);
+		munmap(p, len_pages * bbt_page);
 		return;
 	}
-	add_map(t, b, p, len_pages * rel_page, first);
+	add_map(t, b, p, len_pages * bbt_page, first);
 }
 
 static void op_unmap(struct fthread *t)
@@ -831,19 +831,19 @@ static void op_unmap(struct fthread *t)
 
 	if (!t->nr_maps)
 		return;
-	i = rel_below(&t->rng, t->nr_maps);
+	i = bbt_below(&t->rng, t->nr_maps);
 	m = &t->maps[i];
 	check_and_tag(t, m);
-	if (m->len > (size_t)rel_page && rel_below(&t->rng, 3) == 0) {
+	if (m->len > (size_t)bbt_page && bbt_below(&t->rng, 3) == 0) {
 		/* Unmap one page at either end: the VMA is split. */
-		if (rel_below(&t->rng, 2)) {
-			ret = munmap(m->addr, rel_page);
-			m->addr += rel_page;
+		if (bbt_below(&t->rng, 2)) {
+			ret = munmap(m->addr, bbt_page);
+			m->addr += bbt_page;
 			m->first++;
 		} else {
-			ret = munmap(m->addr + m->len - rel_page, rel_page);
+			ret = munmap(m->addr + m->len - bbt_page, bbt_page);
 		}
-		m->len -= rel_page;
+		m->len -= bbt_page;
 		expect(t, "munmap(one page)", ret, errno, 0);
 		return;
 	}
@@ -861,12 +861,12 @@ static void op_mremap(struct fthread *t)
 
 	if (!t->nr_maps)
 		return;
-	m = &t->maps[rel_below(&t->rng, t->nr_maps)];
-	switch (rel_below(&t->rng, 3)) {
+	m = &t->maps[bbt_below(&t->rng, t->nr_maps)];
+	switch (bbt_below(&t->rng, 3)) {
 	case 0:	/* grow, in place or moving: never beyond the buffer */
-		grow = (1 + rel_below(&t->rng, 4)) * rel_page;
+		grow = (1 + bbt_below(&t->rng, 4)) * bbt_page;
 		p = mremap(m->addr, m->len, m->len + grow,
-			   rel_below(&t->rng, 2) ? MREMAP_MAYMOVE : 0);
+			   bbt_below(&t->rng, 2) ? MREMAP_MAYMOVE : 0);
 		expect(t, "mremap(grow)", p == MAP_FAILED ? -1 : 0, errno,
 		       EFAULT);
 		if (p != MAP_FAILED) {
@@ -875,12 +875,12 @@ static void op_mremap(struct fthread *t)
 		}
 		break;
 	case 1:	/* shrink */
-		if (m->len <= (size_t)rel_page)
+		if (m->len <= (size_t)bbt_page)
 			return;
-		p = mremap(m->addr, m->len, m->len - rel_page, 0);
+		p = mremap(m->addr, m->len, m->len - bbt_page, 0);
 		expect(t, "mremap(shrink)", p == MAP_FAILED ? -1 : 0, errno, 0);
 		if (p != MAP_FAILED)
-			m->len -= rel_page;
+			m->len -= bbt_page;
 		break;
 	default: /* move elsewhere, same size: the pages go along */
 		p = mremap(m->addr, m->len, m->len, MREMAP_MAYMOVE);
@@ -905,12 +905,12 @@ static void op_madvise(struct fthread *t)
 
 	if (!t->nr_maps)
 		return;
-	m = &t->maps[rel_below(&t->rng, t->nr_maps)];
-	pages = m->len / rel_page;
-	first = rel_below(&t->rng, pages);
-	n = 1 + rel_below(&t->rng, pages - first);
+	m = &t->maps[bbt_below(&t->rng, t->nr_maps)];
+	pages = m->len / bbt_page;
+	first = bbt_below(&t->rng, pages);
+	n = 1 + bbt_below(&t->rng, pages - first);
 	expect(t, "madvise(DONTNEED)",
-	       madvise(m->addr + first * rel_page, n * rel_page, MADV_DONTNEED),
+	       madvise(m->addr + first * bbt_page, n * bbt_page, MADV_DONTNEED),
 	       errno, 0);
 	check_and_tag(t, m);
 	check_pagemap(t, m);
@@ -940,7 +940,7 @@ static void close_slot(struct fthread *t, unsigned int s)
 
 static void op_close(struct fthread *t)
 {
-	close_slot(t, rel_below(&t->rng, MAX_FDS));
+	close_slot(t, bbt_below(&t->rng, MAX_FDS));
 }
 
 static const struct {
@@ -992,20 +992,20 @@ static void *fuzz_thread(void *arg)
 		total += ops[i].weight;
 	for (i = 0; i < MAX_FDS; i++)
 		t->fds[i] = -1;
-	t->ro_page = mmap(NULL, rel_page, PROT_READ,
+	t->ro_page = mmap(NULL, bbt_page, PROT_READ,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (t->ro_page == MAP_FAILED) {
-		rel_fail(__FILE__, __LINE__, "mmap: %s", strerror(errno));
+		bbt_fail(__FILE__, __LINE__, "mmap: %s", strerror(errno));
 		return NULL;
 	}
 	while (t->calls < calls) {
-		r = rel_below(&t->rng, total);
+		r = bbt_below(&t->rng, total);
 		for (i = 0; r >= ops[i].weight; i++)
 			r -= ops[i].weight;
-		t0 = rel_now();
+		t0 = bbt_now();
 		current_op = ops[i].name;
 		ops[i].fn(t);
-		t->op_seconds[i] += rel_now() - t0;
+		t->op_seconds[i] += bbt_now() - t0;
 	}
 	while (t->nr_maps) {
 		check_and_tag(t, &t->maps[0]);
@@ -1015,7 +1015,7 @@ static void *fuzz_thread(void *arg)
 	}
 	for (i = 0; i < MAX_FDS; i++)
 		close_slot(t, i);
-	munmap(t->ro_page, rel_page);
+	munmap(t->ro_page, bbt_page);
 	return NULL;
 }
 
@@ -1028,7 +1028,7 @@ static void t_fuzz(void)
 	struct sigaction crash = { .sa_sigaction = on_crash,
 				   .sa_flags = SA_SIGINFO };
 	unsigned int i, e;
-	double t0 = rel_now(), secs_ok, secs_failed;
+	double t0 = bbt_now(), secs_ok, secs_failed;
 
 	if (!opt_seed_set)
 		opt_seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
@@ -1036,10 +1036,10 @@ static void t_fuzz(void)
 	       opt_seed, opt_seed, opt_calls, opt_threads);
 	sigaction(SIGSEGV, &crash, NULL);
 	sigaction(SIGBUS, &crash, NULL);
-	none_page = mmap(NULL, rel_page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+	none_page = mmap(NULL, bbt_page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
 			 -1, 0);
 	CHECK(none_page != MAP_FAILED);
-	s0 = rel_stats();
+	s0 = bbt_stats();
 	for (i = 0; i < opt_threads; i++) {
 		memset(&th[i], 0, sizeof(th[i]));
 		th[i].index = i;
@@ -1054,8 +1054,8 @@ static void t_fuzz(void)
 		for (e = 0; e < 160; e++)
 			errs[e] += th[i].errnos[e];
 	}
-	rel_settle_empty("fuzz");
-	s1 = rel_stats();
+	bbt_settle_empty("fuzz");
+	s1 = bbt_stats();
 	/* The module counted exactly what the fuzzer saw. */
 	CHECK(s1.allocations - s0.allocations == ok + efault_out,
 	      "module counted %llu allocations, fuzzer saw %" PRIu64 " + %" PRIu64 " taken back",
@@ -1071,7 +1071,7 @@ static void t_fuzz(void)
 	CHECK(s1.pages_grabbed - s0.pages_grabbed >=
 	      s1.pages_returned - s0.pages_returned);
 	printf("    fuzz: %.1f s; allocations %" PRIu64 " ok, %" PRIu64 " taken back (EFAULT), %" PRIu64 " failed; outcomes:",
-	       rel_now() - t0, ok, efault_out, failed);
+	       bbt_now() - t0, ok, efault_out, failed);
 	for (e = 0; e < 160; e++)
 		if (errs[e])
 			printf(" %s %" PRIu64, e ? strerrorname_np(e) : "ok",
@@ -1082,15 +1082,15 @@ static void t_fuzz(void)
 
 		for (i = 0; i < opt_threads; i++)
 			secs += th[i].op_seconds[e];
-		rel_note("%-10s %7.2f thread-seconds\n", ops[e].name, secs);
+		bbt_note("%-10s %7.2f thread-seconds\n", ops[e].name, secs);
 	}
 	for (i = 0, secs_ok = secs_failed = 0; i < opt_threads; i++) {
 		secs_ok += th[i].alloc_ok_seconds;
 		secs_failed += th[i].alloc_failed_seconds;
 	}
-	rel_note("ALLOC ioctls: %.2f thread-seconds in successful, %.2f in failed ones\n",
+	bbt_note("ALLOC ioctls: %.2f thread-seconds in successful, %.2f in failed ones\n",
 		 secs_ok, secs_failed);
-	munmap(none_page, rel_page);
+	munmap(none_page, bbt_page);
 }
 
 struct race_arg {
@@ -1110,32 +1110,32 @@ static void *race_thread(void *arg)
 
 	pthread_barrier_wait(r->start);
 	for (n = 0; n < FREE_RACE_BUFS; n++) {
-		i = rel_below(&r->rng, FREE_RACE_BUFS);
-		switch (rel_below(&r->rng, 3)) {
+		i = bbt_below(&r->rng, FREE_RACE_BUFS);
+		switch (bbt_below(&r->rng, 3)) {
 		case 0:
 			memset(&q, 0, sizeof(q));
 			q.id = r->ids[i];
 			ioctl(r->fd, BIGBUF_IOC_QUERY, &q);
 			break;
 		case 1:
-			p = rel_map(r->fd, r->ids[i] << BIGBUF_MMAP_SHIFT,
-				    rel_page);
+			p = bbt_map(r->fd, r->ids[i] << BIGBUF_MMAP_SHIFT,
+				    bbt_page);
 			if (p)
-				munmap(p, rel_page);
+				munmap(p, bbt_page);
 			break;
 		}
-		if (rel_free(r->fd, r->ids[i]) == 0)
+		if (bbt_free(r->fd, r->ids[i]) == 0)
 			atomic_fetch_add(&r->wins[i], 1);
 		else if (errno != ENOENT)
-			rel_fail(__FILE__, __LINE__, "racing free: %s",
+			bbt_fail(__FILE__, __LINE__, "racing free: %s",
 				 strerror(errno));
 	}
 	/* Then every id once more, so that all are gone. */
 	for (i = 0; i < FREE_RACE_BUFS; i++) {
-		if (rel_free(r->fd, r->ids[i]) == 0)
+		if (bbt_free(r->fd, r->ids[i]) == 0)
 			atomic_fetch_add(&r->wins[i], 1);
 		else if (errno != ENOENT)
-			rel_fail(__FILE__, __LINE__, "racing free: %s",
+			bbt_fail(__FILE__, __LINE__, "racing free: %s",
 				 strerror(errno));
 	}
 	return NULL;
@@ -1151,14 +1151,14 @@ static void t_free_race(void)
 	pthread_barrier_t start;
 	struct bigbuf_alloc a;
 	unsigned int round, i;
-	int fd = rel_open();
+	int fd = bbt_open();
 
 	for (round = 0; round < FREE_RACE_ROUNDS; round++) {
 		for (i = 0; i < FREE_RACE_BUFS; i++) {
 			ids[i] = 0;
 			atomic_init(&wins[i], 0);
-			if (rel_alloc(fd, rel_page * (1 + i % 4), 0, 0, 0, &a))
-				rel_fail(__FILE__, __LINE__, "alloc: %s",
+			if (bbt_alloc(fd, bbt_page * (1 + i % 4), 0, 0, 0, &a))
+				bbt_fail(__FILE__, __LINE__, "alloc: %s",
 					 strerror(errno));
 			else
 				ids[i] = a.id;
@@ -1178,7 +1178,7 @@ static void t_free_race(void)
 			CHECK(!ids[i] || atomic_load(&wins[i]) == 1,
 			      "id %" PRIu64 " freed %u times", ids[i],
 			      atomic_load(&wins[i]));
-		rel_count(CNT_FUZZ_CALLS, FREE_RACE_THREADS * 2 * FREE_RACE_BUFS);
+		bbt_count(CNT_FUZZ_CALLS, FREE_RACE_THREADS * 2 * FREE_RACE_BUFS);
 	}
 	close(fd);
 }
@@ -1206,10 +1206,10 @@ static int fuzz_opt(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	static const struct rel_test tests[] = {
+	static const struct bbt_test tests[] = {
 		{ "fuzz", t_fuzz },
 		{ "free_race", t_free_race },
 	};
 
-	return rel_main(argc, argv, tests, ARRAY_LEN(tests), fuzz_opt);
+	return bbt_main(argc, argv, tests, ARRAY_LEN(tests), fuzz_opt);
 }

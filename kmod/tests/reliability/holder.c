@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common.h"
+#include "bbtest.h"
 
 int main(int argc, char **argv)
 {
@@ -29,15 +29,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (getenv("BIGBUF_DEV"))
-		rel_dev = getenv("BIGBUF_DEV");
-	rel_page = sysconf(_SC_PAGESIZE);
-	fd = rel_open();
-	if (rel_alloc(fd, size, 0, 0, 0, &a)) {
+		bbt_dev = getenv("BIGBUF_DEV");
+	bbt_page = sysconf(_SC_PAGESIZE);
+	fd = bbt_open();
+	if (bbt_alloc(fd, size, 0, 0, 0, &a)) {
 		fprintf(stderr, "%s: alloc: %s\n", argv[0], strerror(errno));
 		return 1;
 	}
 	if (!strcmp(argv[1], "map")) {
-		p = rel_map(fd, a.mmap_offset, a.actual_size);
+		p = bbt_map(fd, a.mmap_offset, a.actual_size);
 		if (!p) {
 			fprintf(stderr, "%s: mmap: %s\n", argv[0], strerror(errno));
 			return 1;

@@ -31,7 +31,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "common.h"
+#include "bbtest.h"
 
 #define PM_PRESENT		(1ULL << 63)
 #define PM_PFN_MASK		((1ULL << 55) - 1)
@@ -53,11 +53,11 @@ static bool backed_by(const void *p, size_t len, uint64_t phys)
 	uint64_t e;
 	bool ok = pm >= 0;
 
-	for (i = 0; ok && i < len / rel_page; i++) {
-		off_t off = ((uintptr_t)p / rel_page + i) * 8;
+	for (i = 0; ok && i < len / bbt_page; i++) {
+		off_t off = ((uintptr_t)p / bbt_page + i) * 8;
 
 		ok = pread(pm, &e, 8, off) == 8 && (e & PM_PRESENT) &&
-		     (e & PM_PFN_MASK) == phys / rel_page + i;
+		     (e & PM_PFN_MASK) == phys / bbt_page + i;
 	}
 	if (pm >= 0)
 		close(pm);
@@ -69,11 +69,11 @@ static void t_mmap_edges(void)
 {
 	struct bigbuf_alloc a;
 	unsigned int first, len;
-	int fd = rel_open();
+	int fd = bbt_open();
 	void *p;
 
-	if (rel_alloc(fd, EDGE_PAGES * rel_page, 0, 0, 0, &a)) {
-		rel_fail(__FILE__, __LINE__, "alloc: %s", strerror(errno));
+	if (bbt_alloc(fd, EDGE_PAGES * bbt_page, 0, 0, 0, &a)) {
+		bbt_fail(__FILE__, __LINE__, "alloc: %s", strerror(errno));
 		return;
 	}
 	for (first = 0; first <= EDGE_PAGES + 1; first++) {
@@ -81,11 +81,11 @@ static void t_mmap_edges(void)
 			bool inside = first + len <= EDGE_PAGES;
 
 			errno = 0;
-			p = mmap(NULL, len * rel_page, PROT_READ | PROT_WRITE,
+			p = mmap(NULL, len * bbt_page, PROT_READ | PROT_WRITE,
 				 MAP_SHARED, fd,
-				 a.mmap_offset + first * rel_page);
+				 a.mmap_offset + first * bbt_page);
 			if (!inside) {
-				rel_count(CNT_BAD_INPUTS, 1);
+				bbt_count(CNT_BAD_INPUTS, 1);
 				CHECK(p == MAP_FAILED && errno == EINVAL,
 				      "first %u len %u of %u pages: %s", first,
 				      len, EDGE_PAGES,
@@ -94,33 +94,33 @@ static void t_mmap_edges(void)
 				CHECK(p != MAP_FAILED, "first %u len %u: %s",
 				      first, len, strerror(errno));
 				if (p != MAP_FAILED)
-					CHECK(backed_by(p, len * rel_page,
-							a.phys_addr + first * rel_page),
+					CHECK(backed_by(p, len * bbt_page,
+							a.phys_addr + first * bbt_page),
 					      "first %u len %u: wrong pages",
 					      first, len);
 			}
 			if (p != MAP_FAILED)
-				munmap(p, len * rel_page);
+				munmap(p, len * bbt_page);
 		}
 	}
 	/* Offsets that name no buffer or are not page aligned. */
-	CHECK_ERR(mmap(NULL, rel_page, PROT_READ, MAP_SHARED, fd,
+	CHECK_ERR(mmap(NULL, bbt_page, PROT_READ, MAP_SHARED, fd,
 		       a.mmap_offset + (1ULL << BIGBUF_MMAP_SHIFT)) == MAP_FAILED ? -1 : 0,
 		  ENOENT);
-	CHECK_ERR(mmap(NULL, rel_page, PROT_READ, MAP_SHARED, fd,
-		       (1ULL << BIGBUF_MMAP_SHIFT) - rel_page) == MAP_FAILED ? -1 : 0,
+	CHECK_ERR(mmap(NULL, bbt_page, PROT_READ, MAP_SHARED, fd,
+		       (1ULL << BIGBUF_MMAP_SHIFT) - bbt_page) == MAP_FAILED ? -1 : 0,
 		  ENOENT);
-	CHECK_ERR(mmap(NULL, rel_page, PROT_READ, MAP_SHARED, fd,
-		       (1ULL << 62) - rel_page) == MAP_FAILED ? -1 : 0,
+	CHECK_ERR(mmap(NULL, bbt_page, PROT_READ, MAP_SHARED, fd,
+		       (1ULL << 62) - bbt_page) == MAP_FAILED ? -1 : 0,
 		  ENOENT);
-	CHECK_ERR(mmap(NULL, rel_page, PROT_READ, MAP_SHARED, fd,
+	CHECK_ERR(mmap(NULL, bbt_page, PROT_READ, MAP_SHARED, fd,
 		       a.mmap_offset + 1) == MAP_FAILED ? -1 : 0, EINVAL);
 	CHECK_ERR(mmap(NULL, 0, PROT_READ, MAP_SHARED, fd,
 		       a.mmap_offset) == MAP_FAILED ? -1 : 0, EINVAL);
-	CHECK_ERR(mmap(NULL, rel_page, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd,
+	CHECK_ERR(mmap(NULL, bbt_page, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd,
 		       a.mmap_offset) == MAP_FAILED ? -1 : 0, EINVAL);
-	rel_count(CNT_BAD_INPUTS, 6);
-	CHECK(rel_free(fd, a.id) == 0);
+	bbt_count(CNT_BAD_INPUTS, 6);
+	CHECK(bbt_free(fd, a.id) == 0);
 	close(fd);
 }
 
@@ -134,24 +134,24 @@ static void t_mmap_past_neighbours(void)
 {
 	struct bigbuf_alloc a[EDGE_BUFFERS];
 	unsigned int i, n = 0;
-	int fd = rel_open();
+	int fd = bbt_open();
 	void *p;
 
 	for (i = 0; i < EDGE_BUFFERS; i++) {
-		if (rel_alloc(fd, rel_page, 0, 0, BIGBUF_STRATEGY_BUDDY, &a[n]) == 0)
+		if (bbt_alloc(fd, bbt_page, 0, 0, BIGBUF_STRATEGY_BUDDY, &a[n]) == 0)
 			n++;
 	}
 	CHECK(n == EDGE_BUFFERS, "only %u buffers", n);
 	for (i = 0; i < n; i++) {
-		p = mmap(NULL, 2 * rel_page, PROT_READ, MAP_SHARED, fd,
+		p = mmap(NULL, 2 * bbt_page, PROT_READ, MAP_SHARED, fd,
 			 a[i].mmap_offset);
 		CHECK(p == MAP_FAILED && errno == EINVAL,
 		      "2 pages of a 1-page buffer at %#llx: %s",
 		      (unsigned long long)a[i].phys_addr,
 		      p == MAP_FAILED ? strerror(errno) : "mapped");
 		if (p != MAP_FAILED)
-			munmap(p, 2 * rel_page);
-		rel_count(CNT_BAD_INPUTS, 1);
+			munmap(p, 2 * bbt_page);
+		bbt_count(CNT_BAD_INPUTS, 1);
 	}
 	close(fd);
 }
@@ -160,16 +160,16 @@ static void t_mmap_past_neighbours(void)
 static void t_mremap(void)
 {
 	struct bigbuf_alloc a;
-	size_t len = 4 * rel_page;
-	int fd = rel_open();
+	size_t len = 4 * bbt_page;
+	int fd = bbt_open();
 	unsigned char *p, *q;
 
-	if (rel_alloc(fd, len, 0, 0, 0, &a)) {
-		rel_fail(__FILE__, __LINE__, "alloc: %s", strerror(errno));
+	if (bbt_alloc(fd, len, 0, 0, 0, &a)) {
+		bbt_fail(__FILE__, __LINE__, "alloc: %s", strerror(errno));
 		return;
 	}
 	/* A mapping of half the buffer: growing stays inside, still refused. */
-	p = rel_map(fd, a.mmap_offset, len / 2);
+	p = bbt_map(fd, a.mmap_offset, len / 2);
 	CHECK(p != NULL);
 	if (!p)
 		goto out;
@@ -177,23 +177,23 @@ static void t_mremap(void)
 	CHECK_ERR(mremap(p, len / 2, len, MREMAP_MAYMOVE) == MAP_FAILED ? -1 : 0,
 		  EFAULT);
 	munmap(p, len / 2);
-	p = rel_map(fd, a.mmap_offset, len);
+	p = bbt_map(fd, a.mmap_offset, len);
 	CHECK(p != NULL);
 	if (!p)
 		goto out;
 	CHECK_ERR(mremap(p, len, 64 * len, MREMAP_MAYMOVE) == MAP_FAILED ? -1 : 0,
 		  EFAULT);
-	rel_count(CNT_BAD_INPUTS, 3);
-	q = mremap(p, len, len - rel_page, 0);
+	bbt_count(CNT_BAD_INPUTS, 3);
+	q = mremap(p, len, len - bbt_page, 0);
 	CHECK(q == p, "shrink: %s", strerror(errno));
-	q = mremap(p, len - rel_page, len - rel_page, MREMAP_MAYMOVE);
+	q = mremap(p, len - bbt_page, len - bbt_page, MREMAP_MAYMOVE);
 	CHECK(q != MAP_FAILED);
 	if (q != MAP_FAILED) {
-		CHECK(backed_by(q, len - rel_page, a.phys_addr));
-		munmap(q, len - rel_page);
+		CHECK(backed_by(q, len - bbt_page, a.phys_addr));
+		munmap(q, len - bbt_page);
 	}
 out:
-	CHECK(rel_free(fd, a.id) == 0);
+	CHECK(bbt_free(fd, a.id) == 0);
 	close(fd);
 }
 
@@ -207,7 +207,7 @@ static void t_readonly_file(void)
 	struct bigbuf_stats before, after;
 	struct bigbuf_info info;
 	struct bigbuf_alloc a;
-	int fd = open(rel_dev, O_RDONLY | O_CLOEXEC);
+	int fd = open(bbt_dev, O_RDONLY | O_CLOEXEC);
 
 	CHECK(fd >= 0, "%s", strerror(errno));
 	if (fd < 0)
@@ -217,8 +217,8 @@ static void t_readonly_file(void)
 	CHECK(info.abi_version == BIGBUF_ABI_VERSION);
 	memset(&before, 0, sizeof(before));
 	CHECK(ioctl(fd, BIGBUF_IOC_STATS, &before) == 0, "STATS: %s", strerror(errno));
-	CHECK_ERR(rel_alloc(fd, rel_page, 0, 0, 0, &a), EBADF);
-	rel_count(CNT_BAD_INPUTS, 1);
+	CHECK_ERR(bbt_alloc(fd, bbt_page, 0, 0, 0, &a), EBADF);
+	bbt_count(CNT_BAD_INPUTS, 1);
 	memset(&after, 0, sizeof(after));
 	CHECK(ioctl(fd, BIGBUF_IOC_STATS, &after) == 0, "STATS: %s", strerror(errno));
 	CHECK(after.allocations == before.allocations && after.failures == before.failures &&
@@ -252,7 +252,7 @@ static bool in_child(void (*fn)(void *), void *arg)
 	do {								\
 		if (!(cond)) {						\
 			failed_checks_in_child++;			\
-			rel_check_failed(__FILE__, __LINE__, #cond,	\
+			bbt_check_failed(__FILE__, __LINE__, #cond,	\
 					 " (child) " __VA_ARGS__);	\
 		}							\
 	} while (0)
@@ -275,26 +275,26 @@ static void stranger(void *arg)
 	int fd, fd2;
 
 	close(o->fd);	/* inherited by fork(): a stranger does not have it */
-	fd = rel_open();
-	p = mmap(NULL, rel_page, PROT_READ, MAP_SHARED, fd, o->a.mmap_offset);
+	fd = bbt_open();
+	p = mmap(NULL, bbt_page, PROT_READ, MAP_SHARED, fd, o->a.mmap_offset);
 	CHILD_CHECK(p == MAP_FAILED && errno == ENOENT, "mmap of another file's buffer: %s",
 		    p == MAP_FAILED ? strerror(errno) : "mapped");
 	CHILD_CHECK(ioctl(fd, BIGBUF_IOC_QUERY, &q) == -1 && errno == ENOENT);
-	CHILD_CHECK(rel_free(fd, o->a.id) == -1 && errno == ENOENT);
+	CHILD_CHECK(bbt_free(fd, o->a.id) == -1 && errno == ENOENT);
 	/* Same id on our own file: our own, zeroed buffer. */
-	CHILD_CHECK(rel_alloc(fd, o->a.actual_size, 0, 0, 0, &mine) == 0);
+	CHILD_CHECK(bbt_alloc(fd, o->a.actual_size, 0, 0, 0, &mine) == 0);
 	CHILD_CHECK(mine.id == o->a.id && mine.phys_addr != o->a.phys_addr,
 		    "id %llu phys %#llx", (unsigned long long)mine.id,
 		    (unsigned long long)mine.phys_addr);
-	p = rel_map(fd, mine.mmap_offset, mine.actual_size);
-	CHILD_CHECK(p && rel_is_zero(p, mine.actual_size));
+	p = bbt_map(fd, mine.mmap_offset, mine.actual_size);
+	CHILD_CHECK(p && bbt_is_zero(p, mine.actual_size));
 	/* Opening the owner's fd through /proc opens a new, empty file. */
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)o->pid, o->fd);
 	fd2 = open(path, O_RDWR | O_CLOEXEC);
 	CHILD_CHECK(fd2 >= 0, "%s: %s", path, strerror(errno));
 	if (fd2 >= 0) {
-		p = mmap(NULL, rel_page, PROT_READ, MAP_SHARED, fd2,
-			 o->a.mmap_offset + rel_page);
+		p = mmap(NULL, bbt_page, PROT_READ, MAP_SHARED, fd2,
+			 o->a.mmap_offset + bbt_page);
 		CHILD_CHECK(p == MAP_FAILED && errno == ENOENT,
 			    "mmap through %s: %s", path,
 			    p == MAP_FAILED ? strerror(errno) : "mapped");
@@ -308,17 +308,17 @@ static void t_other_process(void)
 	struct owner o = { .pid = getpid(), .pattern = 0x5eed };
 	unsigned char *p;
 
-	o.fd = rel_open();
-	if (rel_alloc(o.fd, 2 * rel_page, 0, 0, 0, &o.a)) {
-		rel_fail(__FILE__, __LINE__, "alloc: %s", strerror(errno));
+	o.fd = bbt_open();
+	if (bbt_alloc(o.fd, 2 * bbt_page, 0, 0, 0, &o.a)) {
+		bbt_fail(__FILE__, __LINE__, "alloc: %s", strerror(errno));
 		return;
 	}
-	p = rel_map(o.fd, o.a.mmap_offset, o.a.actual_size);
+	p = bbt_map(o.fd, o.a.mmap_offset, o.a.actual_size);
 	CHECK(p != NULL);
 	if (p)
-		rel_fill(p, o.a.actual_size, o.pattern);
+		bbt_fill(p, o.a.actual_size, o.pattern);
 	CHECK(in_child(stranger, &o), "a stranger reached the buffer");
-	rel_count(CNT_BAD_INPUTS, 5);
+	bbt_count(CNT_BAD_INPUTS, 5);
 	if (p)
 		munmap(p, o.a.actual_size);
 	close(o.fd);
@@ -338,43 +338,43 @@ static void t_zero_after_owner(void)
 	uint64_t reused = 0, checked = 0;
 	unsigned int round, i, j;
 	unsigned char *p;
-	int fd = rel_open();
+	int fd = bbt_open();
 
 	for (round = 0; round < REUSE_ROUNDS; round++) {
 		uint32_t s = strategies[round % ARRAY_LEN(strategies)];
 		uint64_t size = (round % 4 + 1) * 16 * KiB;
 
-		if (!(rel_info.strategies & (1U << s)))
+		if (!(bbt_info.strategies & (1U << s)))
 			continue;
 		if (s == BIGBUF_STRATEGY_GRAB)
 			size = 4 * MiB + (round % 3) * MiB;
 		for (i = 0; i < REUSE_BUFS; i++) {
 			a[i].id = 0;
-			if (rel_alloc(fd, size, 0, 0, s, &a[i]))
+			if (bbt_alloc(fd, size, 0, 0, s, &a[i]))
 				continue;
-			p = rel_map(fd, a[i].mmap_offset, a[i].actual_size);
+			p = bbt_map(fd, a[i].mmap_offset, a[i].actual_size);
 			if (p) {
-				rel_fill(p, a[i].actual_size, round * 100 + i);
+				bbt_fill(p, a[i].actual_size, round * 100 + i);
 				munmap(p, a[i].actual_size);
 			}
-			CHECK(rel_free(fd, a[i].id) == 0);
+			CHECK(bbt_free(fd, a[i].id) == 0);
 		}
 		for (i = 0; i < REUSE_BUFS; i++) {
-			if (rel_alloc(fd, size, 0, 0, s, &b))
+			if (bbt_alloc(fd, size, 0, 0, s, &b))
 				continue;
 			for (j = 0; j < REUSE_BUFS; j++)
 				if (a[j].id && b.phys_addr < a[j].phys_addr + a[j].actual_size &&
 				    a[j].phys_addr < b.phys_addr + b.actual_size)
 					reused++;
-			p = rel_map(fd, b.mmap_offset, b.actual_size);
-			CHECK(p && rel_is_zero(p, b.actual_size),
+			p = bbt_map(fd, b.mmap_offset, b.actual_size);
+			CHECK(p && bbt_is_zero(p, b.actual_size),
 			      "strategy %u size %llu phys %#llx not zero", s,
 			      (unsigned long long)b.actual_size,
 			      (unsigned long long)b.phys_addr);
 			checked++;
 			if (p)
 				munmap(p, b.actual_size);
-			CHECK(rel_free(fd, b.id) == 0);
+			CHECK(bbt_free(fd, b.id) == 0);
 		}
 	}
 	close(fd);
@@ -389,37 +389,37 @@ static void t_freed_mapped_not_reused(void)
 {
 	struct bigbuf_alloc a, b;
 	uint64_t *p, i;
-	int fd = rel_open();
+	int fd = bbt_open();
 	unsigned int n;
 
-	if (rel_alloc(fd, PINNED_PAGES * rel_page, 0, 0, 0, &a)) {
-		rel_fail(__FILE__, __LINE__, "alloc: %s", strerror(errno));
+	if (bbt_alloc(fd, PINNED_PAGES * bbt_page, 0, 0, 0, &a)) {
+		bbt_fail(__FILE__, __LINE__, "alloc: %s", strerror(errno));
 		return;
 	}
-	p = rel_map(fd, a.mmap_offset, a.actual_size);
+	p = bbt_map(fd, a.mmap_offset, a.actual_size);
 	CHECK(p != NULL);
-	CHECK(rel_free(fd, a.id) == 0);
+	CHECK(bbt_free(fd, a.id) == 0);
 	if (!p) {
 		close(fd);
 		return;
 	}
 	for (i = 0; i < PINNED_PAGES; i++)
-		p[i * rel_page / 8] = ~i;
+		p[i * bbt_page / 8] = ~i;
 	for (n = 0; n < PINNED_PRESSURE; n++) {
-		if (rel_alloc(fd, (n % 8 + 1) * 32 * KiB, 0, 0, 0, &b))
+		if (bbt_alloc(fd, (n % 8 + 1) * 32 * KiB, 0, 0, 0, &b))
 			continue;
 		CHECK(b.phys_addr >= a.phys_addr + a.actual_size ||
 		      a.phys_addr >= b.phys_addr + b.actual_size,
 		      "new buffer %#llx inside freed, mapped %#llx",
 		      (unsigned long long)b.phys_addr,
 		      (unsigned long long)a.phys_addr);
-		CHECK(rel_free(fd, b.id) == 0);
+		CHECK(bbt_free(fd, b.id) == 0);
 	}
 	for (i = 0; i < PINNED_PAGES; i++)
-		CHECK(p[i * rel_page / 8] == ~i, "page %llu overwritten",
+		CHECK(p[i * bbt_page / 8] == ~i, "page %llu overwritten",
 		      (unsigned long long)i);
 	CHECK(backed_by(p, a.actual_size, a.phys_addr));
-	CHECK(rel_stats().buffers == 1, "the mapping keeps it alive");
+	CHECK(bbt_stats().buffers == 1, "the mapping keeps it alive");
 	munmap(p, a.actual_size);
 	close(fd);
 }
@@ -445,7 +445,7 @@ static void unprivileged(void *arg)
 	drop_privileges();
 	CHILD_CHECK(geteuid() == NOBODY);
 	for (i = 0; i < ARRAY_LEN(modes); i++) {
-		fd = open(rel_dev, modes[i] | O_CLOEXEC);
+		fd = open(bbt_dev, modes[i] | O_CLOEXEC);
 		CHILD_CHECK(fd == -1 && errno == EACCES, "open mode %d as uid %d: %s",
 			    modes[i], NOBODY, fd == -1 ? strerror(errno) : "opened");
 		if (fd >= 0)
@@ -459,9 +459,9 @@ static void unprivileged(void *arg)
 	if (fd >= 0)
 		close(fd);
 	/* The file a privileged process handed over is the capability. */
-	CHILD_CHECK(rel_alloc(inherited, rel_page, 0, 0, 0, &a) == 0,
+	CHILD_CHECK(bbt_alloc(inherited, bbt_page, 0, 0, 0, &a) == 0,
 		    "inherited file: %s", strerror(errno));
-	CHILD_CHECK(rel_free(inherited, a.id) == 0);
+	CHILD_CHECK(bbt_free(inherited, a.id) == 0);
 }
 
 static void t_unprivileged_user(void)
@@ -469,20 +469,20 @@ static void t_unprivileged_user(void)
 	struct stat st;
 	int fd;
 
-	CHECK(stat(rel_dev, &st) == 0 && S_ISCHR(st.st_mode));
+	CHECK(stat(bbt_dev, &st) == 0 && S_ISCHR(st.st_mode));
 	CHECK((st.st_mode & 07777) == 0600 && st.st_uid == 0 && st.st_gid == 0,
 	      "mode %o owner %d:%d", st.st_mode & 07777, (int)st.st_uid,
 	      (int)st.st_gid);
-	fd = rel_open();
+	fd = bbt_open();
 	fcntl(fd, F_SETFD, 0);	/* inherited by the child */
 	CHECK(in_child(unprivileged, &fd), "unprivileged user got in");
-	rel_count(CNT_BAD_INPUTS, 4);
+	bbt_count(CNT_BAD_INPUTS, 4);
 	close(fd);
 }
 
 int main(int argc, char **argv)
 {
-	static const struct rel_test tests[] = {
+	static const struct bbt_test tests[] = {
 		{ "mmap_edges", t_mmap_edges },
 		{ "mmap_past_neighbours", t_mmap_past_neighbours },
 		{ "mremap", t_mremap },
@@ -493,5 +493,5 @@ int main(int argc, char **argv)
 		{ "unprivileged_user", t_unprivileged_user },
 	};
 
-	return rel_main(argc, argv, tests, ARRAY_LEN(tests), NULL);
+	return bbt_main(argc, argv, tests, ARRAY_LEN(tests), NULL);
 }

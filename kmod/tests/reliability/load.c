@@ -24,7 +24,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "common.h"
+#include "bbtest.h"
 
 #define MAX_THREADS	64
 #define LIVE_PER_THREAD	4
@@ -48,13 +48,13 @@ static atomic_bool give_up;	/* --min-ops not reached in time */
 
 static uint64_t pick_size(uint64_t *rng)
 {
-	uint64_t r = rel_below(rng, 100);
+	uint64_t r = bbt_below(rng, 100);
 
 	if (r < 80)
-		return 1 + rel_below(rng, 64 * KiB);
+		return 1 + bbt_below(rng, 64 * KiB);
 	if (r < 98)
-		return 64 * KiB + rel_below(rng, 448 * KiB);	/* < 512 KiB */
-	return MiB + rel_below(rng, 3 * MiB);			/* < 4 MiB */
+		return 64 * KiB + bbt_below(rng, 448 * KiB);	/* < 512 KiB */
+	return MiB + bbt_below(rng, 3 * MiB);			/* < 4 MiB */
 }
 
 static void *load_thread(void *arg)
@@ -69,10 +69,10 @@ static void *load_thread(void *arg)
 	       t->frees < opt_min_ops) {
 		if (atomic_load_explicit(&give_up, memory_order_relaxed))
 			break;
-		if (nr < LIVE_PER_THREAD && (!nr || rel_below(&t->rng, 2))) {
-			if (rel_alloc(t->fd, pick_size(&t->rng), 0, 0, 0, &a)) {
+		if (nr < LIVE_PER_THREAD && (!nr || bbt_below(&t->rng, 2))) {
+			if (bbt_alloc(t->fd, pick_size(&t->rng), 0, 0, 0, &a)) {
 				if (errno != ENOMEM)
-					rel_fail(__FILE__, __LINE__, "alloc: %s",
+					bbt_fail(__FILE__, __LINE__, "alloc: %s",
 						 strerror(errno));
 				t->failures++;
 				continue;
@@ -81,7 +81,7 @@ static void *load_thread(void *arg)
 			live[nr++] = a.id;
 			if (t->allocs % MAP_EVERY)
 				continue;
-			p = rel_map(t->fd, a.mmap_offset, a.actual_size);
+			p = bbt_map(t->fd, a.mmap_offset, a.actual_size);
 			CHECK(p != NULL, "mmap: %s", strerror(errno));
 			if (p) {
 				CHECK(p[0] == 0 && p[a.actual_size / 8 - 1] == 0,
@@ -91,9 +91,9 @@ static void *load_thread(void *arg)
 				munmap(p, a.actual_size);
 			}
 		} else {
-			i = rel_below(&t->rng, nr);
-			if (rel_free(t->fd, live[i]))
-				rel_fail(__FILE__, __LINE__, "free of %llu: %s",
+			i = bbt_below(&t->rng, nr);
+			if (bbt_free(t->fd, live[i]))
+				bbt_fail(__FILE__, __LINE__, "free of %llu: %s",
 					 (unsigned long long)live[i],
 					 strerror(errno));
 			else
@@ -102,7 +102,7 @@ static void *load_thread(void *arg)
 		}
 	}
 	while (nr)
-		if (rel_free(t->fd, live[--nr]) == 0)
+		if (bbt_free(t->fd, live[--nr]) == 0)
 			t->frees++;
 	return NULL;
 }
@@ -113,14 +113,14 @@ static void t_load(void)
 	struct bigbuf_stats s0, s1;
 	uint64_t allocs = 0, failures = 0, frees = 0, min = UINT64_MAX;
 	unsigned int i;
-	int shared = rel_open();
+	int shared = bbt_open();
 	double t0;
 
-	s0 = rel_stats();
-	t0 = rel_now();
+	s0 = bbt_stats();
+	t0 = bbt_now();
 	for (i = 0; i < opt_threads; i++) {
 		th[i] = (struct lthread){ .index = i,
-					  .fd = i % 2 ? shared : rel_open(),
+					  .fd = i % 2 ? shared : bbt_open(),
 					  .rng = 0x10ad0000ULL + i };
 		CHECK(pthread_create(&th[i].tid, NULL, load_thread, &th[i]) == 0);
 	}
@@ -128,7 +128,7 @@ static void t_load(void)
 	atomic_store(&stop, true);
 	for (i = 0; i < opt_threads; i++) {
 		while (pthread_tryjoin_np(th[i].tid, NULL)) {
-			if (rel_now() - t0 > MAX_OVERTIME * opt_seconds)
+			if (bbt_now() - t0 > MAX_OVERTIME * opt_seconds)
 				atomic_store(&give_up, true);
 			usleep(100000);
 		}
@@ -140,14 +140,14 @@ static void t_load(void)
 		if (th[i].fd != shared)
 			close(th[i].fd);
 	}
-	t0 = rel_now() - t0;
+	t0 = bbt_now() - t0;
 	close(shared);
-	s1 = rel_stats();
+	s1 = bbt_stats();
 	printf("    %u threads, %.1f s: %llu alloc/free pairs (%.0f/s), fewest per thread %llu, %llu ENOMEM, peak held %llu MiB\n",
 	       opt_threads, t0, (unsigned long long)frees, frees / t0,
 	       (unsigned long long)min, (unsigned long long)failures,
 	       (unsigned long long)(s1.peak_bytes_held / MiB));
-	rel_count(CNT_LOAD_OPS, frees);
+	bbt_count(CNT_LOAD_OPS, frees);
 	CHECK(frees == allocs, "%llu frees for %llu allocations",
 	      (unsigned long long)frees, (unsigned long long)allocs);
 	CHECK(s1.allocations - s0.allocations == allocs,
@@ -183,9 +183,9 @@ static int load_opt(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	static const struct rel_test tests[] = {
+	static const struct bbt_test tests[] = {
 		{ "load", t_load },
 	};
 
-	return rel_main(argc, argv, tests, ARRAY_LEN(tests), load_opt);
+	return bbt_main(argc, argv, tests, ARRAY_LEN(tests), load_opt);
 }

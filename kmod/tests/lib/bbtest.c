@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Test runner and device helpers of the reliability programs (common.h). */
+/* Test runner and device helpers of the /dev/bigbuf test programs (bbtest.h). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -13,14 +13,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common.h"
+#include "bbtest.h"
 
 #define PARAM_DIR	"/sys/module/bigbuf/parameters/"
 
-const char *rel_dev = "/dev/bigbuf";
-long rel_page;
-struct bigbuf_info rel_info;
-bool rel_verbose;
+const char *bbt_dev = "/dev/bigbuf";
+long bbt_page;
+struct bigbuf_info bbt_info;
+bool bbt_verbose;
 
 static atomic_int failures;		/* of the current test */
 static _Atomic uint64_t counters[CNT_NR];
@@ -32,7 +32,7 @@ static const char *const counter_names[CNT_NR] = {
 };
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 
-void rel_count(enum rel_counter c, uint64_t n)
+void bbt_count(enum bbt_counter c, uint64_t n)
 {
 	atomic_fetch_add(&counters[c], n);
 }
@@ -49,7 +49,7 @@ static void vfail(const char *file, int line, const char *cond,
 	pthread_mutex_unlock(&out_lock);
 }
 
-void rel_fail(const char *file, int line, const char *fmt, ...)
+void bbt_fail(const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -58,7 +58,7 @@ void rel_fail(const char *file, int line, const char *fmt, ...)
 	va_end(ap);
 }
 
-void rel_check_failed(const char *file, int line, const char *cond,
+void bbt_check_failed(const char *file, int line, const char *cond,
 		      const char *fmt, ...)
 {
 	va_list ap;
@@ -68,11 +68,11 @@ void rel_check_failed(const char *file, int line, const char *cond,
 	va_end(ap);
 }
 
-void rel_note(const char *fmt, ...)
+void bbt_note(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!rel_verbose)
+	if (!bbt_verbose)
 		return;
 	pthread_mutex_lock(&out_lock);
 	fputs("    ", stdout);
@@ -83,7 +83,7 @@ void rel_note(const char *fmt, ...)
 	pthread_mutex_unlock(&out_lock);
 }
 
-double rel_now(void)
+double bbt_now(void)
 {
 	struct timespec ts;
 
@@ -91,21 +91,21 @@ double rel_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-int rel_open(void)
+int bbt_open(void)
 {
-	int fd = open(rel_dev, O_RDWR | O_CLOEXEC);
+	int fd = open(bbt_dev, O_RDWR | O_CLOEXEC);
 
 	if (fd < 0) {
-		fprintf(stderr, "%s: %s\n", rel_dev, strerror(errno));
+		fprintf(stderr, "%s: %s\n", bbt_dev, strerror(errno));
 		exit(2);
 	}
 	return fd;
 }
 
-struct bigbuf_stats rel_stats(void)
+struct bigbuf_stats bbt_stats(void)
 {
 	struct bigbuf_stats s;
-	int fd = rel_open();
+	int fd = bbt_open();
 
 	if (ioctl(fd, BIGBUF_IOC_STATS, &s)) {
 		perror("BIGBUF_IOC_STATS");
@@ -115,24 +115,31 @@ struct bigbuf_stats rel_stats(void)
 	return s;
 }
 
-bool rel_settle_empty(const char *what)
+bool bbt_settle(uint64_t buffers, uint64_t bytes, const char *what)
 {
 	struct bigbuf_stats s;
 	int ms;
 
 	for (ms = 0; ms < SETTLE_MS; ms += 10) {
-		s = rel_stats();
-		if (!s.buffers && !s.bytes_held)
+		s = bbt_stats();
+		if (s.buffers == buffers && s.bytes_held == bytes)
 			return true;
 		usleep(10000);
 	}
-	rel_fail(__FILE__, __LINE__, "%s: module still holds %llu buffers, %llu bytes",
+	bbt_fail(__FILE__, __LINE__,
+		 "%s: module holds %llu buffers, %llu bytes; want %llu, %llu",
 		 what, (unsigned long long)s.buffers,
-		 (unsigned long long)s.bytes_held);
+		 (unsigned long long)s.bytes_held,
+		 (unsigned long long)buffers, (unsigned long long)bytes);
 	return false;
 }
 
-int rel_alloc(int fd, uint64_t size, uint64_t align, uint64_t max_addr,
+bool bbt_settle_empty(const char *what)
+{
+	return bbt_settle(0, 0, what);
+}
+
+int bbt_alloc(int fd, uint64_t size, uint64_t align, uint64_t max_addr,
 	      uint32_t flags, struct bigbuf_alloc *a)
 {
 	memset(a, 0, sizeof(*a));
@@ -143,14 +150,14 @@ int rel_alloc(int fd, uint64_t size, uint64_t align, uint64_t max_addr,
 	return ioctl(fd, BIGBUF_IOC_ALLOC, a);
 }
 
-int rel_free(int fd, uint64_t id)
+int bbt_free(int fd, uint64_t id)
 {
 	struct bigbuf_free f = { .id = id };
 
 	return ioctl(fd, BIGBUF_IOC_FREE, &f);
 }
 
-void *rel_map(int fd, uint64_t offset, size_t len)
+void *bbt_map(int fd, uint64_t offset, size_t len)
 {
 	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
 		       (off_t)offset);
@@ -158,7 +165,7 @@ void *rel_map(int fd, uint64_t offset, size_t len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-bool rel_is_zero(const void *p, size_t len)
+bool bbt_is_zero(const void *p, size_t len)
 {
 	const unsigned char *c = p;
 	size_t i;
@@ -175,16 +182,16 @@ bool rel_is_zero(const void *p, size_t len)
 	return true;
 }
 
-void rel_fill(void *p, size_t len, uint64_t seed)
+void bbt_fill(void *p, size_t len, uint64_t seed)
 {
 	uint64_t *w = p, s = seed | 1;
 	size_t i;
 
 	for (i = 0; i < len / 8; i++)
-		w[i] = rel_rand(&s) | 1;	/* never a zero word */
+		w[i] = bbt_rand(&s) | 1;	/* never a zero word */
 }
 
-long rel_param_get(const char *name)
+long bbt_param_get(const char *name)
 {
 	char path[256];
 	long v;
@@ -200,7 +207,7 @@ long rel_param_get(const char *name)
 	return v;
 }
 
-int rel_param_set(const char *name, long value)
+int bbt_param_set(const char *name, long value)
 {
 	char path[256];
 	FILE *f;
@@ -227,8 +234,15 @@ static bool selected(const char *name, char **sel, int nsel)
 	return false;
 }
 
-int rel_main(int argc, char **argv, const struct rel_test *tests,
+int bbt_main(int argc, char **argv, const struct bbt_test *tests,
 	     size_t nr_tests, int (*opt)(int argc, char **argv))
+{
+	return bbt_main_with(argc, argv, tests, nr_tests, opt, NULL);
+}
+
+int bbt_main_with(int argc, char **argv, const struct bbt_test *tests,
+		  size_t nr_tests, int (*opt)(int argc, char **argv),
+		  void (*setup)(void))
 {
 	int passed = 0, failed = 0, argi = 1, n, fd;
 	char **names;
@@ -236,18 +250,18 @@ int rel_main(int argc, char **argv, const struct rel_test *tests,
 	size_t i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	rel_page = sysconf(_SC_PAGESIZE);
+	bbt_page = sysconf(_SC_PAGESIZE);
 	if (getenv("BIGBUF_DEV"))
-		rel_dev = getenv("BIGBUF_DEV");
+		bbt_dev = getenv("BIGBUF_DEV");
 	names = calloc(argc, sizeof(*names));
 	if (!names)
 		return 2;
 	while (argi < argc) {
 		if (!strcmp(argv[argi], "-v")) {
-			rel_verbose = true;
+			bbt_verbose = true;
 			argi++;
 		} else if (!strcmp(argv[argi], "--dev") && argi + 1 < argc) {
-			rel_dev = argv[argi + 1];
+			bbt_dev = argv[argi + 1];
 			argi += 2;
 		} else if (opt && (n = opt(argc - argi, argv + argi)) > 0) {
 			argi += n;
@@ -259,25 +273,29 @@ int rel_main(int argc, char **argv, const struct rel_test *tests,
 			names[nnames++] = argv[argi++];
 		}
 	}
-	fd = rel_open();
-	if (ioctl(fd, BIGBUF_IOC_INFO, &rel_info)) {
+	fd = bbt_open();
+	if (ioctl(fd, BIGBUF_IOC_INFO, &bbt_info)) {
 		perror("BIGBUF_IOC_INFO");
 		return 2;
 	}
 	close(fd);
+	if (setup)
+		setup();
 
 	for (i = 0; i < nr_tests; i++) {
+		struct bigbuf_stats before;
 		double t;
 
 		if (!selected(tests[i].name, names, nnames))
 			continue;
 		atomic_store(&failures, 0);
-		t = rel_now();
+		before = bbt_stats();
+		t = bbt_now();
 		tests[i].fn();
 		/* Every test returns what it took, whatever it did. */
-		rel_settle_empty(tests[i].name);
+		bbt_settle(before.buffers, before.bytes_held, tests[i].name);
 		printf("%s %s (%.2f s)\n", failures ? "FAIL" : "ok  ",
-		       tests[i].name, rel_now() - t);
+		       tests[i].name, bbt_now() - t);
 		if (failures)
 			failed++;
 		else

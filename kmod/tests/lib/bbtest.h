@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Shared by the bigbuf reliability programs (fuzz, faults, isolation,
- * load, holder): a tiny test runner, counters the guest driver adds up,
- * and thin wrappers around the /dev/bigbuf ioctls.
+ * The test library of the /dev/bigbuf programs (bigbuf_test and the
+ * reliability programs fuzz, faults, isolation, load, holder): a tiny test
+ * runner, counters the guest drivers add up, and thin wrappers around the
+ * /dev/bigbuf ioctls.
  *
  * Output contract (parsed by run-in-guest):
  *   "ok   <test> (<s> s)" / "FAIL <test> (<s> s)"  one line per test
  *   "COUNT <name> <n>"                              totals of this program
  *   "<N> passed, <N> failed"                        last line
  */
-#ifndef BB_REL_COMMON_H
-#define BB_REL_COMMON_H
+#ifndef BB_TEST_LIB_H
+#define BB_TEST_LIB_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -25,34 +26,34 @@
 /* Freed buffers are returned by an asynchronous fput() after exit/close. */
 #define SETTLE_MS	5000
 
-extern const char *rel_dev;
-extern long rel_page;
-extern struct bigbuf_info rel_info;
-extern bool rel_verbose;
+extern const char *bbt_dev;
+extern long bbt_page;
+extern struct bigbuf_info bbt_info;
+extern bool bbt_verbose;
 
 /* Counters printed as "COUNT name n" at exit; updated atomically. */
-enum rel_counter {
+enum bbt_counter {
 	CNT_FUZZ_CALLS,		/* ioctl/mmap/munmap/mremap/close calls by the fuzzer */
 	CNT_BAD_INPUTS,		/* calls made with input the ABI must reject */
 	CNT_FAULTS,		/* injected faults: kills, signals, failures */
 	CNT_LOAD_OPS,		/* successful alloc+free pairs under load */
 	CNT_NR
 };
-void rel_count(enum rel_counter c, uint64_t n);
+void bbt_count(enum bbt_counter c, uint64_t n);
 
 /* Record a failed check of the current test (thread safe). */
-void rel_fail(const char *file, int line, const char *fmt, ...)
+void bbt_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void rel_check_failed(const char *file, int line, const char *cond,
+void bbt_check_failed(const char *file, int line, const char *cond,
 		      const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-void rel_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void bbt_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* CHECK(cond) or CHECK(cond, "format", args...): the format is optional. */
 #define CHECK(cond, ...)						\
 	do {								\
 		if (!(cond))						\
-			rel_check_failed(__FILE__, __LINE__, #cond,	\
+			bbt_check_failed(__FILE__, __LINE__, #cond,	\
 					 " " __VA_ARGS__);		\
 	} while (0)
 
@@ -63,12 +64,12 @@ void rel_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 		long r_ = (long)(call);					\
 		int e_ = errno;						\
 		if (r_ != -1 || e_ != (e))				\
-			rel_fail(__FILE__, __LINE__,			\
+			bbt_fail(__FILE__, __LINE__,			\
 				 "%s: got %ld/%s, want %s", #call, r_,	\
 				 strerror(e_), strerror(e));		\
 	} while (0)
 
-struct rel_test {
+struct bbt_test {
 	const char *name;
 	void (*fn)(void);
 };
@@ -76,30 +77,39 @@ struct rel_test {
 /*
  * Parse the common options (-v, --dev PATH, test names), open the device
  * once for INFO, run the selected tests (each must leave the module
- * holding no buffer), print counters and the summary; returns the exit
- * status.  Program-specific options are handled by @opt (return the
+ * holding what it held before the test), print counters and the summary;
+ * returns the exit status.  Program-specific options are handled by @opt (return the
  * number of argv entries consumed, 0 if unknown) before that.
  */
-int rel_main(int argc, char **argv, const struct rel_test *tests,
+int bbt_main(int argc, char **argv, const struct bbt_test *tests,
 	     size_t nr_tests, int (*opt)(int argc, char **argv));
+/* bbt_main, calling @setup (if not NULL) after INFO, before the tests. */
+int bbt_main_with(int argc, char **argv, const struct bbt_test *tests,
+		  size_t nr_tests, int (*opt)(int argc, char **argv),
+		  void (*setup)(void));
 
-double rel_now(void);
-int rel_open(void);			/* O_RDWR|O_CLOEXEC, exits on failure */
-struct bigbuf_stats rel_stats(void);	/* through a fresh fd */
+double bbt_now(void);
+int bbt_open(void);			/* O_RDWR|O_CLOEXEC, exits on failure */
+struct bigbuf_stats bbt_stats(void);	/* through a fresh fd */
 /* Wait until the module holds no buffer; false (and a failure) if not. */
-bool rel_settle_empty(const char *what);
-int rel_alloc(int fd, uint64_t size, uint64_t align, uint64_t max_addr,
+bool bbt_settle_empty(const char *what);
+/*
+ * Wait until the module holds @buffers buffers of @bytes bytes in all;
+ * false (and a failure naming @what) if it does not within SETTLE_MS.
+ */
+bool bbt_settle(uint64_t buffers, uint64_t bytes, const char *what);
+int bbt_alloc(int fd, uint64_t size, uint64_t align, uint64_t max_addr,
 	      uint32_t flags, struct bigbuf_alloc *a);
-int rel_free(int fd, uint64_t id);
-void *rel_map(int fd, uint64_t offset, size_t len);	/* NULL on error */
-bool rel_is_zero(const void *p, size_t len);
-void rel_fill(void *p, size_t len, uint64_t seed);
+int bbt_free(int fd, uint64_t id);
+void *bbt_map(int fd, uint64_t offset, size_t len);	/* NULL on error */
+bool bbt_is_zero(const void *p, size_t len);
+void bbt_fill(void *p, size_t len, uint64_t seed);
 /* Module parameter in /sys/module/bigbuf/parameters; -1 on error. */
-long rel_param_get(const char *name);
-int rel_param_set(const char *name, long value);
+long bbt_param_get(const char *name);
+int bbt_param_set(const char *name, long value);
 
 /* xorshift64*: fast, seedable, good enough to pick test inputs. */
-static inline uint64_t rel_rand(uint64_t *s)
+static inline uint64_t bbt_rand(uint64_t *s)
 {
 	*s ^= *s >> 12;
 	*s ^= *s << 25;
@@ -107,9 +117,9 @@ static inline uint64_t rel_rand(uint64_t *s)
 	return *s * 0x2545F4914F6CDD1DULL;
 }
 
-static inline uint64_t rel_below(uint64_t *s, uint64_t n)
+static inline uint64_t bbt_below(uint64_t *s, uint64_t n)
 {
-	return n ? rel_rand(s) % n : 0;
+	return n ? bbt_rand(s) % n : 0;
 }
 
-#endif /* BB_REL_COMMON_H */
+#endif /* BB_TEST_LIB_H */
