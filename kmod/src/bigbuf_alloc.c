@@ -24,6 +24,7 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/spinlock.h>
+#include <linux/vmstat.h>
 
 #include <asm/dma.h>
 
@@ -233,23 +234,67 @@ static bool bb_page_unmovable(struct page *page)
  * between states (e.g. new pages still in a per-CPU LRU batch), hence the
  * second, relaxed pass.  Racy by nature (the pages are not ours), which is
  * fine: it only avoids hopeless attempts, alloc_contig_range() decides.
+ * @in_use is set to the number of pages in use (to be migrated away).
  *
  * Return: 0 if the range looks usable, else the first pfn that is not.
  */
 static unsigned long bb_contig_bad_pfn(struct zone *zone, unsigned long start,
-				       unsigned long nr_pages, bool strict)
+				       unsigned long nr_pages, bool strict,
+				       unsigned long *in_use)
 {
 	unsigned long pfn;
 	struct page *page;
 
+	*in_use = 0;
 	for (pfn = start; pfn < start + nr_pages; pfn++) {
 		page = pfn_to_online_page(pfn);
 		if (!page || page_zone(page) != zone || PageReserved(page) ||
 		    PageHuge(page) || PageSlab(page) ||
 		    (strict && bb_page_unmovable(page)))
 			return pfn;
+		if (page_count(page))
+			(*in_use)++;
 	}
 	return 0;
+}
+
+/*
+ * Pages the kernel can hand out without swapping: free pages plus the file
+ * LRU (clean page cache is dropped, dirty written back), less every zone's
+ * high watermark.  Deliberately not si_mem_available(): that also counts
+ * half of the reclaimable slab, which a migration cannot count on.
+ */
+static long bb_pages_for_migration(void)
+{
+	long pages = global_zone_page_state(NR_FREE_PAGES) +
+		     global_node_page_state(NR_ACTIVE_FILE) +
+		     global_node_page_state(NR_INACTIVE_FILE);
+	struct zone *zone;
+	int nid, zi;
+
+	for_each_online_node(nid) {
+		for (zi = 0; zi < MAX_NR_ZONES; zi++) {
+			zone = &NODE_DATA(nid)->node_zones[zi];
+			if (populated_zone(zone))
+				pages -= high_wmark_pages(zone);
+		}
+	}
+	return pages;
+}
+
+/*
+ * Whether the @in_use pages of a candidate range of @nr_pages can move
+ * out: they need that many pages outside the range that the kernel can
+ * hand out.  Without them the migration fails after reclaiming what it
+ * can, and 6.1 warns about each failed migration target allocation (it
+ * ignores __GFP_NOWARN there), so such a range is not tried.
+ */
+static bool bb_contig_room_to_migrate(unsigned long nr_pages,
+				      unsigned long in_use)
+{
+	/* The free pages inside the range are no targets for its pages. */
+	return bb_pages_for_migration() - (long)(nr_pages - in_use) >=
+	       (long)in_use;
 }
 
 /*
@@ -263,7 +308,7 @@ static int bb_contig_zone(struct zone *zone, const struct bb_request *req,
 {
 	unsigned long end = min(zone_end_pfn(zone), req->limit_pfn);
 	unsigned long pfn = ALIGN(zone->zone_start_pfn, req->align);
-	unsigned long nr = req->nr_pages, bad, step;
+	unsigned long nr = req->nr_pages, bad, step, in_use;
 	int ret;
 
 	/* After a failed attempt move on by half a range, at least a pageblock. */
@@ -273,9 +318,15 @@ static int bb_contig_zone(struct zone *zone, const struct bb_request *req,
 		if (signal_pending(current))
 			return -EINTR;
 		cond_resched();
-		bad = bb_contig_bad_pfn(zone, pfn, nr, strict);
+		bad = bb_contig_bad_pfn(zone, pfn, nr, strict, &in_use);
 		if (bad) {
 			pfn = ALIGN(bad + 1, req->align);
+			continue;
+		}
+		if (!bb_contig_room_to_migrate(nr, in_use)) {
+			bb_dbg("contig: [%#lx, %#lx): no room to move %lu pages\n",
+			       pfn, pfn + nr, in_use);
+			pfn += step;
 			continue;
 		}
 		if (!*tries)
