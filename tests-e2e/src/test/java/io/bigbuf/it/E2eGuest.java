@@ -3,6 +3,8 @@ package io.bigbuf.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.bigbuf.api.AllocatorServiceProperties;
+import io.bigbuf.api.ContiguousAllocator;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -130,6 +132,12 @@ final class E2eGuest {
     /** The test pattern: word i of a buffer holds {@code i * golden ^ seed} (the C reader computes the same). */
     static long pattern(long wordIndex, long seed) {
         return wordIndex * 0x9E3779B97F4A7C15L ^ seed;
+    }
+
+    /** Waits (as long as a rebind may take under TCG) for the kernel backend's service in {@code felix}. */
+    static ContiguousAllocator awaitKmodAllocator(EmbeddedFelix felix, String what) {
+        return await(() -> felix.references(ContiguousAllocator.class, AllocatorServiceProperties.FILTER_KMOD)
+                .stream().findFirst().map(r -> felix.context().getService(r)).orElse(null), what);
     }
 
     static void awaitTrue(java.util.function.BooleanSupplier condition, String what) {

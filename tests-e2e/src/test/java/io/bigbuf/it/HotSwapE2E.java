@@ -58,9 +58,7 @@ class HotSwapE2E {
 
         long t0 = System.nanoTime();
         E2eGuest.insmod();
-        ContiguousAllocator kmod = E2eGuest.await(() -> felix.references(ContiguousAllocator.class,
-                AllocatorServiceProperties.FILTER_KMOD).stream().findFirst()
-                .map(r -> felix.context().getService(r)).orElse(null), "the kmod allocator after insmod");
+        ContiguousAllocator kmod = E2eGuest.awaitKmodAllocator(felix, "the kmod allocator after insmod");
         DmaBuffer onKernel = awaitConsumerBuffer(kmod, 2);
         long rebindMillis = (System.nanoTime() - t0) / 1_000_000;
         assertEquals(first.token(), ConsumerHeader.of(onKernel).token(), "rebound in place, not restarted");
@@ -102,9 +100,7 @@ class HotSwapE2E {
 
         t0 = System.nanoTime();
         E2eGuest.insmod();
-        ContiguousAllocator kmodAgain = E2eGuest.await(() -> felix.references(ContiguousAllocator.class,
-                AllocatorServiceProperties.FILTER_KMOD).stream().findFirst()
-                .map(r -> felix.context().getService(r)).orElse(null), "the kmod allocator after the second insmod");
+        ContiguousAllocator kmodAgain = E2eGuest.awaitKmodAllocator(felix, "the kmod allocator after the second insmod");
         DmaBuffer onKernelAgain = awaitConsumerBuffer(kmodAgain, 4);
         assertEquals(first.token(), ConsumerHeader.of(onKernelAgain).token());
         E2eGuest.log("hot swap 6/6: second insmod -> consumer on kmod again after %d ms, same consumer instance,"

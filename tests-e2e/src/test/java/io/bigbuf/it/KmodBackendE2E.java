@@ -54,8 +54,7 @@ class KmodBackendE2E {
         E2eGuest.ensureLoaded();
         felix = EmbeddedFelix.withSharedApi(storage, "jna", KMOD_BUNDLE, Components.MOCK_BUNDLE,
                 Components.CONSUMER_BUNDLE);
-        kmod = E2eGuest.await(() -> felix.references(ContiguousAllocator.class, AllocatorServiceProperties.FILTER_KMOD)
-                .stream().findFirst().map(r -> felix.context().getService(r)).orElse(null), "the kmod allocator service");
+        kmod = E2eGuest.awaitKmodAllocator(felix, "the kmod allocator service");
     }
 
     @AfterAll
@@ -221,8 +220,7 @@ class KmodBackendE2E {
         E2eGuest.await(() -> Components.consumerBuffer(mock).orElse(null), "the consumer on the mock");
 
         scr.enableComponent(backend).getValue();
-        kmod = E2eGuest.await(() -> felix.references(ContiguousAllocator.class, AllocatorServiceProperties.FILTER_KMOD)
-                .stream().findFirst().map(r -> felix.context().getService(r)).orElse(null), "the kmod allocator again");
+        kmod = E2eGuest.awaitKmodAllocator(felix, "the kmod allocator again");
         E2eGuest.await(() -> Components.consumerBuffer(kmod).orElse(null), "the consumer back on kmod");
         assertFalse(kmod.buffers().isEmpty());
         E2eGuest.log("deactivation freed 3 buffers + the consumer's; consumer went to the mock and back");

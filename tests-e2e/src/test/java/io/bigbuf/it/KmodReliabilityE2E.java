@@ -3,7 +3,6 @@ package io.bigbuf.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.bigbuf.api.AllocatorServiceProperties;
 import io.bigbuf.api.ContiguousAllocator;
 import io.bigbuf.it.E2eGuest.ModuleStats;
 import io.bigbuf.reliability.AllocatorReliabilityChecks;
@@ -45,8 +44,7 @@ class KmodReliabilityE2E {
     void start() throws Exception {
         E2eGuest.ensureLoaded();
         felix = EmbeddedFelix.withSharedApi(storage, "jna", KmodBackendE2E.KMOD_BUNDLE);
-        kmod = E2eGuest.await(() -> felix.references(ContiguousAllocator.class, AllocatorServiceProperties.FILTER_KMOD)
-                .stream().findFirst().map(r -> felix.context().getService(r)).orElse(null), "the kmod allocator service");
+        kmod = E2eGuest.awaitKmodAllocator(felix, "the kmod allocator service");
     }
 
     @AfterAll

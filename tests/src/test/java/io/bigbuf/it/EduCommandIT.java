@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
-import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,9 +32,7 @@ class EduCommandIT {
     @BeforeEach
     void start() throws Exception {
         felix = EmbeddedFelix.withSharedApi(storage, Components.MOCK_BUNDLE, EDU_BUNDLE);
-        CommandProcessor processor = felix.awaitService(CommandProcessor.class, null);
-        session = processor.createSession(new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(),
-                new ByteArrayOutputStream());
+        session = felix.gogoSession();
         EmbeddedFelix.await(() -> {
             try {
                 return felix.context().getServiceReferences((String) null, "(osgi.command.scope=edu)");

@@ -2,6 +2,8 @@ package io.bigbuf.it;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,6 +18,8 @@ import java.util.Objects;
 import java.util.ServiceLoader;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
@@ -154,6 +158,12 @@ final class EmbeddedFelix implements AutoCloseable {
         } catch (InvalidSyntaxException e) {
             throw new IllegalArgumentException(e);
         }
+    }
+
+    /** A Gogo session of this framework's shell, without input; its output is discarded. */
+    CommandSession gogoSession() {
+        return awaitService(CommandProcessor.class, null).createSession(new ByteArrayInputStream(new byte[0]),
+                new ByteArrayOutputStream(), new ByteArrayOutputStream());
     }
 
     ServiceComponentRuntime scr() {

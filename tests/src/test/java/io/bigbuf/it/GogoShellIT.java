@@ -11,10 +11,7 @@ import io.bigbuf.api.ContiguousAllocator;
 import io.bigbuf.api.DmaBuffer;
 import io.bigbuf.api.InvalidAllocationRequestException;
 import io.bigbuf.api.OutOfContiguousMemoryException;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
-import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -36,9 +33,7 @@ class GogoShellIT {
     void start() throws Exception {
         felix = EmbeddedFelix.withSharedApi(storage, Components.MOCK_BUNDLE, Components.SHELL_BUNDLE,
                 Components.CONSUMER_BUNDLE);
-        CommandProcessor processor = felix.awaitService(CommandProcessor.class, null);
-        session = processor.createSession(new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(),
-                new ByteArrayOutputStream());
+        session = felix.gogoSession();
         EmbeddedFelix.awaitTrue(() -> {
             try {
                 session.execute("bigbuf:backend");

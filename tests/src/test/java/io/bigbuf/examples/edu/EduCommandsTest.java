@@ -225,19 +225,24 @@ class EduCommandsTest {
         assertEquals(0, mock.buffers().size());
     }
 
-    @Test
-    void waitsForTheKernelBackendWhenAskedTo() throws Exception {
-        pciFunction(EDU, "0x1234", "0x11e8");
-        EduCommands edu = commands();
-        edu.setAllocator(mock);
-        Thread kernelBackendArrives = Thread.ofVirtual().start(() -> {
+    /** Binds {@code allocator} to {@code edu} 300 ms from now, as DS does when a backend comes up. */
+    private static Thread bindLater(EduCommands edu, ContiguousAllocator allocator) {
+        return Thread.ofVirtual().start(() -> {
             try {
                 Thread.sleep(300);
             } catch (InterruptedException e) {
                 return;
             }
-            edu.setAllocator(realLooking);
+            edu.setAllocator(allocator);
         });
+    }
+
+    @Test
+    void waitsForTheKernelBackendWhenAskedTo() throws Exception {
+        pciFunction(EDU, "0x1234", "0x11e8");
+        EduCommands edu = commands();
+        edu.setAllocator(mock);
+        Thread kernelBackendArrives = bindLater(edu, realLooking);
         assertTrue(edu.dmatest("4095", "1", "", "30", "16K").endsWith("PASSED"));
         kernelBackendArrives.join();
     }
@@ -252,14 +257,7 @@ class EduCommandsTest {
         assertTrue(System.nanoTime() - started < 1_000_000_000L, "no module, no waiting");
 
         Files.writeString(sysfs.resolve("dev-bigbuf"), ""); // the module is loaded, its backend not bound yet
-        Thread kernelBackendArrives = Thread.ofVirtual().start(() -> {
-            try {
-                Thread.sleep(300);
-            } catch (InterruptedException e) {
-                return;
-            }
-            edu.setAllocator(realLooking);
-        });
+        Thread kernelBackendArrives = bindLater(edu, realLooking);
         assertTrue(edu.dmatest("4095", "1", "", "auto", "16K").endsWith("PASSED"));
         kernelBackendArrives.join();
     }
