@@ -91,3 +91,16 @@ ensure_build_dir() {
     fi
     mkdir -p "$BUILD_DIR"
 }
+
+# Adds one suite's result row (RESULT PASS/FAIL, PASSED, FAILED; counts may be "-") to the check
+# totals CHECKS_PASSED / CHECKS_FAILED of the runner's last "N passed, M failed" line. A suite
+# that failed without a failure count of its own counts as one failed check.
+tally_checks() {
+    local result=$1 passed=$2 failed=$3
+    if [[ $passed =~ ^[0-9]+$ ]]; then CHECKS_PASSED=$((CHECKS_PASSED + passed)); fi
+    if [[ $failed =~ ^[0-9]+$ ]] && ((failed > 0)); then
+        CHECKS_FAILED=$((CHECKS_FAILED + failed))
+    elif [[ $result != PASS ]]; then
+        CHECKS_FAILED=$((CHECKS_FAILED + 1))
+    fi
+}
