@@ -29,7 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bigbuf.h"
+#include <linux/bigbuf.h>
 #include "bigbuf_seedref.h"
 #include "meminfo.h"
 

@@ -11,7 +11,7 @@
 #include <linux/mmzone.h>
 #include <linux/types.h>
 
-#include <uapi/bigbuf.h>
+#include <linux/bigbuf.h>
 
 /*
  * Largest usable buddy order, inclusive.  MAX_ORDER was exclusive until

@@ -2,7 +2,7 @@
 /*
  * bigbuf - large physically contiguous, zeroed buffers for device DMA.
  *
- * /dev/bigbuf hands out buffers through ioctls (see uapi/bigbuf.h) and
+ * /dev/bigbuf hands out buffers through ioctls (see uapi/linux/bigbuf.h) and
  * maps them with mmap().  Lifetime and locking:
  *
  * - A buffer (struct bb_buffer) is immutable after creation except for its

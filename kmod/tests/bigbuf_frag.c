@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bigbuf.h"
+#include <linux/bigbuf.h>
 
 #define MiB		(1ULL << 20)
 #define START_SIZE	(4 * MiB)

@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "bigbuf.h"
+#include <linux/bigbuf.h>
 
 #define KiB		(1ULL << 10)
 #define MiB		(1ULL << 20)

@@ -9,7 +9,7 @@
  *
  *   bb_fuzz [-v] [--seed S] [--calls N] [--threads T] [test...]
  *
- * Every call's outcome is predicted from the ABI (uapi/bigbuf.h): input
+ * Every call's outcome is predicted from the ABI (uapi/linux/bigbuf.h): input
  * the ABI rejects must fail with exactly the documented errno, valid
  * input must succeed or fail only with a resource errno.  After every
  * successful call the invariants are checked: an ALLOC'd buffer has the

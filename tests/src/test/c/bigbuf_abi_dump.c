@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Prints the userspace ABI of /dev/bigbuf as the C compiler sees it in
- * kmod/include/uapi/bigbuf.h: every struct's size, every member's offset
+ * kmod/include/uapi/linux/bigbuf.h: every struct's size, every member's offset
  * and size, every ioctl number and constant, and the errno values the Java
  * backend names.  io.bigbuf.kmod.AbiLayoutTest compiles this file with gcc,
  * runs it and compares each line with the Java mirror (BigbufAbi, Errno),
@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "bigbuf.h"
+#include <linux/bigbuf.h>
 
 #define STRUCT(s) printf("struct %s %zu\n", #s, sizeof(struct s))
 #define FIELD(s, m) printf("field %s.%s %zu %zu\n", #s, #m, \

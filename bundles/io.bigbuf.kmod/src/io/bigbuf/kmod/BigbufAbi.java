@@ -10,7 +10,7 @@ import java.lang.foreign.StructLayout;
 import java.util.List;
 
 /**
- * Java mirror of {@code kmod/include/uapi/bigbuf.h}, ABI version {@value #ABI_VERSION}: constants,
+ * Java mirror of {@code kmod/include/uapi/linux/bigbuf.h}, ABI version {@value #ABI_VERSION}: constants,
  * struct layouts and ioctl numbers.
  *
  * <p>Field names are exactly the C member names, so that the ABI test can compare this class

@@ -10,7 +10,7 @@ import io.bigbuf.api.OutOfContiguousMemoryException;
  * Turns a failed libc call on the device into the API exception a caller can act on. Every
  * message ends with {@code (ERRNO from call)} so the kernel's answer is never lost.
  *
- * <p>The meaning of an errno depends on the call (see {@code uapi/bigbuf.h}): {@code ENOENT} from
+ * <p>The meaning of an errno depends on the call (see {@code uapi/linux/bigbuf.h}): {@code ENOENT} from
  * {@code open} means the module is not loaded, {@code ENOMEM} from {@code BIGBUF_IOC_ALLOC} means no
  * contiguous range is free now.
  */

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The Java mirror of {@code kmod/include/uapi/bigbuf.h} ({@link BigbufAbi}, {@link Errno}) against
+ * The Java mirror of {@code kmod/include/uapi/linux/bigbuf.h} ({@link BigbufAbi}, {@link Errno}) against
  * what gcc makes of the header: {@code src/test/c/bigbuf_abi_dump.c} is compiled from it and prints
  * every struct size, member offset and size, ioctl number, constant and errno value. Any
  * difference, a member the C program does not print, or a member the header added, fails here.
@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 class AbiLayoutTest {
 
     private static final Path REPO = Path.of("").toAbsolutePath().getParent();
-    private static final Path HEADER = REPO.resolve("kmod/include/uapi/bigbuf.h");
+    private static final Path HEADER = REPO.resolve("kmod/include/uapi/linux/bigbuf.h");
     private static final Path DUMP_SOURCE = REPO.resolve("tests/src/test/c/bigbuf_abi_dump.c");
 
     @TempDir
@@ -42,7 +42,7 @@ class AbiLayoutTest {
     static void compileAndRunTheCProgram() throws Exception {
         assertTrue(Files.isRegularFile(HEADER), "UAPI header not found at " + HEADER);
         Path binary = work.resolve("bigbuf_abi_dump");
-        run(List.of("gcc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-I", HEADER.getParent().toString(),
+        run(List.of("gcc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-I", HEADER.getParent().getParent().toString(),
                 "-o", binary.toString(), DUMP_SOURCE.toString()));
         fromC = run(List.of(binary.toString()));
         assertTrue(fromC.size() > 50, "the C program printed only " + fromC.size() + " lines: " + fromC);
