@@ -97,6 +97,12 @@ static gfp_t bb_zone_gfp(unsigned long limit_pfn)
 #endif
 }
 
+/* Pages of the requested node only, if the request insists on it. */
+static gfp_t bb_node_gfp(const struct bb_request *req)
+{
+	return req->node_strict ? __GFP_THISNODE : 0;
+}
+
 static void bb_stats_grab(unsigned long grabbed, unsigned long returned)
 {
 	spin_lock(&bb_stats.lock);
@@ -178,7 +184,8 @@ static int bb_alloc_buddy(const struct bb_request *req, bool first_of_auto,
 			  unsigned long *out)
 {
 	unsigned int order = max(order_base_2(req->nr_pages), ilog2(req->align));
-	gfp_t gfp = GFP_KERNEL | __GFP_NOWARN | bb_zone_gfp(req->limit_pfn);
+	gfp_t gfp = GFP_KERNEL | __GFP_NOWARN | bb_zone_gfp(req->limit_pfn) |
+		    bb_node_gfp(req);
 	LIST_HEAD(rejected);
 	struct page *page;
 	unsigned long pfn;
@@ -194,7 +201,7 @@ static int bb_alloc_buddy(const struct bb_request *req, bool first_of_auto,
 	}
 
 	for (tries = 0; tries < BB_BUDDY_TRIES; tries++) {
-		page = alloc_pages(gfp, order);
+		page = alloc_pages_node(req->nid, gfp, order);
 		if (!page)
 			break;
 		pfn = page_to_pfn(page);
@@ -347,13 +354,13 @@ static int bb_contig_zone(struct zone *zone, const struct bb_request *req,
 }
 
 /*
- * One pass over all zones, higher zones first like the zonelist order, to
- * spare DMA32/DMA memory.  At most contig_tries attempts per pass.
+ * Scan the zones of node @only, or with NUMA_NO_NODE of every node but the
+ * request's own, higher zones first like the zonelist order, to spare
+ * DMA32/DMA memory.
  */
-static int bb_contig_pass(const struct bb_request *req, bool strict,
-			  unsigned long *out)
+static int bb_contig_nodes(const struct bb_request *req, bool strict, int only,
+			   unsigned int *tries, unsigned long *out)
 {
-	unsigned int tries = bb_contig_tries;
 	struct zone *zone;
 	int zi, nid, ret;
 
@@ -362,16 +369,38 @@ static int bb_contig_pass(const struct bb_request *req, bool strict,
 		if (IS_ENABLED(CONFIG_ZONE_DEVICE) && zi == ZONE_DEVICE)
 			continue;
 		for_each_online_node(nid) {
+			if (only != NUMA_NO_NODE ? nid != only :
+						   nid == req->nid)
+				continue;
 			zone = &NODE_DATA(nid)->node_zones[zi];
 			if (!populated_zone(zone) ||
 			    zone->zone_start_pfn >= req->limit_pfn)
 				continue;
-			ret = bb_contig_zone(zone, req, strict, &tries, out);
-			if (ret != -ENOMEM || !tries)
+			ret = bb_contig_zone(zone, req, strict, tries, out);
+			if (ret != -ENOMEM || !*tries)
 				return ret;
 		}
 	}
 	return -ENOMEM;
+}
+
+/*
+ * One pass over the zones: of the requested node first, then (unless the
+ * request insists on its node) of all others.  At most contig_tries
+ * attempts per pass.
+ */
+static int bb_contig_pass(const struct bb_request *req, bool strict,
+			  unsigned long *out)
+{
+	unsigned int tries = bb_contig_tries;
+	int ret;
+
+	if (req->nid != NUMA_NO_NODE) {
+		ret = bb_contig_nodes(req, strict, req->nid, &tries, out);
+		if (ret != -ENOMEM || !tries || req->node_strict)
+			return ret;
+	}
+	return bb_contig_nodes(req, strict, NUMA_NO_NODE, &tries, out);
 }
 
 /* Strategy CONTIG: migrate movable pages out of a suitable range. */
@@ -432,7 +461,7 @@ static int bb_alloc_grab(const struct bb_request *req, unsigned long *out)
 	unsigned int order = BB_MAX_ORDER;
 	unsigned long block_pages = 1UL << order;
 	gfp_t gfp = GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN |
-		    bb_zone_gfp(req->limit_pfn);
+		    bb_zone_gfp(req->limit_pfn) | bb_node_gfp(req);
 	unsigned long cap = bb_grab_cap_pages();
 	unsigned long grabbed = 0, returned, found = 0, pfn;
 	struct bb_coalesce c;
@@ -460,7 +489,7 @@ static int bb_alloc_grab(const struct bb_request *req, unsigned long *out)
 			ret = -EINTR;
 			break;
 		}
-		page = alloc_pages(gfp, order);
+		page = alloc_pages_node(req->nid, gfp, order);
 		if (!page)
 			break;
 		grabbed += block_pages;
@@ -539,13 +568,93 @@ int bb_alloc_range(const struct bb_request *req, unsigned long *pfn,
 	if (ret)
 		return ret == -EOPNOTSUPP ? -ENOMEM : ret;
 
-	/* Every strategy is meant to honour the limit; do not trust it. */
+	/* Every strategy is meant to honour the limits; do not trust it. */
 	if (WARN_ON_ONCE(!bb_fits(*pfn, req) ||
-			 !IS_ALIGNED(*pfn, req->align))) {
+			 !IS_ALIGNED(*pfn, req->align) ||
+			 (req->node_strict &&
+			  pfn_to_nid(*pfn) != req->nid))) {
 		bb_free_range(*pfn, req->nr_pages);
 		return -ENOMEM;
 	}
 	bb_zero_range(*pfn, req->nr_pages);
 	*strategy = s;
 	return 0;
+}
+
+/**
+ * bb_alloc_scatter - allocate and zero pages that need not be adjacent
+ * @req:   validated request; its limit and alignment do not apply (the
+ *         buffer is only contiguous behind a translating IOMMU)
+ * @pages: array of req->nr_pages entries, filled in order
+ *
+ * Takes the largest free buddy blocks first, smaller ones when those run
+ * out: large blocks keep the IOMMU's page tables small.  Blocks above
+ * PAGE_ALLOC_COSTLY_ORDER are only taken when free, without reclaim;
+ * smaller ones may reclaim but never invoke the OOM killer.
+ *
+ * Context: process context, may sleep.
+ * Return: 0, -ENOMEM or -EINTR; nothing is held on failure.
+ */
+int bb_alloc_scatter(const struct bb_request *req, struct page **pages)
+{
+	unsigned long done = 0, i, n;
+	unsigned int order = BB_MAX_ORDER;
+	struct page *page;
+	gfp_t gfp;
+	int ret;
+
+	while (done < req->nr_pages) {
+		if (signal_pending(current)) {
+			ret = -EINTR;
+			goto fail;
+		}
+		order = min_t(unsigned int, order, ilog2(req->nr_pages - done));
+		gfp = GFP_KERNEL | __GFP_NOWARN | bb_node_gfp(req);
+		if (order > PAGE_ALLOC_COSTLY_ORDER)
+			gfp = (gfp | __GFP_NORETRY) & ~__GFP_RECLAIM;
+		else
+			gfp |= __GFP_RETRY_MAYFAIL;
+		page = alloc_pages_node(req->nid, gfp, order);
+		if (!page) {
+			if (!order) {
+				ret = -ENOMEM;
+				goto fail;
+			}
+			order--;
+			continue;
+		}
+		n = 1UL << order;
+		if (order)
+			split_page(page, order);
+		for (i = 0; i < n; i++)
+			pages[done + i] = page + i;
+		done += n;
+		cond_resched();
+	}
+	for (i = 0; i < done; i++) {
+		clear_highpage(pages[i]);
+		if (!((i + 1) % BB_RESCHED_PAGES))
+			cond_resched();
+	}
+	return 0;
+
+fail:
+	bb_free_scatter(pages, done);
+	return ret;
+}
+
+/**
+ * bb_free_scatter - return the pages of bb_alloc_scatter()
+ * @pages:    the pages
+ * @nr_pages: how many
+ */
+void bb_free_scatter(struct page **pages, unsigned long nr_pages)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr_pages; i++) {
+		__free_page(pages[i]);
+		if (!((i + 1) % BB_RESCHED_PAGES))
+			cond_resched();
+	}
 }

@@ -7,7 +7,10 @@
 #define BIGBUF_INTERNAL_H
 
 #include <linux/bits.h>
+#include <linux/kref.h>
+#include <linux/list.h>
 #include <linux/log2.h>
+#include <linux/mm.h>
 #include <linux/mmzone.h>
 #include <linux/types.h>
 
@@ -37,17 +40,53 @@
 
 /**
  * struct bb_request - a validated allocation request, in pages
- * @nr_pages:  pages wanted, > 0
- * @align:     alignment in pages, a power of two
- * @limit_pfn: every page of the result must have a pfn below this
- * @strategy:  BIGBUF_STRATEGY_*, AUTO to try all in order
+ * @nr_pages:    pages wanted, > 0
+ * @align:       alignment in pages, a power of two
+ * @limit_pfn:   every page of the result must have a pfn below this
+ * @strategy:    BIGBUF_STRATEGY_*, AUTO to try all in order
+ * @nid:         node to take the pages from first, NUMA_NO_NODE for any
+ * @node_strict: no pages from other nodes than @nid
  */
 struct bb_request {
 	unsigned long nr_pages;
 	unsigned long align;
 	unsigned long limit_pfn;
 	unsigned int strategy;
+	int nid;
+	bool node_strict;
 };
+
+/**
+ * struct bb_buffer - one buffer
+ * @ref:        owners: the file's xarray and every mapping file
+ * @nr_pages:   number of order-0 pages
+ * @pfn:        first page frame (BIGBUF_KIND_PHYS_CONTIG)
+ * @pages:      every page, in order (BIGBUF_KIND_DEV_CONTIG), else NULL
+ * @strategy:   BIGBUF_STRATEGY_* that produced it
+ * @kind:       BIGBUF_KIND_*
+ * @nid:        node of all its pages, NUMA_NO_NODE if they lie on several
+ * @devmaps:    its device mappings (bigbuf_devmap.c, under its lock)
+ * @nr_devmaps: length of @devmaps (same lock)
+ *
+ * Everything but @ref and the device mappings is fixed at creation.
+ */
+struct bb_buffer {
+	struct kref ref;
+	unsigned long nr_pages;
+	unsigned long pfn;
+	struct page **pages;
+	unsigned int strategy;
+	unsigned int kind;
+	int nid;
+	struct list_head devmaps;
+	unsigned int nr_devmaps;
+};
+
+static inline struct page *bb_buffer_page(const struct bb_buffer *buf,
+					  unsigned long idx)
+{
+	return buf->pages ? buf->pages[idx] : pfn_to_page(buf->pfn + idx);
+}
 
 /*
  * Module-wide statistics, all protected by bb_stats.lock (a spinlock: the
@@ -82,5 +121,20 @@ unsigned long bb_grab_cap_pages(void);
 int bb_alloc_range(const struct bb_request *req, unsigned long *pfn,
 		   unsigned int *strategy);
 void bb_free_range(unsigned long pfn, unsigned long nr_pages);
+int bb_alloc_scatter(const struct bb_request *req, struct page **pages);
+void bb_free_scatter(struct page **pages, unsigned long nr_pages);
+
+struct pci_dev;
+int bb_devmap_check(const struct bigbuf_pci_dev *d, u64 mask, u32 flags);
+struct pci_dev *bb_devmap_get_pci(const struct bigbuf_pci_dev *d,
+				  unsigned int *mode);
+int bb_devmap_add(struct bb_buffer *buf, struct pci_dev *pdev, u64 mask,
+		  u32 flags, unsigned int *mode, u64 *dev_addr);
+int bb_devmap_del(struct bb_buffer *buf, const struct bigbuf_pci_dev *d);
+void bb_devmap_release(struct bb_buffer *buf);
+unsigned int bb_devmap_count(struct bb_buffer *buf);
+ssize_t bb_devmap_show(char *page);
+int bb_devmap_init(void);
+void bb_devmap_exit(void);
 
 #endif /* BIGBUF_INTERNAL_H */

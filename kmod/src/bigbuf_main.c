@@ -6,8 +6,9 @@
  * maps them with mmap().  Lifetime and locking:
  *
  * - A buffer (struct bb_buffer) is immutable after creation except for its
- *   kref.  It is freed, and its pages returned, when the last reference is
- *   dropped.
+ *   kref and its device mappings (bigbuf_devmap.c, under their own lock).
+ *   It is freed, its device mappings torn down and its pages returned,
+ *   when the last reference is dropped.
  * - Each open file (struct bb_file) owns its buffers in an xarray; the
  *   xarray holds one reference per buffer.  Lookups take a reference under
  *   the xarray lock, so FREE (xa_erase) racing with QUERY/mmap is safe and
@@ -21,7 +22,8 @@
  *   so rmmod is refused while any fd or mapping exists.
  * - Statistics are under bb_stats.lock; GRAB allocations are serialised by
  *   a mutex in bigbuf_alloc.c.  No lock is held while allocating memory
- *   except that mutex, and no two locks of this module nest.
+ *   except that mutex.  The device mapping code nests bb_stats.lock inside
+ *   its own mutex (see bigbuf_devmap.c); no other locks of this module nest.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -33,7 +35,10 @@
 #include <linux/log2.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
+#include <linux/mmap_lock.h>
 #include <linux/module.h>
+#include <linux/nodemask.h>
+#include <linux/pci.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
@@ -82,20 +87,6 @@ struct bb_stats bb_stats = {
 };
 
 /**
- * struct bb_buffer - one contiguous buffer
- * @ref:      owners: the file's xarray and every mapping file
- * @pfn:      first page frame
- * @nr_pages: number of order-0 pages
- * @strategy: BIGBUF_STRATEGY_* that produced it
- */
-struct bb_buffer {
-	struct kref ref;
-	unsigned long pfn;
-	unsigned long nr_pages;
-	unsigned int strategy;
-};
-
-/**
  * struct bb_file - per open file state
  * @bufs: id -> buffer; its own lock protects lookups (see top of file)
  */
@@ -126,7 +117,14 @@ static void bb_buffer_release(struct kref *ref)
 {
 	struct bb_buffer *buf = container_of(ref, struct bb_buffer, ref);
 
-	bb_free_range(buf->pfn, buf->nr_pages);
+	/* No device may reach the pages once they are free. */
+	bb_devmap_release(buf);
+	if (buf->pages) {
+		bb_free_scatter(buf->pages, buf->nr_pages);
+		kvfree(buf->pages);
+	} else {
+		bb_free_range(buf->pfn, buf->nr_pages);
+	}
 	spin_lock(&bb_stats.lock);
 	bb_stats.s.frees++;
 	bb_stats.s.buffers--;
@@ -140,7 +138,26 @@ static void bb_buffer_put(struct bb_buffer *buf)
 	kref_put(&buf->ref, bb_buffer_release);
 }
 
-static struct bb_buffer *bb_buffer_create(const struct bb_request *req)
+/* The node all pages of a buffer lie on, or NUMA_NO_NODE. */
+static int bb_buffer_nid(const struct bb_buffer *buf)
+{
+	int nid = page_to_nid(bb_buffer_page(buf, 0));
+	unsigned long i;
+
+	if (!buf->pages)	/* one range of one zone */
+		return nid;
+	for (i = 1; i < buf->nr_pages; i++)
+		if (page_to_nid(buf->pages[i]) != nid)
+			return NUMA_NO_NODE;
+	return nid;
+}
+
+/*
+ * A new buffer of one reference: physically contiguous, or (@scatter)
+ * pages anywhere, for a device behind a translating IOMMU.
+ */
+static struct bb_buffer *bb_buffer_create(const struct bb_request *req,
+					  bool scatter)
 {
 	struct bb_buffer *buf;
 	unsigned long pfn;
@@ -152,22 +169,43 @@ static struct bb_buffer *bb_buffer_create(const struct bb_request *req)
 		ret = -ENOMEM;
 		goto out;
 	}
-	ret = bb_alloc_range(req, &pfn, &strategy);
-	if (ret)
-		goto out_free;
+	if (scatter) {
+		buf->pages = kvmalloc_array(req->nr_pages, sizeof(*buf->pages),
+					    GFP_KERNEL);
+		if (!buf->pages) {
+			ret = -ENOMEM;
+			goto out_free;
+		}
+		ret = bb_alloc_scatter(req, buf->pages);
+		if (ret)
+			goto out_pages;
+		strategy = BIGBUF_STRATEGY_BUDDY;
+		buf->kind = BIGBUF_KIND_DEV_CONTIG;
+	} else {
+		ret = bb_alloc_range(req, &pfn, &strategy);
+		if (ret)
+			goto out_free;
+		buf->pfn = pfn;
+		buf->kind = BIGBUF_KIND_PHYS_CONTIG;
+	}
 	kref_init(&buf->ref);
-	buf->pfn = pfn;
+	INIT_LIST_HEAD(&buf->devmaps);
 	buf->nr_pages = req->nr_pages;
 	buf->strategy = strategy;
+	buf->nid = bb_buffer_nid(buf);
 	bb_stats_alloc(0, buf->nr_pages, strategy);
 	return buf;
 
+out_pages:
+	kvfree(buf->pages);
 out_free:
 	kfree(buf);
 out:
 	bb_stats_alloc(ret, 0, 0);
 	return ERR_PTR(ret);
 }
+
+static const struct file_operations bb_map_fops;
 
 static struct bb_buffer *bb_file_get(struct bb_file *bf, u64 id)
 {
@@ -184,29 +222,25 @@ static struct bb_buffer *bb_file_get(struct bb_file *bf, u64 id)
 }
 
 /*
- * Turn an ALLOC request into pages.  Bytes that do not fit RAM are refused
- * before any arithmetic on them, so nothing below can overflow.
+ * Turn the common part of an ALLOC/ALLOC_EXT request into pages.  Bytes
+ * that do not fit RAM are refused before any arithmetic on them, so
+ * nothing below can overflow.  @max_addr 0 means no limit.
  */
-static int bb_make_request(const struct bigbuf_alloc *a, struct bb_request *req)
+static int bb_make_request(u64 size, u64 align, u64 max_addr,
+			   unsigned int strategy, struct bb_request *req)
 {
 	u64 max_bytes = (u64)totalram_pages() << PAGE_SHIFT;
-	unsigned int strategy = a->flags & BIGBUF_STRATEGY_MASK;
 
-	if (a->reserved[0] || a->reserved[1]) {
-		bb_dbg("alloc: reserved fields not zero\n");
+	if (strategy >= BIGBUF_STRATEGY_COUNT) {
+		bb_dbg("alloc: bad strategy %u\n", strategy);
 		return -EINVAL;
 	}
-	if (a->flags & ~BIGBUF_ALLOC_FLAGS_VALID ||
-	    strategy >= BIGBUF_STRATEGY_COUNT) {
-		bb_dbg("alloc: bad flags %#x\n", a->flags);
-		return -EINVAL;
-	}
-	if (!a->size) {
+	if (!size) {
 		bb_dbg("alloc: size 0\n");
 		return -EINVAL;
 	}
-	if (a->align && (!is_power_of_2(a->align) || a->align > BB_MAX_ALIGN)) {
-		bb_dbg("alloc: bad alignment %#llx\n", a->align);
+	if (align && (!is_power_of_2(align) || align > BB_MAX_ALIGN)) {
+		bb_dbg("alloc: bad alignment %#llx\n", align);
 		return -EINVAL;
 	}
 	if (strategy != BIGBUF_STRATEGY_AUTO &&
@@ -214,26 +248,66 @@ static int bb_make_request(const struct bigbuf_alloc *a, struct bb_request *req)
 		bb_dbg("alloc: strategy %u not available\n", strategy);
 		return -EOPNOTSUPP;
 	}
-	if (a->size > max_bytes) {
-		bb_dbg("alloc: size %llu exceeds RAM\n", a->size);
+	if (size > max_bytes) {
+		bb_dbg("alloc: size %llu exceeds RAM\n", size);
 		return -ENOMEM;
 	}
 
-	req->nr_pages = DIV_ROUND_UP(a->size, PAGE_SIZE);
-	req->align = max_t(u64, a->align >> PAGE_SHIFT, 1);
+	req->nr_pages = DIV_ROUND_UP(size, PAGE_SIZE);
+	req->align = max_t(u64, align >> PAGE_SHIFT, 1);
 	req->strategy = strategy;
+	req->nid = NUMA_NO_NODE;
+	req->node_strict = false;
 	/* Pages whose last byte is <= max_addr; written to avoid max_addr + 1. */
-	if (!a->max_addr)
+	if (!max_addr)
 		req->limit_pfn = ULONG_MAX;
 	else
-		req->limit_pfn = (a->max_addr >> PAGE_SHIFT) +
-			((a->max_addr & ~PAGE_MASK) == ~PAGE_MASK);
+		req->limit_pfn = (max_addr >> PAGE_SHIFT) +
+			((max_addr & ~PAGE_MASK) == ~PAGE_MASK);
 	if (req->limit_pfn < req->nr_pages) {
 		bb_dbg("alloc: %lu pages cannot fit below %#llx\n",
-		       req->nr_pages, a->max_addr);
+		       req->nr_pages, max_addr);
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+/* ALLOC's validation, also used for the preallocation at load. */
+static int bb_make_alloc_request(const struct bigbuf_alloc *a,
+				 struct bb_request *req)
+{
+	if (a->reserved[0] || a->reserved[1]) {
+		bb_dbg("alloc: reserved fields not zero\n");
+		return -EINVAL;
+	}
+	if (a->flags & ~BIGBUF_ALLOC_FLAGS_VALID) {
+		bb_dbg("alloc: bad flags %#x\n", a->flags);
+		return -EINVAL;
+	}
+	return bb_make_request(a->size, a->align, a->max_addr,
+			       a->flags & BIGBUF_STRATEGY_MASK, req);
+}
+
+/* Give a new buffer an id on the file; the file owns the reference. */
+static int bb_file_publish(struct bb_file *bf, struct bb_buffer *buf, u32 *id)
+{
+	int ret = xa_alloc(&bf->bufs, id, buf, XA_LIMIT(1, BB_ID_MAX),
+			   GFP_KERNEL);
+
+	if (ret) {
+		bb_buffer_put(buf);
+		return ret == -EBUSY ? -ENOSPC : ret;
+	}
+	return 0;
+}
+
+/* Nobody learnt the id: take the buffer back unless already freed. */
+static void bb_file_unpublish(struct bb_file *bf, u32 id)
+{
+	struct bb_buffer *buf = xa_erase(&bf->bufs, id);
+
+	if (buf)
+		bb_buffer_put(buf);
 }
 
 static long bb_ioctl_alloc(struct bb_file *bf, void __user *argp)
@@ -246,12 +320,12 @@ static long bb_ioctl_alloc(struct bb_file *bf, void __user *argp)
 
 	if (copy_from_user(&a, argp, sizeof(a)))
 		return -EFAULT;
-	ret = bb_make_request(&a, &req);
+	ret = bb_make_alloc_request(&a, &req);
 	if (ret) {
 		bb_stats_alloc(ret, 0, 0);
 		return ret;
 	}
-	buf = bb_buffer_create(&req);
+	buf = bb_buffer_create(&req, false);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
 
@@ -259,21 +333,248 @@ static long bb_ioctl_alloc(struct bb_file *bf, void __user *argp)
 	a.strategy = buf->strategy;
 	a.phys_addr = PFN_PHYS(buf->pfn);
 	a.actual_size = (u64)buf->nr_pages << PAGE_SHIFT;
-	ret = xa_alloc(&bf->bufs, &id, buf, XA_LIMIT(1, BB_ID_MAX), GFP_KERNEL);
-	if (ret) {
-		bb_buffer_put(buf);
-		return ret == -EBUSY ? -ENOSPC : ret;
-	}
+	ret = bb_file_publish(bf, buf, &id);
+	if (ret)
+		return ret;
 	a.id = id;
 	a.mmap_offset = (u64)id << BIGBUF_MMAP_SHIFT;
 	if (copy_to_user(argp, &a, sizeof(a))) {
-		/* Nobody knows the id: take it back unless already freed. */
-		buf = xa_erase(&bf->bufs, id);
-		if (buf)
-			bb_buffer_put(buf);
+		bb_file_unpublish(bf, id);
 		return -EFAULT;
 	}
 	return 0;
+}
+
+static bool bb_pci_dev_given(const struct bigbuf_pci_dev *d)
+{
+	return d->domain || d->bus || d->slot || d->func || d->pad;
+}
+
+/*
+ * ALLOC_EXT's checks beyond ALLOC's, and the node: the given one, else the
+ * device's, else any.
+ */
+static int bb_make_ext_request(const struct bigbuf_alloc_ext *a,
+			       struct pci_dev *pdev, unsigned int mode,
+			       struct bb_request *req)
+{
+	bool device = a->flags & BIGBUF_ALLOC_DEVICE;
+	bool scatter = a->flags & BIGBUF_ALLOC_SCATTER;
+	unsigned int strategy = a->flags & BIGBUF_STRATEGY_MASK;
+	u64 limit = a->max_addr;
+	int ret;
+
+	/* Behind a translating IOMMU the limit is the device's, not RAM's. */
+	if (device && mode == BIGBUF_DMA_TRANSLATED)
+		limit = 0;
+	else if (device && !limit)
+		limit = dma_get_mask(&pdev->dev);
+	ret = bb_make_request(a->size, a->align, limit, strategy, req);
+	if (ret)
+		return ret;
+	if (scatter && strategy != BIGBUF_STRATEGY_AUTO &&
+	    strategy != BIGBUF_STRATEGY_BUDDY) {
+		bb_dbg("alloc: scattered buffers come from the buddy allocator\n");
+		return -EINVAL;
+	}
+	if (device && mode == BIGBUF_DMA_TRANSLATED)
+		req->align = 1;	/* the IOVA is aligned, not the pages */
+	if (a->node != BIGBUF_NODE_ANY) {
+		if (a->node < 0 || a->node >= nr_node_ids ||
+		    !node_online(a->node)) {
+			bb_dbg("alloc: node %d is not online\n", a->node);
+			return -EINVAL;
+		}
+		req->nid = a->node;
+	} else if (device) {
+		req->nid = dev_to_node(&pdev->dev);
+	}
+	if (a->flags & BIGBUF_ALLOC_NODE_STRICT) {
+		if (req->nid == NUMA_NO_NODE) {
+			bb_dbg("alloc: NODE_STRICT without a node\n");
+			return -EINVAL;
+		}
+		req->node_strict = true;
+	}
+	return 0;
+}
+
+static long bb_ioctl_alloc_ext(struct bb_file *bf, void __user *argp)
+{
+	struct bigbuf_alloc_ext a;
+	struct pci_dev *pdev = NULL;
+	struct bb_request req;
+	struct bb_buffer *buf;
+	unsigned int mode = 0;
+	u64 dev_addr = 0;
+	bool device;
+	u32 id;
+	int ret;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	device = a.flags & BIGBUF_ALLOC_DEVICE;
+	if (memchr_inv(a.reserved, 0, sizeof(a.reserved)) ||
+	    a.flags & ~BIGBUF_ALLOC_EXT_FLAGS_VALID ||
+	    (!device && (a.map_flags || bb_pci_dev_given(&a.dev) ||
+			 a.flags & BIGBUF_ALLOC_SCATTER))) {
+		bb_dbg("alloc_ext: bad flags %#x or reserved fields\n",
+		       a.flags);
+		ret = -EINVAL;
+		goto out_count;
+	}
+	if (device) {
+		ret = bb_devmap_check(&a.dev, a.max_addr, a.map_flags);
+		if (ret)
+			goto out_count;
+		pdev = bb_devmap_get_pci(&a.dev, &mode);
+		if (IS_ERR(pdev)) {
+			ret = PTR_ERR(pdev);
+			goto out_count;
+		}
+		if (a.flags & BIGBUF_ALLOC_SCATTER &&
+		    mode != BIGBUF_DMA_TRANSLATED) {
+			bb_dbg("alloc_ext: %s does not translate its DMA\n",
+			       pci_name(pdev));
+			ret = -EXDEV;
+			goto out_put;
+		}
+	}
+	ret = bb_make_ext_request(&a, pdev, mode, &req);
+	if (ret)
+		goto out_put;
+	buf = bb_buffer_create(&req, a.flags & BIGBUF_ALLOC_SCATTER);
+	if (IS_ERR(buf)) {
+		ret = PTR_ERR(buf);
+		goto out_pci;
+	}
+	if (device) {
+		ret = bb_devmap_add(buf, pdev, a.max_addr, a.map_flags, &mode,
+				    &dev_addr);
+		if (!ret && !IS_ALIGNED(dev_addr, (u64)req.align << PAGE_SHIFT) &&
+		    a.align > PAGE_SIZE && !IS_ALIGNED(dev_addr, a.align))
+			ret = -ENOMEM;
+		if (ret) {
+			bb_buffer_put(buf);
+			goto out_pci;
+		}
+	}
+
+	a.strategy = buf->strategy;
+	a.kind = buf->kind;
+	a.node = buf->nid;
+	a.phys_addr = buf->pages ? 0 : PFN_PHYS(buf->pfn);
+	a.actual_size = (u64)buf->nr_pages << PAGE_SHIFT;
+	a.mode = mode;
+	a.dev_addr = dev_addr;
+	ret = bb_file_publish(bf, buf, &id);
+	if (ret)
+		goto out_pci;
+	a.id = id;
+	a.mmap_offset = (u64)id << BIGBUF_MMAP_SHIFT;
+	if (copy_to_user(argp, &a, sizeof(a))) {
+		bb_file_unpublish(bf, id);
+		ret = -EFAULT;
+	}
+	goto out_pci;
+
+out_put:
+	if (!IS_ERR_OR_NULL(pdev))
+		pci_dev_put(pdev);
+out_count:
+	bb_stats_alloc(ret, 0, 0);
+	return ret;
+out_pci:
+	if (pdev)
+		pci_dev_put(pdev);
+	return ret;
+}
+
+/*
+ * The buffer a MAP/UNMAP names: by id on this file, or (id 0) by an
+ * address inside one of its mappings in the calling process.
+ */
+static struct bb_buffer *bb_lookup(struct bb_file *bf, u64 id, u64 addr)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	struct bb_buffer *buf = NULL;
+
+	if (id)
+		return bb_file_get(bf, id);
+	if (!mm || addr >= TASK_SIZE)
+		return NULL;
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, addr);
+	if (vma && vma->vm_file && vma->vm_file->f_op == &bb_map_fops) {
+		buf = vma->vm_file->private_data;
+		kref_get(&buf->ref);
+	}
+	mmap_read_unlock(mm);
+	return buf;
+}
+
+static long bb_ioctl_map(struct bb_file *bf, void __user *argp)
+{
+	struct bigbuf_map m;
+	struct bb_buffer *buf;
+	struct pci_dev *pdev;
+	unsigned int mode;
+	u64 dev_addr;
+	int ret;
+
+	if (copy_from_user(&m, argp, sizeof(m)))
+		return -EFAULT;
+	if (m.reserved[0] || m.reserved[1])
+		return -EINVAL;
+	ret = bb_devmap_check(&m.dev, m.dma_mask, m.flags);
+	if (ret)
+		return ret;
+	buf = bb_lookup(bf, m.id, m.addr);
+	if (!buf) {
+		bb_dbg("map: no buffer %llu / at %#llx\n", m.id, m.addr);
+		return -ENOENT;
+	}
+	pdev = bb_devmap_get_pci(&m.dev, &mode);
+	if (IS_ERR(pdev)) {
+		ret = PTR_ERR(pdev);
+		goto out_put;
+	}
+	ret = bb_devmap_add(buf, pdev, m.dma_mask, m.flags, &mode, &dev_addr);
+	pci_dev_put(pdev);
+	if (ret)
+		goto out_put;
+	m.mode = mode;
+	m.dev_addr = dev_addr;
+	if (copy_to_user(argp, &m, sizeof(m))) {
+		/* The caller cannot know the address: do not leave it mapped. */
+		bb_devmap_del(buf, &m.dev);
+		ret = -EFAULT;
+	}
+out_put:
+	bb_buffer_put(buf);
+	return ret;
+}
+
+static long bb_ioctl_unmap(struct bb_file *bf, void __user *argp)
+{
+	struct bigbuf_unmap u;
+	struct bb_buffer *buf;
+	int ret;
+
+	if (copy_from_user(&u, argp, sizeof(u)))
+		return -EFAULT;
+	if (u.reserved[0] || u.reserved[1])
+		return -EINVAL;
+	ret = bb_devmap_check(&u.dev, 0, 0);
+	if (ret)
+		return ret;
+	buf = bb_lookup(bf, u.id, u.addr);
+	if (!buf)
+		return -ENOENT;
+	ret = bb_devmap_del(buf, &u.dev);
+	bb_buffer_put(buf);
+	return ret;
 }
 
 static long bb_ioctl_free(struct bb_file *bf, void __user *argp)
@@ -303,15 +604,18 @@ static long bb_ioctl_query(struct bb_file *bf, void __user *argp)
 
 	if (copy_from_user(&q, argp, sizeof(q)))
 		return -EFAULT;
-	if (q.pad || q.reserved[0] || q.reserved[1])
+	if (q.kind || q.node || q.dev_maps || q.reserved)
 		return -EINVAL;
 	buf = bb_file_get(bf, q.id);
 	if (!buf)
 		return -ENOENT;
-	q.phys_addr = PFN_PHYS(buf->pfn);
+	q.phys_addr = buf->pages ? 0 : PFN_PHYS(buf->pfn);
 	q.mmap_offset = q.id << BIGBUF_MMAP_SHIFT;
 	q.size = (u64)buf->nr_pages << PAGE_SHIFT;
 	q.strategy = buf->strategy;
+	q.kind = buf->kind;
+	q.node = buf->nid;
+	q.dev_maps = bb_devmap_count(buf);
 	bb_buffer_put(buf);
 	return copy_to_user(argp, &q, sizeof(q)) ? -EFAULT : 0;
 }
@@ -324,6 +628,8 @@ static long bb_ioctl_info(void __user *argp)
 		.max_order = BB_MAX_ORDER,
 		.strategies = bb_strategies(),
 		.max_align = BB_MAX_ALIGN,
+		.features = BIGBUF_FEATURE_DEVICE_MAP | BIGBUF_FEATURE_NUMA,
+		.nr_nodes = nr_node_ids,
 	};
 	struct sysinfo si;
 
@@ -369,6 +675,14 @@ static long bb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return bb_ioctl_free(bf, argp);
 	case BIGBUF_IOC_QUERY:
 		return bb_ioctl_query(bf, argp);
+	case BIGBUF_IOC_ALLOC_EXT:
+		if (!(file->f_mode & FMODE_WRITE))
+			return -EBADF;
+		return bb_ioctl_alloc_ext(bf, argp);
+	case BIGBUF_IOC_MAP:
+		return bb_ioctl_map(bf, argp);
+	case BIGBUF_IOC_UNMAP:
+		return bb_ioctl_unmap(bf, argp);
 	case BIGBUF_IOC_INFO:
 		return bb_ioctl_info(argp);
 	case BIGBUF_IOC_STATS:
@@ -399,7 +713,7 @@ static int bb_insert(struct vm_area_struct *vma, struct bb_buffer *buf,
 	while (done < nr_pages) {
 		n = min_t(unsigned long, nr_pages - done, BB_INSERT_BATCH);
 		for (i = 0; i < n; i++)
-			pages[i] = pfn_to_page(buf->pfn + first + done + i);
+			pages[i] = bb_buffer_page(buf, first + done + i);
 		left = n;
 		ret = vm_insert_pages(vma, addr, pages, &left);
 		if (ret)
@@ -424,8 +738,7 @@ static vm_fault_t bb_vm_fault(struct vm_fault *vmf)
 
 	if (idx >= buf->nr_pages)
 		return VM_FAULT_SIGBUS;
-	return vmf_insert_page(vmf->vma, vmf->address,
-			       pfn_to_page(buf->pfn + idx));
+	return vmf_insert_page(vmf->vma, vmf->address, bb_buffer_page(buf, idx));
 }
 
 static const struct vm_operations_struct bb_vm_ops = {
@@ -564,6 +877,17 @@ BB_STAT_ATTR(peak_bytes_held);
 BB_STRATEGY_ATTR(allocs_buddy, BIGBUF_STRATEGY_BUDDY);
 BB_STRATEGY_ATTR(allocs_contig, BIGBUF_STRATEGY_CONTIG);
 BB_STRATEGY_ATTR(allocs_grab, BIGBUF_STRATEGY_GRAB);
+BB_STAT_ATTR(dev_maps);
+BB_STAT_ATTR(dev_mapped_bytes);
+BB_STAT_ATTR(dev_maps_total);
+
+/* Per PCI function: "<function> <mode> <mappings> <bytes>" lines. */
+static ssize_t device_mappings_show(struct device *dev,
+				    struct device_attribute *attr, char *page)
+{
+	return bb_devmap_show(page);
+}
+static DEVICE_ATTR_RO(device_mappings);
 
 static struct attribute *bb_stats_attrs[] = {
 	&dev_attr_bytes_held.attr,
@@ -577,6 +901,10 @@ static struct attribute *bb_stats_attrs[] = {
 	&dev_attr_allocs_buddy.attr,
 	&dev_attr_allocs_contig.attr,
 	&dev_attr_allocs_grab.attr,
+	&dev_attr_dev_maps.attr,
+	&dev_attr_dev_mapped_bytes.attr,
+	&dev_attr_dev_maps_total.attr,
+	&dev_attr_device_mappings.attr,
 	NULL
 };
 
@@ -645,10 +973,10 @@ static int __init bb_prealloc_init(void)
 		pr_err("size=%s: not a size\n", bb_prealloc_param);
 		return -EINVAL;
 	}
-	ret = bb_make_request(&a, &req);
+	ret = bb_make_alloc_request(&a, &req);
 	if (ret)
 		goto fail;
-	buf = bb_buffer_create(&req);
+	buf = bb_buffer_create(&req, false);
 	if (IS_ERR(buf)) {
 		ret = PTR_ERR(buf);
 		goto fail;
@@ -670,11 +998,16 @@ static int __init bb_init(void)
 	ret = bb_prealloc_init();
 	if (ret)
 		return ret;
-	ret = misc_register(&bb_misc);
+	ret = bb_devmap_init();
 	if (ret)
 		goto out_prealloc;
+	ret = misc_register(&bb_misc);
+	if (ret)
+		goto out_devmap;
 	return 0;
 
+out_devmap:
+	bb_devmap_exit();
 out_prealloc:
 	if (bb_prealloc)
 		bb_buffer_put(bb_prealloc);
@@ -684,6 +1017,7 @@ out_prealloc:
 static void __exit bb_exit(void)
 {
 	misc_deregister(&bb_misc);
+	bb_devmap_exit();
 	if (bb_prealloc)
 		bb_buffer_put(bb_prealloc);
 }

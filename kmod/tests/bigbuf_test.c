@@ -208,7 +208,10 @@ static void t_info(void)
 	CHECK(i.max_alloc_size > 0 && i.max_alloc_size <= i.total_ram);
 	CHECK(i.grab_cap_bytes > 0 && i.grab_cap_bytes <= i.total_ram);
 	CHECK(i.max_align >= MiB && !(i.max_align & (i.max_align - 1)));
-	CHECK(!i.reserved[0] && !i.reserved[1] && !i.reserved[2]);
+	CHECK(!i.reserved && !i.pad);
+	CHECK(!(i.features & ~(BIGBUF_FEATURE_DEVICE_MAP | BIGBUF_FEATURE_NUMA)),
+	      "unknown feature bits %#llx", (unsigned long long)i.features);
+	CHECK(i.nr_nodes >= 1);
 	bbt_note("max_order %u strategies %#x total %llu MiB free %llu MiB cap %llu MiB\n",
 	     i.max_order, i.strategies, (unsigned long long)(i.total_ram / MiB),
 	     (unsigned long long)(i.free_ram / MiB),
@@ -467,12 +470,15 @@ static void t_bad_inputs(void)
 	f.reserved = 1;
 	CHECK_ERR(ioctl(g_fd, BIGBUF_IOC_FREE, &f), EINVAL);
 	q.id = a.id;
-	q.pad = 1;
+	q.kind = 1;	/* output fields must be zero on input */
+	CHECK_ERR(ioctl(g_fd, BIGBUF_IOC_QUERY, &q), EINVAL);
+	q.kind = 0;
+	q.dev_maps = 1;
 	CHECK_ERR(ioctl(g_fd, BIGBUF_IOC_QUERY, &q), EINVAL);
 	/* Ids are per open file. */
 	fd2 = bbt_open();
 	CHECK_ERR(bbt_free(fd2, a.id), ENOENT);
-	q.pad = 0;
+	q.dev_maps = 0;
 	CHECK_ERR(ioctl(fd2, BIGBUF_IOC_QUERY, &q), ENOENT);
 	close(fd2);
 	CHECK(bbt_free(g_fd, a.id) == 0);

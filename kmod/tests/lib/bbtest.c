@@ -150,6 +150,43 @@ int bbt_alloc(int fd, uint64_t size, uint64_t align, uint64_t max_addr,
 	return ioctl(fd, BIGBUF_IOC_ALLOC, a);
 }
 
+int bbt_alloc_ext(int fd, const struct bbt_pci *dev, uint64_t size,
+		  uint64_t max_addr, uint32_t flags, struct bigbuf_alloc_ext *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->size = size;
+	a->max_addr = max_addr;
+	a->flags = flags;
+	a->node = BIGBUF_NODE_ANY;
+	if (dev) {
+		a->flags |= BIGBUF_ALLOC_DEVICE;
+		a->dev = dev->addr;
+	}
+	return ioctl(fd, BIGBUF_IOC_ALLOC_EXT, a);
+}
+
+int bbt_devmap(int fd, uint64_t id, const void *addr, const struct bbt_pci *dev,
+	       uint64_t mask, uint32_t flags, struct bigbuf_map *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->id = id;
+	m->addr = (uintptr_t)addr;
+	m->dev = dev->addr;
+	m->dma_mask = mask;
+	m->flags = flags;
+	return ioctl(fd, BIGBUF_IOC_MAP, m);
+}
+
+int bbt_devunmap(int fd, uint64_t id, const void *addr,
+		 const struct bbt_pci *dev)
+{
+	struct bigbuf_unmap u = {
+		.id = id, .addr = (uintptr_t)addr, .dev = dev->addr,
+	};
+
+	return ioctl(fd, BIGBUF_IOC_UNMAP, &u);
+}
+
 int bbt_free(int fd, uint64_t id)
 {
 	struct bigbuf_free f = { .id = id };
@@ -294,6 +331,12 @@ int bbt_main_with(int argc, char **argv, const struct bbt_test *tests,
 		tests[i].fn();
 		/* Every test returns what it took, whatever it did. */
 		bbt_settle(before.buffers, before.bytes_held, tests[i].name);
+		if (bbt_stats().dev_maps != before.dev_maps)
+			bbt_fail(__FILE__, __LINE__,
+				 "%s: module holds %llu device mappings, want %llu",
+				 tests[i].name,
+				 (unsigned long long)bbt_stats().dev_maps,
+				 (unsigned long long)before.dev_maps);
 		printf("%s %s (%.2f s)\n", failures ? "FAIL" : "ok  ",
 		       tests[i].name, bbt_now() - t);
 		if (failures)

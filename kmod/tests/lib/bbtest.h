@@ -101,6 +101,20 @@ bool bbt_settle(uint64_t buffers, uint64_t bytes, const char *what);
 int bbt_alloc(int fd, uint64_t size, uint64_t align, uint64_t max_addr,
 	      uint32_t flags, struct bigbuf_alloc *a);
 int bbt_free(int fd, uint64_t id);
+
+/* A PCI function: its address for the ioctls and its sysfs name. */
+struct bbt_pci {
+	struct bigbuf_pci_dev addr;
+	char name[16];			/* "0000:00:04.0" */
+};
+/* BIGBUF_IOC_ALLOC_EXT; with @dev the buffer is mapped for it too. */
+int bbt_alloc_ext(int fd, const struct bbt_pci *dev, uint64_t size,
+		  uint64_t max_addr, uint32_t flags, struct bigbuf_alloc_ext *a);
+/* BIGBUF_IOC_MAP / UNMAP of buffer @id, or (id 0) the one mapped at @addr. */
+int bbt_devmap(int fd, uint64_t id, const void *addr, const struct bbt_pci *dev,
+	       uint64_t mask, uint32_t flags, struct bigbuf_map *m);
+int bbt_devunmap(int fd, uint64_t id, const void *addr,
+		 const struct bbt_pci *dev);
 void *bbt_map(int fd, uint64_t offset, size_t len);	/* NULL on error */
 bool bbt_is_zero(const void *p, size_t len);
 void bbt_fill(void *p, size_t len, uint64_t seed);

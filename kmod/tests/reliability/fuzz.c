@@ -672,10 +672,20 @@ static void op_query(struct fthread *t)
 				return;
 	}
 	if (bbt_below(&t->rng, 6) == 0) {
-		if (bbt_below(&t->rng, 2))
-			q.pad = 1 + bbt_below(&t->rng, UINT32_MAX);
-		else
-			q.reserved[bbt_below(&t->rng, 2)] = bbt_rand(&t->rng) | 1;
+		/* Output-only fields must be zero on input. */
+		switch (bbt_below(&t->rng, 4)) {
+		case 0:
+			q.kind = 1 + bbt_below(&t->rng, UINT32_MAX);
+			break;
+		case 1:
+			q.node = 1 + bbt_below(&t->rng, INT32_MAX);
+			break;
+		case 2:
+			q.dev_maps = 1 + bbt_below(&t->rng, UINT32_MAX);
+			break;
+		default:
+			q.reserved = bbt_rand(&t->rng) | 1;
+		}
 		want = EINVAL;
 	}
 	in = q;

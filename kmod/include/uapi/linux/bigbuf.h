@@ -13,6 +13,17 @@
  * allocated.  Closing it (or the owning process dying) frees every buffer
  * that is not mapped; a mapped buffer is freed on its last munmap.
  *
+ * Device mappings (BIGBUF_IOC_MAP, BIGBUF_IOC_ALLOC_EXT with a device) make
+ * a buffer reachable by one PCI function through the kernel's DMA API and
+ * give the address that function must use (see "Device addresses" below).
+ * A device mapping belongs to the buffer: it lasts until BIGBUF_IOC_UNMAP,
+ * until the buffer itself goes (FREE, fd close, last munmap, process exit),
+ * or until the function is removed or a kernel driver binds to it.
+ *
+ * Compatibility: later additions to ABI version 1 are announced by bits in
+ * bigbuf_info.features; a module without a bit answers the new ioctls with
+ * ENOTTY and leaves the new output fields zero.
+ *
  * Errors common to all ioctls:
  *   ENOTTY  unknown ioctl command
  *   EFAULT  argument pointer not readable/writable
@@ -51,8 +62,59 @@
 #define BIGBUF_STRATEGY_COUNT	4	/* number of values incl. AUTO */
 #define BIGBUF_STRATEGY_MASK	0xffU
 
-/* All flag bits the kernel currently accepts; others give EINVAL. */
+/* All flag bits BIGBUF_IOC_ALLOC accepts; others give EINVAL. */
 #define BIGBUF_ALLOC_FLAGS_VALID	BIGBUF_STRATEGY_MASK
+
+/*
+ * Flags of BIGBUF_IOC_ALLOC_EXT, on top of the strategy byte:
+ *   DEVICE      map the new buffer for bigbuf_alloc_ext.dev in the same
+ *               call (as BIGBUF_IOC_MAP); max_addr is then the device's
+ *               address limit, not a physical one, and the buffer is
+ *               placed on the device's NUMA node unless node says other
+ *   SCATTER     device-contiguous: the pages need not be physically
+ *               adjacent, the device sees them as one range of its own
+ *               address space.  Needs DEVICE and a translating IOMMU
+ *               (BIGBUF_DMA_TRANSLATED); BUDDY or AUTO strategy only
+ *   NODE_STRICT only pages of bigbuf_alloc_ext.node, no fallback
+ */
+#define BIGBUF_ALLOC_DEVICE		(1U << 8)
+#define BIGBUF_ALLOC_SCATTER		(1U << 9)
+#define BIGBUF_ALLOC_NODE_STRICT	(1U << 10)
+#define BIGBUF_ALLOC_EXT_FLAGS_VALID	(BIGBUF_STRATEGY_MASK |		\
+					 BIGBUF_ALLOC_DEVICE |		\
+					 BIGBUF_ALLOC_SCATTER |		\
+					 BIGBUF_ALLOC_NODE_STRICT)
+
+/* bigbuf_alloc_ext.node: no preference (the device's node, if any). */
+#define BIGBUF_NODE_ANY		(-1)
+
+/* How a buffer's pages lie (bigbuf_alloc_ext.kind, bigbuf_query.kind). */
+#define BIGBUF_KIND_PHYS_CONTIG	1	/* physically contiguous */
+#define BIGBUF_KIND_DEV_CONTIG	2	/* contiguous for its devices only */
+
+/*
+ * Device addresses.  What a device mapping's dev_addr is depends on how
+ * the kernel translates the function's DMA (bigbuf_map.mode):
+ *   DIRECT      no IOMMU: the bus address of the physical memory
+ *   IDENTITY    IOMMU in passthrough (identity domain, iommu=pt): the same
+ *   TRANSLATED  IOMMU DMA domain (intel_iommu=on, AMD-Vi by default): an
+ *               I/O virtual address that only this function can use; the
+ *               IOMMU blocks its DMA to anything not mapped for it
+ * Every mapping is verified page by page (the IOMMU's page table, or the
+ * bus address of each page) and refused if the DMA layer would bounce it
+ * through swiotlb: the device always reaches the buffer's own pages.
+ */
+#define BIGBUF_DMA_DIRECT	1
+#define BIGBUF_DMA_IDENTITY	2
+#define BIGBUF_DMA_TRANSLATED	3
+
+/* bigbuf_map.flags: the device may only read the buffer (DMA_TO_DEVICE). */
+#define BIGBUF_MAP_DEVICE_READ_ONLY	(1U << 0)
+#define BIGBUF_MAP_FLAGS_VALID		BIGBUF_MAP_DEVICE_READ_ONLY
+
+/* bigbuf_info.features */
+#define BIGBUF_FEATURE_DEVICE_MAP	(1ULL << 0)	/* MAP, UNMAP, ALLOC_EXT */
+#define BIGBUF_FEATURE_NUMA		(1ULL << 1)	/* node placement */
 
 /*
  * mmap offset cookies: buffer N is mapped at offset N << BIGBUF_MMAP_SHIFT.
@@ -120,7 +182,11 @@ struct bigbuf_free {
  * @mmap_offset: out: as for BIGBUF_IOC_ALLOC
  * @size:        out: bytes held
  * @strategy:    out: strategy that produced the buffer
- * @pad:         must be zero
+ * @kind:        out: BIGBUF_KIND_* (0 from modules without
+ *               BIGBUF_FEATURE_DEVICE_MAP); in: must be zero
+ * @node:        out: NUMA node of the pages, -1 if they lie on several
+ *               (meaningful with BIGBUF_FEATURE_NUMA); in: must be zero
+ * @dev_maps:    out: number of device mappings of the buffer; in: zero
  * @reserved:    must be zero
  *
  * Errors: ENOENT no such buffer on this file.
@@ -131,8 +197,137 @@ struct bigbuf_query {
 	__u64 mmap_offset;
 	__u64 size;
 	__u32 strategy;
-	__u32 pad;
+	__u32 kind;
+	__s32 node;
+	__u32 dev_maps;
+	__u64 reserved;
+};
+
+/**
+ * struct bigbuf_pci_dev - a PCI function, as in "0000:00:04.0"
+ * @domain: PCI domain (segment)
+ * @bus:    bus number
+ * @slot:   device number, 0..31
+ * @func:   function number, 0..7
+ * @pad:    must be zero
+ */
+struct bigbuf_pci_dev {
+	__u32 domain;
+	__u8 bus;
+	__u8 slot;
+	__u8 func;
+	__u8 pad;
+};
+
+/**
+ * struct bigbuf_map - BIGBUF_IOC_MAP argument: map a buffer for a device
+ * @id:       in: buffer id on this open file, or 0 to name the buffer by
+ *            @addr instead
+ * @addr:     in (with id 0): any address inside a mapping of the buffer
+ *            in the calling process (an mmap of /dev/bigbuf); lets a
+ *            process that freed the id but kept the mapping name it
+ * @dev:      in: the PCI function
+ * @dma_mask: in: highest address the function can generate, 2^n - 1 with
+ *            12 <= n <= 64 (e.g. 0x0fffffff for a 28-bit DMA engine);
+ *            0 means its current DMA mask (32 bits for a PCI function
+ *            without a driver)
+ * @flags:    in: BIGBUF_MAP_*
+ * @mode:     out: BIGBUF_DMA_* (what @dev_addr is)
+ * @dev_addr: out: the address the function uses for the buffer's first
+ *            byte; the buffer is contiguous at [dev_addr, dev_addr + size)
+ *            for it, and the whole range lies at or below dma_mask
+ * @reserved: must be zero
+ *
+ * The function must have no kernel driver bound (a userspace driver owns
+ * it, e.g. through sysfs resource files).  Its DMA mask is set to @dma_mask
+ * only for the duration of the call.  Needs CAP_SYS_RAWIO.
+ *
+ * Errors: EINVAL bad flags, mask or PCI address field, reserved or pad not
+ * zero; ENOENT no such buffer (on this file or at @addr in this process);
+ * ENODEV no such PCI function; EBUSY a kernel driver is bound to it, or its
+ * IOMMU domain is owned by someone else (e.g. VFIO); EEXIST the buffer is
+ * already mapped for this function; EXDEV the buffer is device-contiguous
+ * and the function is not behind a translating IOMMU; ERANGE the function
+ * cannot reach the buffer without bounce buffering (physical address above
+ * dma_mask, or swiotlb in use); ENOMEM no room below dma_mask in the
+ * function's I/O address space, or no memory for the mapping; ENOSPC too
+ * many mappings of this buffer; EOPNOTSUPP the function's DMA is not
+ * cache-coherent; EPERM no CAP_SYS_RAWIO.
+ */
+struct bigbuf_map {
+	__u64 id;
+	__u64 addr;
+	struct bigbuf_pci_dev dev;
+	__u64 dma_mask;
+	__u32 flags;
+	__u32 mode;
+	__u64 dev_addr;
 	__u64 reserved[2];
+};
+
+/**
+ * struct bigbuf_unmap - BIGBUF_IOC_UNMAP argument
+ * @id:       in: as for BIGBUF_IOC_MAP
+ * @addr:     in: as for BIGBUF_IOC_MAP
+ * @dev:      in: the PCI function the buffer was mapped for
+ * @reserved: must be zero
+ *
+ * The function must not use the mapping's addresses after this (behind a
+ * translating IOMMU its DMA there faults from now on).
+ * Errors: EINVAL reserved or pad not zero, bad PCI address field; ENOENT
+ * no such buffer, or it is not mapped for this function (includes double
+ * unmap); EPERM no CAP_SYS_RAWIO.
+ */
+struct bigbuf_unmap {
+	__u64 id;
+	__u64 addr;
+	struct bigbuf_pci_dev dev;
+	__u64 reserved[2];
+};
+
+/**
+ * struct bigbuf_alloc_ext - BIGBUF_IOC_ALLOC_EXT argument: ALLOC with a
+ * NUMA node and, optionally, the mapping for a device in the same call
+ * @size, @align, @strategy, @id, @phys_addr, @mmap_offset, @actual_size:
+ *               as in struct bigbuf_alloc; @phys_addr is 0 for a
+ *               device-contiguous buffer (it has no single one)
+ * @max_addr:    in: as in struct bigbuf_alloc; with BIGBUF_ALLOC_DEVICE
+ *               the device's address limit (bigbuf_map.dma_mask rules)
+ * @flags:       in: strategy byte | BIGBUF_ALLOC_*
+ * @node:        in: NUMA node to allocate on, or BIGBUF_NODE_ANY (the
+ *               device's node with BIGBUF_ALLOC_DEVICE, else anywhere);
+ *               pages come from other nodes when that one has no room,
+ *               unless BIGBUF_ALLOC_NODE_STRICT; out: as bigbuf_query.node
+ * @dev:         in with BIGBUF_ALLOC_DEVICE: the PCI function
+ * @map_flags:   in with BIGBUF_ALLOC_DEVICE: BIGBUF_MAP_*
+ * @kind:        out: BIGBUF_KIND_*
+ * @mode:        out with BIGBUF_ALLOC_DEVICE: BIGBUF_DMA_*
+ * @dev_addr:    out with BIGBUF_ALLOC_DEVICE: as bigbuf_map.dev_addr
+ * @reserved:    must be zero
+ *
+ * Errors: those of BIGBUF_IOC_ALLOC and, with BIGBUF_ALLOC_DEVICE, those
+ * of BIGBUF_IOC_MAP (nothing is allocated then); EINVAL also for a node
+ * that is not online, SCATTER without DEVICE or with a strategy other than
+ * AUTO or BUDDY; EXDEV SCATTER for a function that is not behind a
+ * translating IOMMU.
+ */
+struct bigbuf_alloc_ext {
+	__u64 size;
+	__u64 align;
+	__u64 max_addr;
+	__u32 flags;
+	__u32 strategy;
+	__u64 id;
+	__u64 phys_addr;
+	__u64 mmap_offset;
+	__u64 actual_size;
+	__s32 node;
+	__u32 map_flags;
+	struct bigbuf_pci_dev dev;
+	__u32 kind;
+	__u32 mode;
+	__u64 dev_addr;
+	__u64 reserved[4];
 };
 
 /**
@@ -148,6 +343,8 @@ struct bigbuf_query {
  * @total_ram:      total RAM in bytes
  * @free_ram:       free RAM in bytes at the time of the call
  * @max_align:      largest accepted alignment in bytes
+ * @features:       BIGBUF_FEATURE_* bits this module provides
+ * @nr_nodes:       number of possible NUMA node ids (nodes are 0..n-1)
  * @reserved:       zero
  */
 struct bigbuf_info {
@@ -160,7 +357,10 @@ struct bigbuf_info {
 	__u64 total_ram;
 	__u64 free_ram;
 	__u64 max_align;
-	__u64 reserved[3];
+	__u64 features;
+	__u32 nr_nodes;
+	__u32 pad;
+	__u64 reserved;
 };
 
 /**
@@ -175,6 +375,10 @@ struct bigbuf_info {
  * @peak_bytes_held: largest bytes_held seen
  * @by_strategy:    successful allocations per strategy (index = BIGBUF_
  *                  STRATEGY_*, index 0 unused)
+ * @dev_maps:       device mappings currently held (per device: sysfs
+ *                  stats/device_mappings)
+ * @dev_mapped_bytes: bytes of those mappings
+ * @dev_maps_total: device mappings made since load
  * @reserved:       zero
  */
 struct bigbuf_stats {
@@ -187,7 +391,10 @@ struct bigbuf_stats {
 	__u64 pages_returned;
 	__u64 peak_bytes_held;
 	__u64 by_strategy[BIGBUF_STRATEGY_COUNT];
-	__u64 reserved[4];
+	__u64 dev_maps;
+	__u64 dev_mapped_bytes;
+	__u64 dev_maps_total;
+	__u64 reserved;
 };
 
 #define BIGBUF_IOC_ALLOC	_IOWR(BIGBUF_IOC_MAGIC, 0x01, struct bigbuf_alloc)
@@ -195,5 +402,8 @@ struct bigbuf_stats {
 #define BIGBUF_IOC_INFO		_IOR(BIGBUF_IOC_MAGIC, 0x03, struct bigbuf_info)
 #define BIGBUF_IOC_STATS	_IOR(BIGBUF_IOC_MAGIC, 0x04, struct bigbuf_stats)
 #define BIGBUF_IOC_QUERY	_IOWR(BIGBUF_IOC_MAGIC, 0x05, struct bigbuf_query)
+#define BIGBUF_IOC_MAP		_IOWR(BIGBUF_IOC_MAGIC, 0x06, struct bigbuf_map)
+#define BIGBUF_IOC_UNMAP	_IOW(BIGBUF_IOC_MAGIC, 0x07, struct bigbuf_unmap)
+#define BIGBUF_IOC_ALLOC_EXT	_IOWR(BIGBUF_IOC_MAGIC, 0x08, struct bigbuf_alloc_ext)
 
 #endif /* _UAPI_LINUX_BIGBUF_H */
