@@ -219,6 +219,20 @@ static int bb_alloc_buddy(const struct bb_request *req, bool first_of_auto,
 }
 
 #if BB_HAVE_CONTIG
+/* Non-LRU pages that migrate through movable_ops; Kbuild probes the name. */
+#ifdef BB_HAVE_PAGE_HAS_MOVABLE_OPS
+#define bb_page_movable_ops(page)	page_has_movable_ops(page)
+#else
+#define bb_page_movable_ops(page)	__PageMovable(page)
+#endif
+
+/* What alloc_contig_range() is told: an ordinary (non-CMA) movable range. */
+#ifdef BB_HAVE_ACR_FLAGS
+#define BB_CONTIG_RANGE_MODE	ACR_FLAGS_NONE
+#else
+#define BB_CONTIG_RANGE_MODE	MIGRATE_MOVABLE
+#endif
+
 /*
  * Whether a page obviously cannot be migrated: in use, yet neither on an
  * LRU list nor a movable non-LRU page (page tables, kernel stacks, vmalloc
@@ -229,7 +243,7 @@ static bool bb_page_unmovable(struct page *page)
 {
 	struct page *head = compound_head(page);
 
-	return page_count(head) && !PageLRU(head) && !__PageMovable(head);
+	return page_count(head) && !PageLRU(head) && !bb_page_movable_ops(head);
 }
 
 /*
@@ -339,7 +353,7 @@ static int bb_contig_zone(struct zone *zone, const struct bb_request *req,
 		if (!*tries)
 			return -ENOMEM;
 		(*tries)--;
-		ret = alloc_contig_range(pfn, pfn + nr, MIGRATE_MOVABLE,
+		ret = alloc_contig_range(pfn, pfn + nr, BB_CONTIG_RANGE_MODE,
 					 GFP_KERNEL | __GFP_NOWARN);
 		if (!ret) {
 			*out = pfn;

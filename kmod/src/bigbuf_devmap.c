@@ -173,7 +173,7 @@ static int bb_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct bb_pci *pci;
 
-	pci = kzalloc(sizeof(*pci), GFP_KERNEL);
+	pci = kzalloc_obj(*pci, GFP_KERNEL);
 	if (!pci)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&pci->maps);
@@ -452,7 +452,7 @@ int bb_devmap_add(struct bb_buffer *buf, struct pci_dev *pdev, u64 mask,
 	u64 saved_mask;
 	int ret;
 
-	map = kzalloc(sizeof(*map), GFP_KERNEL);
+	map = kzalloc_obj(*map, GFP_KERNEL);
 	if (!map)
 		return -ENOMEM;
 	map->buf = buf;

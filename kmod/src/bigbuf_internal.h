@@ -12,6 +12,7 @@
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
+#include <linux/slab.h>
 #include <linux/types.h>
 
 #include <linux/bigbuf.h>
@@ -33,6 +34,11 @@
 #define BB_HAVE_CONTIG	1
 #else
 #define BB_HAVE_CONTIG	0
+#endif
+
+/* kzalloc_obj() (7.x) sizes an allocation from its object; it is a macro. */
+#ifndef kzalloc_obj
+#define kzalloc_obj(obj, gfp)	kzalloc(sizeof(obj), gfp)
 #endif
 
 /* Largest accepted alignment (bytes), see bigbuf_info.max_align. */

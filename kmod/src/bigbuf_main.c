@@ -164,7 +164,7 @@ static struct bb_buffer *bb_buffer_create(const struct bb_request *req,
 	unsigned int strategy = req->strategy;
 	int ret;
 
-	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	buf = kzalloc_obj(*buf, GFP_KERNEL);
 	if (!buf) {
 		ret = -ENOMEM;
 		goto out;
@@ -810,7 +810,7 @@ out_put:
 
 static int bb_open(struct inode *inode, struct file *file)
 {
-	struct bb_file *bf = kzalloc(sizeof(*bf), GFP_KERNEL);
+	struct bb_file *bf = kzalloc_obj(*bf, GFP_KERNEL);
 
 	if (!bf)
 		return -ENOMEM;
