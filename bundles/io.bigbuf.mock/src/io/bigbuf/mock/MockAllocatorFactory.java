@@ -16,6 +16,12 @@ public final class MockAllocatorFactory {
     /** Largest buddy order of Linux ({@code MAX_PAGE_ORDER}): 4 MiB blocks with 4 KiB pages. */
     public static final int MAX_ORDER = 10;
 
+    /**
+     * Largest alignment the simulated machine's bigbuf module accepts, as the real one reports in
+     * {@code bigbuf_info.max_align}; the mock states it in {@link io.bigbuf.api.BackendInfo#maxAlignment()}.
+     */
+    public static final long MAX_ALIGNMENT = 1L << 30;
+
     private MockAllocatorFactory() {
     }
 

@@ -6,11 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.bigbuf.api.AllocationRequest;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.ref.Cleaner;
 import java.lang.ref.WeakReference;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,12 +30,11 @@ class KmodBufferLifetimeTest {
 
     private final KmodAllocator owner = new KmodAllocator(Path.of("/dev/bigbuf"),
             new DeviceInfo(BigbufAbi.ABI_VERSION, 4096, 10, 0b1110, 1L << 30, 1L << 30, 1L << 30, 1L << 30, 1L << 30));
-    private final Cleaner cleaner = Cleaner.create();
 
     @Test
     void closeUnmapsOnceAndEverySegmentThrows() throws IOException {
         long address = mapAnonymous();
-        KmodBuffer buffer = newBuffer(1, address);
+        KmodBuffer buffer = newBuffer(address);
         MemorySegment slice = buffer.segment().asSlice(4096, 16);
         slice.set(ValueLayout.JAVA_LONG, 0, 0x1234_5678L);
         assertEquals(SIZE, buffer.segment().byteSize(), "the segment is the size asked for, not the pages held");
@@ -54,7 +52,7 @@ class KmodBufferLifetimeTest {
     @Test
     void aSegmentAloneKeepsItsBufferMappedAndTheCleanerTakesItOnlyWhenBothAreGone() throws Exception {
         long address = mapAnonymous();
-        WeakReference<KmodBuffer> handle = new WeakReference<>(newBuffer(2, address));
+        WeakReference<KmodBuffer> handle = new WeakReference<>(newBuffer(address));
         MemorySegment kept = handle.get().segment().asSlice(8, 8); // the program keeps only this slice
         kept.set(ValueLayout.JAVA_LONG, 0, 42L);
 
@@ -74,9 +72,8 @@ class KmodBufferLifetimeTest {
         }), "the Cleaner unmaps a buffer that nothing references");
     }
 
-    private KmodBuffer newBuffer(long id, long address) {
-        BufferRelease release = new BufferRelease(owner, id, SIZE, address, HELD, "lifetime-test");
-        return new KmodBuffer(release, cleaner, Arena.ofShared(), 0x1000_0000L, address);
+    private KmodBuffer newBuffer(long address) {
+        return owner.mapped(AllocationRequest.ofSize(SIZE).withLabel("lifetime-test"), 0x1000_0000L, address, HELD);
     }
 
     private static long mapAnonymous() {
