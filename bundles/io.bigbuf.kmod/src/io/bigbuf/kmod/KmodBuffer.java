@@ -1,9 +1,8 @@
 package io.bigbuf.kmod;
 
+import io.bigbuf.spi.ArenaBuffer;
 import io.bigbuf.spi.BufferRecord;
 import io.bigbuf.spi.BufferSupport;
-import java.lang.System.Logger;
-import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
@@ -22,12 +21,6 @@ import java.lang.ref.Cleaner;
  * arena.
  */
 final class KmodBuffer extends BufferSupport {
-
-    private static final Logger LOG = System.getLogger(KmodBuffer.class.getName());
-
-    /** How long a close waits for a thread that is inside a native call with the segment. */
-    private static final int ARENA_CLOSE_ATTEMPTS = 200;
-    private static final long ARENA_CLOSE_BACKOFF_MILLIS = 5;
 
     private final Mapping mapping;
     private final Arena arena;
@@ -61,35 +54,8 @@ final class KmodBuffer extends BufferSupport {
     /** Closes the arena: every segment throws from now on, and the mapping goes. */
     @Override
     protected void invalidate() {
-        if (!closeArena()) {
+        if (!ArenaBuffer.closeArena(arena, id())) {
             mapping.keepMapped();
-        }
-    }
-
-    /** False if a native call kept the segment in use for the whole wait. */
-    private boolean closeArena() {
-        for (int attempt = 1;; attempt++) {
-            try {
-                arena.close();
-                return true;
-            } catch (IllegalStateException inUse) {
-                // A native call has the segment right now (or the arena is already closed).
-                if (!arena.scope().isAlive()) {
-                    return true;
-                }
-                if (attempt >= ARENA_CLOSE_ATTEMPTS) {
-                    LOG.log(Level.ERROR, "buffer #{0} is still in use by a native call; it stays mapped until"
-                            + " the process exits", id());
-                    return false;
-                }
-                try {
-                    Thread.sleep(ARENA_CLOSE_BACKOFF_MILLIS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    LOG.log(Level.ERROR, "interrupted while releasing buffer #{0}; it stays mapped", id());
-                    return false;
-                }
-            }
         }
     }
 }

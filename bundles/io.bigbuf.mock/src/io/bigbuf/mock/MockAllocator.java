@@ -10,6 +10,7 @@ import io.bigbuf.api.OutOfContiguousMemoryException;
 import io.bigbuf.mock.model.PhysicalMemoryModel;
 import io.bigbuf.mock.model.PhysicalRange;
 import io.bigbuf.spi.AllocatorSupport;
+import io.bigbuf.spi.ArenaBuffer;
 import io.bigbuf.spi.BufferRecord;
 import io.bigbuf.spi.Retention;
 import java.lang.foreign.Arena;
@@ -19,7 +20,7 @@ import java.util.OptionalLong;
 /**
  * {@link ContiguousAllocator} over a {@link PhysicalMemoryModel}: the model decides the fake
  * physical address, an {@link Arena#ofShared() shared arena} per buffer supplies real zeroed
- * memory. Plain Java, so it can be tested and embedded without OSGi; {@link MockAllocatorComponent}
+ * memory ({@link ArenaBuffer}). Plain Java, so it can be tested and embedded without OSGi; {@link MockAllocatorComponent}
  * is the DS face.
  *
  * <p>The support layer ({@link AllocatorSupport}) does the lifecycle, checks, registry and
@@ -27,7 +28,7 @@ import java.util.OptionalLong;
  * ({@link Retention#UNTIL_CLOSED}): simulated memory costs the machine nothing, and
  * {@code bigbuf:free} can still reach a buffer its program forgot.
  */
-public final class MockAllocator extends AllocatorSupport<MockBuffer> {
+public final class MockAllocator extends AllocatorSupport<ArenaBuffer> {
 
     /** The model is not thread-safe: every use of it holds its monitor. */
     private final PhysicalMemoryModel model;
@@ -77,7 +78,7 @@ public final class MockAllocator extends AllocatorSupport<MockBuffer> {
     }
 
     @Override
-    protected MockBuffer allocateBuffer(AllocationRequest request, long alignment) {
+    protected ArenaBuffer allocateBuffer(AllocationRequest request, long alignment) {
         synchronized (model) {
             attempts++;
             if (failEvery > 0 && attempts % failEvery == 0) {
@@ -105,7 +106,7 @@ public final class MockAllocator extends AllocatorSupport<MockBuffer> {
                         + ByteSize.format(request.size()) + " of off-heap memory to back the mock buffer");
             }
             BufferRecord record = newRecord(request, range.length(), range.address(), () -> release(range));
-            return new MockBuffer(record, arena, segment);
+            return new ArenaBuffer(record, arena, segment);
         }
     }
 

@@ -11,6 +11,7 @@ import io.bigbuf.api.BackendUnavailableException;
 import io.bigbuf.api.DmaBuffer;
 import io.bigbuf.api.InvalidAllocationRequestException;
 import io.bigbuf.api.OutOfContiguousMemoryException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -115,10 +116,10 @@ class AllocatorSupportTest {
     void aRecordBelongsToOneBuffer() {
         BufferRecord record = allocator.newRecord(AllocationRequest.ofSize(4096), 4096, 0, () -> {
         });
-        try (BitmapAllocator.Buffer first = new BitmapAllocator.Buffer(record, java.lang.foreign.Arena.ofShared(),
+        try (ArenaBuffer first = new ArenaBuffer(record, Arena.ofShared(),
                 MemorySegment.NULL)) {
-            assertThrows(IllegalStateException.class, () -> new BitmapAllocator.Buffer(record,
-                    java.lang.foreign.Arena.ofShared(), MemorySegment.NULL));
+            assertThrows(IllegalStateException.class, () -> new ArenaBuffer(record,
+                    Arena.ofShared(), MemorySegment.NULL));
             assertFalse(first.isClosed());
         }
     }

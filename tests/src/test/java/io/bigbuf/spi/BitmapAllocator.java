@@ -13,7 +13,7 @@ import java.util.BitSet;
  * bitmap of simulated pages, each buffer backed by ordinary off-heap memory. It is only the
  * allocation logic; lifecycle, checks, registry, counters and close semantics are the layer's.
  */
-final class BitmapAllocator extends AllocatorSupport<BitmapAllocator.Buffer> {
+final class BitmapAllocator extends AllocatorSupport<ArenaBuffer> {
 
     static final long PAGE = 4096;
     static final long MAX_ALIGNMENT = 1L << 20;
@@ -41,7 +41,7 @@ final class BitmapAllocator extends AllocatorSupport<BitmapAllocator.Buffer> {
     }
 
     @Override
-    protected Buffer allocateBuffer(AllocationRequest request, long alignment) {
+    protected ArenaBuffer allocateBuffer(AllocationRequest request, long alignment) {
         int count = (int) pagesFor(request.size());
         long step = Math.max(1, alignment / PAGE);
         synchronized (used) {
@@ -61,7 +61,7 @@ final class BitmapAllocator extends AllocatorSupport<BitmapAllocator.Buffer> {
                         }
                         free(from, count);
                     });
-                    return new Buffer(record, arena, segment);
+                    return new ArenaBuffer(record, arena, segment);
                 }
             }
         }
@@ -83,26 +83,5 @@ final class BitmapAllocator extends AllocatorSupport<BitmapAllocator.Buffer> {
 
     private static long pagesFor(long size) {
         return Math.ceilDiv(size, PAGE);
-    }
-
-    static final class Buffer extends BufferSupport {
-        private final Arena arena;
-        private final MemorySegment segment;
-
-        Buffer(BufferRecord record, Arena arena, MemorySegment segment) {
-            super(record);
-            this.arena = arena;
-            this.segment = segment;
-        }
-
-        @Override
-        protected MemorySegment memory() {
-            return segment;
-        }
-
-        @Override
-        protected void invalidate() {
-            arena.close();
-        }
     }
 }
