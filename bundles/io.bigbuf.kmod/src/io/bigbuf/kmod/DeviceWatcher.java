@@ -22,7 +22,7 @@ import org.osgi.service.condition.Condition;
 
 /**
  * Registers the OSGi {@link Condition} {@value #CONDITION_ID} while the bigbuf device exists and
- * speaks this bundle's ABI; {@link KmodAllocatorComponent} has it as its satisfying condition, so
+ * speaks this bundle's ABI; {@link KmodAllocator} has it as its satisfying condition, so
  * SCR registers the kernel allocator when the module is loaded ({@code insmod}) and removes it
  * when the module is unloaded ({@code rmmod}). This is the hot swap between mock and kernel
  * backend: consumers with a greedy reference follow the ranking.

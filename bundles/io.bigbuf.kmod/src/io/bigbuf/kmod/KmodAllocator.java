@@ -15,10 +15,21 @@ import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.ref.Cleaner;
 import java.nio.file.Path;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 
 /**
- * {@link ContiguousAllocator} on the bigbuf kernel module. Plain Java (usable without OSGi);
- * {@link KmodAllocatorComponent} is its DS face.
+ * {@link ContiguousAllocator} on the bigbuf kernel module. Plain Java (usable without OSGi), and
+ * the Declarative Services component of the kernel backend, ranked above the mock
+ * ({@link AllocatorServiceProperties#RANKING_KERNEL}).
+ *
+ * <p>The component is satisfied only while {@link DeviceWatcher} registers the condition
+ * {@value DeviceWatcher#CONDITION_ID} (DS 1.5 satisfying condition): SCR constructs it when the
+ * module is loaded and deactivates it, closing all its buffers, when the device goes away.
+ * Disabling this component ({@code scr:disable io.bigbuf.kmod.KmodAllocator}) is how an operator
+ * moves every consumer back to the mock before unloading the module: {@code rmmod} is refused
+ * while any buffer is mapped.
  *
  * <p><b>The mapping is the buffer.</b> Each allocation opens the device, allocates
  * ({@code BIGBUF_IOC_ALLOC}), maps the buffer, frees the id ({@code BIGBUF_IOC_FREE}: the kernel keeps
@@ -39,7 +50,17 @@ import java.nio.file.Path;
  * <p>Failed calls change nothing: a request rejected here never reaches the kernel, and a failure
  * after {@code BIGBUF_IOC_ALLOC} undoes the allocation before throwing.
  */
+@Component(service = ContiguousAllocator.class, configurationPid = KmodConfiguration.PID, immediate = true,
+        property = {
+            "service.ranking:Integer=" + AllocatorServiceProperties.RANKING_KERNEL,
+            AllocatorServiceProperties.BACKEND + "=" + AllocatorServiceProperties.BACKEND_KMOD,
+            "service.description=bigbuf kernel module backend (/dev/bigbuf)",
+            KmodAllocator.SATISFYING_CONDITION_TARGET + "=(osgi.condition.id=" + DeviceWatcher.CONDITION_ID + ")"
+        })
 public final class KmodAllocator extends AllocatorSupport<KmodBuffer> {
+
+    /** DS 1.5 component property selecting the condition that must be present. */
+    static final String SATISFYING_CONDITION_TARGET = "osgi.ds.satisfying.condition.target";
 
     private static final Logger LOG = System.getLogger(KmodAllocator.class.getName());
 
@@ -58,6 +79,33 @@ public final class KmodAllocator extends AllocatorSupport<KmodBuffer> {
         super(backendInfo(device, deviceInfo), "kernel module backend on " + device, Retention.WHILE_REACHABLE);
         this.device = device;
         this.deviceInfo = deviceInfo;
+    }
+
+    /**
+     * The component: the device of its configuration, which must answer {@code BIGBUF_IOC_INFO}.
+     *
+     * @throws IllegalStateException the device cannot be opened or queried
+     */
+    @Activate
+    public KmodAllocator(KmodConfiguration config) {
+        this(Path.of(config.device_path()), deviceInfo(Path.of(config.device_path())));
+        LOG.log(Level.INFO, "kernel backend active: {0}", backendInfo().description());
+    }
+
+    private static DeviceInfo deviceInfo(Path device) {
+        try (KmodDevice file = KmodDevice.open(device)) {
+            return file.info();
+        } catch (NativeCallException e) {
+            throw new IllegalStateException("kernel backend cannot start: " + e.getMessage(), e);
+        }
+    }
+
+    /** The device went away, or the component was disabled or reconfigured: every buffer is released. */
+    @Deactivate
+    void deactivate() {
+        int open = statistics().liveBuffers();
+        shutdown();
+        LOG.log(Level.INFO, "kernel backend stopped; released {0} buffer(s)", open);
     }
 
     private static BackendInfo backendInfo(Path device, DeviceInfo deviceInfo) {

@@ -2,7 +2,7 @@ package io.bigbuf.kmod;
 
 /**
  * Configuration of the kernel backend, PID {@value #PID}, read by both {@link DeviceWatcher} and
- * {@link KmodAllocatorComponent}. Each method maps to a property ({@code device_path} is
+ * {@link KmodAllocator}. Each method maps to a property ({@code device_path} is
  * {@code device.path}). The Metatype description is {@code OSGI-INF/metatype/io.bigbuf.kmod.xml};
  * keep both in sync.
  */

@@ -16,19 +16,37 @@ import io.bigbuf.spi.Retention;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.OptionalLong;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 
 /**
  * {@link ContiguousAllocator} over a {@link PhysicalMemoryModel}: the model decides the fake
  * physical address, an {@link Arena#ofShared() shared arena} per buffer supplies real zeroed
- * memory ({@link ArenaBuffer}). Plain Java, so it can be tested and embedded without OSGi; {@link MockAllocatorComponent}
- * is the DS face.
+ * memory ({@link ArenaBuffer}). Plain Java, so it can be tested and embedded without OSGi.
+ *
+ * <p>As a Declarative Services component it is ranked below the kernel backend
+ * ({@link AllocatorServiceProperties#RANKING_MOCK}) so it serves only when no real backend is
+ * there. Immediate, so that the simulated memory is built (and a bad configuration reported) at
+ * start, not at first use. A configuration change re-creates the simulated memory (no
+ * {@code @Modified}): SCR deactivates this instance, which closes all its buffers, and constructs
+ * a new one with the new layout.
  *
  * <p>The support layer ({@link AllocatorSupport}) does the lifecycle, checks, registry and
  * counters; this class only places buffers in the model. A buffer stays allocated until closed
  * ({@link Retention#UNTIL_CLOSED}): simulated memory costs the machine nothing, and
  * {@code bigbuf:free} can still reach a buffer its program forgot.
  */
+@Component(service = ContiguousAllocator.class, configurationPid = MockAllocator.PID, immediate = true,
+        property = {
+            "service.ranking:Integer=" + AllocatorServiceProperties.RANKING_MOCK,
+            AllocatorServiceProperties.BACKEND + "=" + AllocatorServiceProperties.BACKEND_MOCK,
+            "service.description=bigbuf mock backend (simulated physical memory)"
+        })
 public final class MockAllocator extends AllocatorSupport<ArenaBuffer> {
+
+    /** Configuration PID; see {@link MockConfiguration} for the properties. */
+    public static final String PID = "io.bigbuf.mock";
 
     /** The model is not thread-safe: every use of it holds its monitor. */
     private final PhysicalMemoryModel model;
@@ -42,13 +60,37 @@ public final class MockAllocator extends AllocatorSupport<ArenaBuffer> {
      */
     public MockAllocator(PhysicalMemoryModel model, String description, int failEvery) {
         super(new BackendInfo(AllocatorServiceProperties.BACKEND_MOCK, description, false, model.pageSize(),
-                model.maxBlockSize(), model.totalBytes(), MockAllocatorFactory.MAX_ALIGNMENT), "mock backend",
+                model.maxBlockSize(), model.totalBytes(), SimulatedMachine.MAX_ALIGNMENT), "mock backend",
                 Retention.UNTIL_CLOSED);
+        this.model = model;
+        this.failEvery = checkFailEvery(failEvery);
+    }
+
+    /**
+     * The component: the simulated machine its configuration describes.
+     *
+     * @throws IllegalArgumentException a bad value, named with its property and the PID
+     */
+    @Activate
+    public MockAllocator(MockConfiguration config) {
+        this(SimulatedMachine.of(config));
+    }
+
+    private MockAllocator(SimulatedMachine machine) {
+        this(machine.model(), machine.description(), machine.failEvery());
+    }
+
+    static int checkFailEvery(int failEvery) {
         if (failEvery < 0) {
             throw new IllegalArgumentException("failure.every must be >= 0, got " + failEvery);
         }
-        this.model = model;
-        this.failEvery = failEvery;
+        return failEvery;
+    }
+
+    /** The backend goes away (bundle stopped, component disabled or reconfigured): its buffers are closed. */
+    @Deactivate
+    void deactivate() {
+        shutdown();
     }
 
     @Override
@@ -62,7 +104,7 @@ public final class MockAllocator extends AllocatorSupport<ArenaBuffer> {
         if (model.pagesFor(request.size()) > model.pageCount()) {
             throw new InvalidAllocationRequestException(ByteSize.format(request.size())
                     + " is more than the mock's whole simulated memory of " + ByteSize.format(model.totalBytes())
-                    + " (configure memory.size of PID " + MockAllocatorComponent.PID + ")");
+                    + " (configure memory.size of PID " + PID + ")");
         }
         if (request.hasAddressLimit()) {
             long reachable = Math.max(0, Math.min(request.maxAddress(), model.base() + model.totalBytes() - 1)

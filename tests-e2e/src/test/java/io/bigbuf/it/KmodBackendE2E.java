@@ -40,7 +40,7 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 class KmodBackendE2E {
 
     static final String KMOD_BUNDLE = "io.bigbuf.kmod";
-    static final String KMOD_COMPONENT = "io.bigbuf.kmod.KmodAllocatorComponent";
+    static final String KMOD_COMPONENT = "io.bigbuf.kmod.KmodAllocator";
 
     /** Static: with one instance per class, JUnit injects instance fields only after @BeforeAll. */
     @TempDir

@@ -11,7 +11,7 @@ import java.util.Optional;
 final class Components {
 
     static final String MOCK_BUNDLE = "io.bigbuf.mock";
-    static final String MOCK_COMPONENT = "io.bigbuf.mock.MockAllocatorComponent";
+    static final String MOCK_COMPONENT = "io.bigbuf.mock.MockAllocator";
     static final String SHELL_BUNDLE = "io.bigbuf.shell";
     static final String SHELL_COMPONENT = "io.bigbuf.shell.BigbufCommands";
     static final String CONSUMER_BUNDLE = "io.bigbuf.examples.consumer";

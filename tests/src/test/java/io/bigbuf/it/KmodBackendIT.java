@@ -36,7 +36,7 @@ import org.osgi.service.metatype.MetaTypeService;
 class KmodBackendIT {
 
     private static final String KMOD_BUNDLE = "io.bigbuf.kmod";
-    private static final String ALLOCATOR = "io.bigbuf.kmod.KmodAllocatorComponent";
+    private static final String ALLOCATOR = "io.bigbuf.kmod.KmodAllocator";
     private static final String WATCHER = "io.bigbuf.kmod.DeviceWatcher";
     private static final String DEVICE_CONDITION = "(osgi.condition.id=bigbuf.kmod.device)";
 
