@@ -7,6 +7,13 @@ import io.bigbuf.api.BackendUnavailableException;
 import io.bigbuf.api.ByteSize;
 import io.bigbuf.api.ContiguousAllocator;
 import io.bigbuf.api.InvalidAllocationRequestException;
+import io.bigbuf.kmod.abi.BigbufAbi;
+import io.bigbuf.kmod.abi.DeviceInfo;
+import io.bigbuf.kmod.abi.Errno;
+import io.bigbuf.kmod.abi.KernelAllocation;
+import io.bigbuf.kmod.abi.KmodDevice;
+import io.bigbuf.kmod.abi.ModuleStatistics;
+import io.bigbuf.kmod.abi.NativeCallException;
 import io.bigbuf.spi.AllocatorSupport;
 import io.bigbuf.spi.BufferRecord;
 import io.bigbuf.spi.Retention;
@@ -24,8 +31,8 @@ import org.osgi.service.component.annotations.Deactivate;
  * the Declarative Services component of the kernel backend, ranked above the mock
  * ({@link AllocatorServiceProperties#RANKING_KERNEL}).
  *
- * <p>The component is satisfied only while {@link DeviceWatcher} registers the condition
- * {@value DeviceWatcher#CONDITION_ID} (DS 1.5 satisfying condition): SCR constructs it when the
+ * <p>The component is satisfied only while {@link io.bigbuf.kmod.osgi.DeviceWatcher} registers the
+ * condition {@value KmodConfiguration#DEVICE_CONDITION_ID} (DS 1.5 satisfying condition): SCR constructs it when the
  * module is loaded and deactivates it, closing all its buffers, when the device goes away.
  * Disabling this component ({@code scr:disable io.bigbuf.kmod.KmodAllocator}) is how an operator
  * moves every consumer back to the mock before unloading the module: {@code rmmod} is refused
@@ -55,7 +62,7 @@ import org.osgi.service.component.annotations.Deactivate;
             "service.ranking:Integer=" + AllocatorServiceProperties.RANKING_KERNEL,
             AllocatorServiceProperties.BACKEND + "=" + AllocatorServiceProperties.BACKEND_KMOD,
             "service.description=bigbuf kernel module backend (/dev/bigbuf)",
-            KmodAllocator.SATISFYING_CONDITION_TARGET + "=(osgi.condition.id=" + DeviceWatcher.CONDITION_ID + ")"
+            KmodAllocator.SATISFYING_CONDITION_TARGET + "=(osgi.condition.id=" + KmodConfiguration.DEVICE_CONDITION_ID + ")"
         })
 public final class KmodAllocator extends AllocatorSupport<KmodBuffer> {
 

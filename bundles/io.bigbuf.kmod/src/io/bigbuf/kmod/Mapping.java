@@ -1,5 +1,7 @@
 package io.bigbuf.kmod;
 
+import io.bigbuf.kmod.abi.KmodDevice;
+import io.bigbuf.kmod.abi.NativeCallException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.concurrent.atomic.AtomicBoolean;

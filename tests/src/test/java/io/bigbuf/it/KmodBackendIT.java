@@ -37,7 +37,7 @@ class KmodBackendIT {
 
     private static final String KMOD_BUNDLE = "io.bigbuf.kmod";
     private static final String ALLOCATOR = "io.bigbuf.kmod.KmodAllocator";
-    private static final String WATCHER = "io.bigbuf.kmod.DeviceWatcher";
+    private static final String WATCHER = "io.bigbuf.kmod.osgi.DeviceWatcher";
     private static final String DEVICE_CONDITION = "(osgi.condition.id=bigbuf.kmod.device)";
 
     @TempDir

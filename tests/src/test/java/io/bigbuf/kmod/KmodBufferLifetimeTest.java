@@ -2,14 +2,20 @@ package io.bigbuf.kmod;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bigbuf.api.AllocationRequest;
+import io.bigbuf.kmod.abi.BigbufAbi;
+import io.bigbuf.kmod.abi.DeviceInfo;
 import java.io.IOException;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.lang.ref.WeakReference;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +31,9 @@ class KmodBufferLifetimeTest {
 
     private static final long SIZE = 3 * 4096 + 100;
     private static final long HELD = 4 * 4096;
+    private static final int PROT_READ = 0x1;
+    private static final int PROT_WRITE = 0x2;
+    private static final int MAP_SHARED = 0x01;
     private static final int MAP_ANONYMOUS = 0x20;
     private static final long GC_WAIT_MILLIS = 10_000;
 
@@ -32,7 +41,7 @@ class KmodBufferLifetimeTest {
             new DeviceInfo(BigbufAbi.ABI_VERSION, 4096, 10, 0b1110, 1L << 30, 1L << 30, 1L << 30, 1L << 30, 1L << 30));
 
     @Test
-    void closeUnmapsOnceAndEverySegmentThrows() throws IOException {
+    void closeUnmapsOnceAndEverySegmentThrows() throws Throwable {
         long address = mapAnonymous();
         KmodBuffer buffer = newBuffer(address);
         MemorySegment slice = buffer.segment().asSlice(4096, 16);
@@ -50,7 +59,7 @@ class KmodBufferLifetimeTest {
     }
 
     @Test
-    void aSegmentAloneKeepsItsBufferMappedAndTheCleanerTakesItOnlyWhenBothAreGone() throws Exception {
+    void aSegmentAloneKeepsItsBufferMappedAndTheCleanerTakesItOnlyWhenBothAreGone() throws Throwable {
         long address = mapAnonymous();
         WeakReference<KmodBuffer> handle = new WeakReference<>(newBuffer(address));
         MemorySegment kept = handle.get().segment().asSlice(8, 8); // the program keeps only this slice
@@ -76,8 +85,15 @@ class KmodBufferLifetimeTest {
         return owner.mapped(AllocationRequest.ofSize(SIZE).withLabel("lifetime-test"), 0x1000_0000L, address, HELD);
     }
 
-    private static long mapAnonymous() {
-        return LibC.mmap(0, HELD, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    /** {@code mmap(NULL, HELD, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_ANONYMOUS, -1, 0)}, called through FFM. */
+    private static long mapAnonymous() throws Throwable {
+        Linker linker = Linker.nativeLinker();
+        MethodHandle mmap = linker.downcallHandle(linker.defaultLookup().find("mmap").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                        ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
+        long address = (long) mmap.invokeExact(0L, HELD, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0L);
+        assertNotEquals(-1L, address, "mmap failed");
+        return address;
     }
 
     private static boolean isMappedUnchecked(long address) {
