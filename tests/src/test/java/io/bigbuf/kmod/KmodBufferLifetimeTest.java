@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.bigbuf.api.AllocationRequest;
 import io.bigbuf.kmod.abi.BigbufAbi;
 import io.bigbuf.kmod.abi.DeviceInfo;
+import io.bigbuf.testkit.Await;
 import java.io.IOException;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -19,7 +20,6 @@ import java.lang.invoke.MethodHandle;
 import java.lang.ref.WeakReference;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,7 +35,6 @@ class KmodBufferLifetimeTest {
     private static final int PROT_WRITE = 0x2;
     private static final int MAP_SHARED = 0x01;
     private static final int MAP_ANONYMOUS = 0x20;
-    private static final long GC_WAIT_MILLIS = 10_000;
 
     private final KmodAllocator owner = new KmodAllocator(Path.of("/dev/bigbuf"),
             new DeviceInfo(BigbufAbi.ABI_VERSION, 4096, 10, 0b1110, 1L << 30, 1L << 30, 1L << 30, 1L << 30, 1L << 30));
@@ -75,10 +74,8 @@ class KmodBufferLifetimeTest {
         assertEquals(42L, kept.get(ValueLayout.JAVA_LONG, 0));
 
         kept = null; // now nothing references the buffer or its memory
-        assertTrue(await(() -> {
-            System.gc();
-            return handle.get() == null && !isMappedUnchecked(address);
-        }), "the Cleaner unmaps a buffer that nothing references");
+        Await.collectedUntil(() -> handle.get() == null && !isMappedUnchecked(address),
+                "the Cleaner to unmap a buffer that nothing references");
     }
 
     private KmodBuffer newBuffer(long address) {
@@ -110,16 +107,5 @@ class KmodBufferLifetimeTest {
         try (var lines = Files.lines(Path.of("/proc/self/maps"))) {
             return lines.anyMatch(l -> l.startsWith(start));
         }
-    }
-
-    private static boolean await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + GC_WAIT_MILLIS;
-        while (System.currentTimeMillis() < deadline) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(20);
-        }
-        return condition.getAsBoolean();
     }
 }

@@ -3,6 +3,7 @@ package io.bigbuf.reliability;
 import io.bigbuf.mock.MockAllocator;
 import io.bigbuf.mock.model.PhysicalMemoryModel;
 import io.bigbuf.spi.AllocatorSupport;
+import io.bigbuf.testkit.AllocatorReliabilityContract;
 
 /** The reliability checks on the mock backend (256 MiB of simulated memory, no fragmentation). */
 class MockReliabilityTest extends AllocatorReliabilityContract {

@@ -11,19 +11,17 @@ import io.bigbuf.api.BackendUnavailableException;
 import io.bigbuf.api.DmaBuffer;
 import io.bigbuf.api.InvalidAllocationRequestException;
 import io.bigbuf.api.OutOfContiguousMemoryException;
+import io.bigbuf.testkit.Await;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** What the support layer does for every backend, seen through the test-only {@link BitmapAllocator}. */
 class AllocatorSupportTest {
-
-    private static final long GC_WAIT_MILLIS = 10_000;
 
     private BitmapAllocator allocator = new BitmapAllocator(256, Retention.UNTIL_CLOSED);
 
@@ -128,10 +126,8 @@ class AllocatorSupportTest {
     void whileReachableADroppedBufferIsReleasedByTheCleaner() throws Exception {
         allocator = new BitmapAllocator(256, Retention.WHILE_REACHABLE);
         allocator.allocate(16 * BitmapAllocator.PAGE).segment().set(ValueLayout.JAVA_LONG, 0, 1); // then dropped
-        assertTrue(await(() -> {
-            System.gc();
-            return allocator.usedPages() == 0 && allocator.statistics().liveBuffers() == 0;
-        }), "the Cleaner releases a buffer that nothing references");
+        Await.collectedUntil(() -> allocator.usedPages() == 0 && allocator.statistics().liveBuffers() == 0,
+                "the Cleaner to release a buffer that nothing references");
         assertEquals(0L, allocator.statistics().bytesHeld());
         assertEquals(1, allocator.statistics().allocations());
     }
@@ -148,16 +144,5 @@ class AllocatorSupportTest {
         found.close();
         assertEquals(0, allocator.usedPages());
         assertTrue(allocator.buffers().isEmpty());
-    }
-
-    private static boolean await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + GC_WAIT_MILLIS;
-        while (System.currentTimeMillis() < deadline) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(20);
-        }
-        return condition.getAsBoolean();
     }
 }

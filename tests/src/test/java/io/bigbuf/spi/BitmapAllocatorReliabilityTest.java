@@ -1,6 +1,6 @@
 package io.bigbuf.spi;
 
-import io.bigbuf.reliability.AllocatorReliabilityContract;
+import io.bigbuf.testkit.AllocatorReliabilityContract;
 import org.junit.jupiter.api.Nested;
 
 /** The reliability checks on the test-only {@link BitmapAllocator}, with either retention. */

@@ -1,4 +1,4 @@
-package io.bigbuf.reliability;
+package io.bigbuf.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
