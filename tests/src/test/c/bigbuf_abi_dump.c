@@ -3,7 +3,7 @@
  * Prints the userspace ABI of /dev/bigbuf as the C compiler sees it in
  * kmod/include/uapi/linux/bigbuf.h: every struct's size, every member's offset
  * and size, every ioctl number and constant, and the errno values the Java
- * backend names.  io.bigbuf.kmod.AbiLayoutTest compiles this file with gcc,
+ * backend names.  io.bigbuf.kmod.abi.AbiLayoutTest compiles this file with gcc,
  * runs it and compares each line with the Java mirror (BigbufAbi, Errno),
  * so the two cannot drift apart.
  *

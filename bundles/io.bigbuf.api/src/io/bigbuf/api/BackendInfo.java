@@ -13,7 +13,19 @@ package io.bigbuf.api;
  * @param maxBlockSize     largest block the backend's page allocator hands out in one piece (the
  *                         max-order buddy block); larger buffers need a free run of such blocks
  * @param totalBytes       memory the backend manages, or -1 if unknown
+ * @param maxAlignment     largest {@link AllocationRequest#alignment()} the backend accepts (a
+ *                         larger one is rejected with {@link InvalidAllocationRequestException}),
+ *                         or -1 if the backend does not say; since 1.1
  */
 public record BackendInfo(String name, String description, boolean realBusAddresses, long pageSize,
-        long maxBlockSize, long totalBytes) {
+        long maxBlockSize, long totalBytes, long maxAlignment) {
+
+    /**
+     * The API 1.0 form, for backends that do not state their maximum alignment
+     * ({@link #maxAlignment()} is -1).
+     */
+    public BackendInfo(String name, String description, boolean realBusAddresses, long pageSize, long maxBlockSize,
+            long totalBytes) {
+        this(name, description, realBusAddresses, pageSize, maxBlockSize, totalBytes, -1);
+    }
 }

@@ -5,6 +5,8 @@ import io.bigbuf.api.BigbufException;
 import io.bigbuf.api.ByteSize;
 import io.bigbuf.api.InvalidAllocationRequestException;
 import io.bigbuf.api.OutOfContiguousMemoryException;
+import io.bigbuf.kmod.abi.Errno;
+import io.bigbuf.kmod.abi.NativeCallException;
 
 /**
  * Turns a failed libc call on the device into the API exception a caller can act on. Every

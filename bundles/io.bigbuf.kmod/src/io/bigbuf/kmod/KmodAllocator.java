@@ -2,33 +2,41 @@ package io.bigbuf.kmod;
 
 import io.bigbuf.api.AllocationRequest;
 import io.bigbuf.api.AllocatorServiceProperties;
-import io.bigbuf.api.AllocatorStatistics;
 import io.bigbuf.api.BackendInfo;
 import io.bigbuf.api.BackendUnavailableException;
-import io.bigbuf.api.BigbufException;
 import io.bigbuf.api.ByteSize;
 import io.bigbuf.api.ContiguousAllocator;
-import io.bigbuf.api.DmaBuffer;
 import io.bigbuf.api.InvalidAllocationRequestException;
-import io.bigbuf.api.OutOfContiguousMemoryException;
+import io.bigbuf.kmod.abi.BigbufAbi;
+import io.bigbuf.kmod.abi.DeviceInfo;
+import io.bigbuf.kmod.abi.Errno;
+import io.bigbuf.kmod.abi.KernelAllocation;
+import io.bigbuf.kmod.abi.KmodDevice;
+import io.bigbuf.kmod.abi.ModuleStatistics;
+import io.bigbuf.kmod.abi.NativeCallException;
+import io.bigbuf.spi.AllocatorSupport;
+import io.bigbuf.spi.BufferRecord;
+import io.bigbuf.spi.Retention;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.ref.Cleaner;
-import java.lang.ref.WeakReference;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.OptionalLong;
-import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReadWriteLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 
 /**
- * {@link ContiguousAllocator} on the bigbuf kernel module. Plain Java (usable without OSGi);
- * {@link KmodAllocatorComponent} is its DS face.
+ * {@link ContiguousAllocator} on the bigbuf kernel module. Plain Java (usable without OSGi), and
+ * the Declarative Services component of the kernel backend, ranked above the mock
+ * ({@link AllocatorServiceProperties#RANKING_KERNEL}).
+ *
+ * <p>The component is satisfied only while {@link io.bigbuf.kmod.osgi.DeviceWatcher} registers the
+ * condition {@value KmodConfiguration#DEVICE_CONDITION_ID} (DS 1.5 satisfying condition): SCR constructs it when the
+ * module is loaded and deactivates it, closing all its buffers, when the device goes away.
+ * Disabling this component ({@code scr:disable io.bigbuf.kmod.KmodAllocator}) is how an operator
+ * moves every consumer back to the mock before unloading the module: {@code rmmod} is refused
+ * while any buffer is mapped.
  *
  * <p><b>The mapping is the buffer.</b> Each allocation opens the device, allocates
  * ({@code BIGBUF_IOC_ALLOC}), maps the buffer, frees the id ({@code BIGBUF_IOC_FREE}: the kernel keeps
@@ -42,12 +50,24 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * </ul>
  * A buffer stays valid until closed for as long as the program references it or any segment of
  * it (see {@link KmodBuffer}); one it drops entirely without closing is released by a
- * {@link Cleaner} (with a warning); {@link #shutdown()} releases all of them.
+ * {@link Cleaner} (with a warning, {@link Retention#WHILE_REACHABLE}); {@link #shutdown()}
+ * releases all of them. Lifecycle, registry and counters are the support layer's
+ * ({@link AllocatorSupport}); this class is the kernel calls.
  *
  * <p>Failed calls change nothing: a request rejected here never reaches the kernel, and a failure
  * after {@code BIGBUF_IOC_ALLOC} undoes the allocation before throwing.
  */
-public final class KmodAllocator implements ContiguousAllocator {
+@Component(service = ContiguousAllocator.class, configurationPid = KmodConfiguration.PID, immediate = true,
+        property = {
+            "service.ranking:Integer=" + AllocatorServiceProperties.RANKING_KERNEL,
+            AllocatorServiceProperties.BACKEND + "=" + AllocatorServiceProperties.BACKEND_KMOD,
+            "service.description=bigbuf kernel module backend (/dev/bigbuf)",
+            KmodAllocator.SATISFYING_CONDITION_TARGET + "=(osgi.condition.id=" + KmodConfiguration.DEVICE_CONDITION_ID + ")"
+        })
+public final class KmodAllocator extends AllocatorSupport<KmodBuffer> {
+
+    /** DS 1.5 component property selecting the condition that must be present. */
+    static final String SATISFYING_CONDITION_TARGET = "osgi.ds.satisfying.condition.target";
 
     private static final Logger LOG = System.getLogger(KmodAllocator.class.getName());
 
@@ -56,89 +76,80 @@ public final class KmodAllocator implements ContiguousAllocator {
 
     private final Path device;
     private final DeviceInfo deviceInfo;
-    private final BackendInfo backendInfo;
-    private final Cleaner cleaner = Cleaner.create(r -> {
-        Thread t = new Thread(r, "bigbuf-kmod-cleaner");
-        t.setDaemon(true);
-        return t;
-    });
-    /** Shutdown takes the write lock: it waits for allocations in flight and no new one starts. */
-    private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
-    private final Map<Long, LiveBuffer> live = new ConcurrentSkipListMap<>();
-    private final AtomicLong nextId = new AtomicLong(1);
-    private final AtomicLong allocations = new AtomicLong();
-    private final AtomicLong failures = new AtomicLong();
-    private final AtomicLong rejected = new AtomicLong();
-    private volatile boolean shutDown;
-
-    /**
-     * A live buffer: its release action, and the handle only while the program still references
-     * it or a segment of it (weak: this map must not keep a forgotten buffer alive).
-     */
-    private record LiveBuffer(BufferRelease release, Cleaner.Cleanable cleanable, WeakReference<KmodBuffer> handle) {
-    }
 
     /**
      * @param device     path of the device node
      * @param deviceInfo what {@code BIGBUF_IOC_INFO} reported; must be of {@link BigbufAbi#ABI_VERSION}
+     * @throws IllegalArgumentException the module speaks another ABI version
      */
     public KmodAllocator(Path device, DeviceInfo deviceInfo) {
+        super(backendInfo(device, deviceInfo), "kernel module backend on " + device, Retention.WHILE_REACHABLE);
+        this.device = device;
+        this.deviceInfo = deviceInfo;
+    }
+
+    /**
+     * The component: the device of its configuration, which must answer {@code BIGBUF_IOC_INFO}.
+     *
+     * @throws IllegalStateException the device cannot be opened or queried
+     */
+    @Activate
+    public KmodAllocator(KmodConfiguration config) {
+        this(Path.of(config.device_path()), deviceInfo(Path.of(config.device_path())));
+        LOG.log(Level.INFO, "kernel backend active: {0}", backendInfo().description());
+    }
+
+    private static DeviceInfo deviceInfo(Path device) {
+        try (KmodDevice file = KmodDevice.open(device)) {
+            return file.info();
+        } catch (NativeCallException e) {
+            throw new IllegalStateException("kernel backend cannot start: " + e.getMessage(), e);
+        }
+    }
+
+    /** The device went away, or the component was disabled or reconfigured: every buffer is released. */
+    @Deactivate
+    void deactivate() {
+        int open = statistics().liveBuffers();
+        shutdown();
+        LOG.log(Level.INFO, "kernel backend stopped; released {0} buffer(s)", open);
+    }
+
+    private static BackendInfo backendInfo(Path device, DeviceInfo deviceInfo) {
         if (deviceInfo.abiVersion() != BigbufAbi.ABI_VERSION) {
             throw new IllegalArgumentException(device + " speaks bigbuf ABI version " + deviceInfo.abiVersion()
                     + ", this bundle speaks " + BigbufAbi.ABI_VERSION);
         }
-        this.device = device;
-        this.deviceInfo = deviceInfo;
-        this.backendInfo = new BackendInfo(AllocatorServiceProperties.BACKEND_KMOD,
+        return new BackendInfo(AllocatorServiceProperties.BACKEND_KMOD,
                 String.format("%s, bigbuf module ABI %d, %s RAM, strategies %s, alignment up to %s", device,
                         deviceInfo.abiVersion(), ByteSize.format(deviceInfo.totalRam()), deviceInfo.strategyNames(),
                         ByteSize.format(deviceInfo.maxAlign())),
-                true, deviceInfo.pageSize(), deviceInfo.maxBlockSize(), deviceInfo.totalRam());
+                true, deviceInfo.pageSize(), deviceInfo.maxBlockSize(), deviceInfo.totalRam(), deviceInfo.maxAlign());
     }
 
     @Override
-    public DmaBuffer allocate(AllocationRequest request) {
-        lifecycle.readLock().lock();
-        try {
-            if (shutDown) {
-                throw new BackendUnavailableException("the kernel module backend on " + device
-                        + " has been shut down; its buffers are closed. Look up the ContiguousAllocator service again");
-            }
-            long alignment;
-            try {
-                alignment = checkRequest(request);
-            } catch (InvalidAllocationRequestException e) {
-                rejected.incrementAndGet();
-                throw e;
-            }
-            return allocateInKernel(request, alignment);
-        } finally {
-            lifecycle.readLock().unlock();
-        }
+    protected String describeMaxAlignment(long maxAlignment) {
+        return "the largest the bigbuf module supports, " + ByteSize.format(maxAlignment);
     }
 
     /** Rejects here what the kernel would reject, so that a bad request never reaches the module. */
-    private long checkRequest(AllocationRequest request) {
-        long alignment = request.effectiveAlignment(deviceInfo.pageSize());
-        if (alignment > deviceInfo.maxAlign()) {
-            throw new InvalidAllocationRequestException("alignment " + ByteSize.format(alignment)
-                    + " is above the largest the bigbuf module supports, " + ByteSize.format(deviceInfo.maxAlign()));
-        }
+    @Override
+    protected void checkSatisfiable(AllocationRequest request, long alignment) {
         if (request.size() > deviceInfo.maxAllocSize()) {
             throw new InvalidAllocationRequestException(ByteSize.format(request.size())
                     + " is more than this machine's RAM (the bigbuf module accepts at most "
                     + ByteSize.format(deviceInfo.maxAllocSize()) + ")");
         }
-        return alignment;
     }
 
-    private DmaBuffer allocateInKernel(AllocationRequest request, long alignment) {
+    @Override
+    protected KmodBuffer allocateBuffer(AllocationRequest request, long alignment) {
         long maxAddr = request.hasAddressLimit() ? request.maxAddress() : 0; // 0: no limit in the ABI
         KmodDevice file;
         try {
             file = KmodDevice.open(device);
         } catch (NativeCallException e) {
-            throw counted(ErrnoTranslation.toApiException(e, request.size()));
+            throw ErrnoTranslation.toApiException(e, request.size());
         }
         KernelAllocation allocation;
         long address;
@@ -158,21 +169,24 @@ public final class KmodAllocator implements ContiguousAllocator {
                 throw e;
             }
         } catch (NativeCallException e) {
-            throw counted(ErrnoTranslation.toApiException(e, request.size()));
+            throw ErrnoTranslation.toApiException(e, request.size());
         } finally {
             closeQuietly(file);
         }
-        return track(request, allocation, address);
+        KmodBuffer buffer = mapped(request, allocation.physAddr(), address, allocation.actualSize());
+        LOG.log(Level.DEBUG, () -> "allocated " + buffer + " by strategy "
+                + BigbufAbi.STRATEGIES.get(allocation.strategy()));
+        return buffer;
     }
 
-    /** Counts a failed allocation the way {@link AllocatorStatistics} defines its counters. */
-    private BigbufException counted(BigbufException e) {
-        if (e instanceof InvalidAllocationRequestException) {
-            rejected.incrementAndGet();
-        } else if (e instanceof OutOfContiguousMemoryException) {
-            failures.incrementAndGet();
-        }
-        return e;
+    /**
+     * A buffer on a mapping of {@code held} bytes at {@code address}, released by unmapping it.
+     * Also how the host test puts an anonymous mapping in place of the module's.
+     */
+    KmodBuffer mapped(AllocationRequest request, long physicalAddress, long address, long held) {
+        Mapping mapping = new Mapping(address, held);
+        BufferRecord record = newRecord(request, held, physicalAddress, mapping::unmapOnce);
+        return new KmodBuffer(record, mapping, Arena.ofShared(), address);
     }
 
     private static KernelAllocation allocateRetryingOnSignals(KmodDevice file, long size, long alignment, long maxAddr) {
@@ -184,47 +198,6 @@ public final class KmodAllocator implements ContiguousAllocator {
                     throw e;
                 }
             }
-        }
-    }
-
-    private DmaBuffer track(AllocationRequest request, KernelAllocation allocation, long address) {
-        long id = nextId.getAndIncrement();
-        long held = allocation.actualSize();
-        BufferRelease release = new BufferRelease(this, id, request.size(), address, held, request.label());
-        KmodBuffer buffer = new KmodBuffer(release, cleaner, Arena.ofShared(), allocation.physAddr(), address);
-        live.put(id, new LiveBuffer(release, buffer.cleanable(), new WeakReference<>(buffer)));
-        allocations.incrementAndGet();
-        LOG.log(Level.DEBUG, () -> "allocated " + buffer + " by strategy "
-                + BigbufAbi.STRATEGIES.get(allocation.strategy()));
-        return buffer;
-    }
-
-    /**
-     * The release action of every buffer, run once per buffer (see {@link BufferRelease}). On a
-     * close or shutdown the buffer's arena is closed already, and with it the mapping; from the
-     * Cleaner nothing can reach the memory any more, so unmapping here is safe.
-     */
-    void release(BufferRelease release) {
-        if (!release.claim()) {
-            return;
-        }
-        if (!release.wasClosedByOwner()) {
-            LOG.log(Level.WARNING, "buffer #{0} ({1}{2}) was garbage-collected without close(); unmapping it now."
-                    + " Close DmaBuffers explicitly (try-with-resources)", release.id(),
-                    ByteSize.format(release.size()), release.label().isEmpty() ? "" : ", " + release.label());
-        }
-        try {
-            release.unmapOnce();
-        } finally {
-            live.remove(release.id());
-        }
-    }
-
-    static void unmapLogged(long address, long length, long id) {
-        try {
-            KmodDevice.unmap(address, length);
-        } catch (NativeCallException e) {
-            LOG.log(Level.ERROR, "cannot unmap buffer #{0}: {1}", id, e.getMessage());
         }
     }
 
@@ -244,39 +217,9 @@ public final class KmodAllocator implements ContiguousAllocator {
         }
     }
 
-    @Override
-    public List<DmaBuffer> buffers() {
-        List<DmaBuffer> result = new ArrayList<>();
-        for (LiveBuffer b : live.values()) {
-            KmodBuffer buffer = b.handle().get();
-            if (buffer != null && !buffer.isClosed()) {
-                result.add(buffer);
-            }
-        }
-        return List.copyOf(result);
-    }
-
-    @Override
-    public BackendInfo backendInfo() {
-        return backendInfo;
-    }
-
     /** What the module reported when this allocator was created. */
     public DeviceInfo deviceInfo() {
         return deviceInfo;
-    }
-
-    @Override
-    public AllocatorStatistics statistics() {
-        int count = 0;
-        long held = 0;
-        for (LiveBuffer b : live.values()) {
-            count++;
-            held += b.release().bytesHeld();
-        }
-        // The module cannot tell the largest free contiguous range without trying.
-        return new AllocatorStatistics(count, held, OptionalLong.empty(), allocations.get(), failures.get(),
-                rejected.get());
     }
 
     /**
@@ -290,32 +233,5 @@ public final class KmodAllocator implements ContiguousAllocator {
         } catch (NativeCallException e) {
             throw ErrnoTranslation.toApiException(e, 0);
         }
-    }
-
-    /**
-     * Releases every buffer and refuses further allocations. Idempotent. Waits for allocations in
-     * progress, so none can slip past it.
-     */
-    public void shutdown() {
-        lifecycle.writeLock().lock();
-        try {
-            shutDown = true;
-        } finally {
-            lifecycle.writeLock().unlock();
-        }
-        for (LiveBuffer b : live.values()) {
-            KmodBuffer buffer = b.handle().get();
-            if (buffer != null) {
-                buffer.close(); // closes the arena first: its segments throw from now on
-            } else {
-                // Dropped unclosed, the Cleaner's turn has come: release it now rather than later.
-                b.cleanable().clean();
-            }
-        }
-    }
-
-    @Override
-    public String toString() {
-        return "bigbuf kernel module backend: " + backendInfo.description();
     }
 }

@@ -1,7 +1,7 @@
 package io.bigbuf.mock;
 
 /**
- * Configuration of the mock backend, PID {@value MockAllocatorComponent#PID}. Each method maps to
+ * Configuration of the mock backend, PID {@value MockAllocator#PID}. Each method maps to
  * a property ({@code memory_size} is {@code memory.size}, DS 1.3 naming). The Metatype description
  * that consoles show is {@code OSGI-INF/metatype/io.bigbuf.mock.xml}; keep both in sync.
  */

@@ -3,13 +3,12 @@ package io.bigbuf.shell;
 import io.bigbuf.api.AllocationRequest;
 import io.bigbuf.api.AllocatorStatistics;
 import io.bigbuf.api.BackendInfo;
-import io.bigbuf.api.BackendUnavailableException;
 import io.bigbuf.api.ByteSize;
 import io.bigbuf.api.ContiguousAllocator;
+import io.bigbuf.api.CurrentAllocator;
 import io.bigbuf.api.DmaBuffer;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.osgi.service.component.annotations.Component;
@@ -33,17 +32,16 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 })
 public class BigbufCommands {
 
-    private final AtomicReference<ContiguousAllocator> allocator = new AtomicReference<>();
+    private final CurrentAllocator allocator = new CurrentAllocator();
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, unbind = "unsetAllocator")
     public void setAllocator(ContiguousAllocator newAllocator) {
-        allocator.set(newAllocator);
+        allocator.bind(newAllocator);
     }
 
-    /** DS calls this after binding a replacement, so only clear if it is still the current one. */
     public void unsetAllocator(ContiguousAllocator oldAllocator) {
-        allocator.compareAndSet(oldAllocator, null);
+        allocator.unbind(oldAllocator);
     }
 
     @Descriptor("allocate a physically contiguous buffer; sizes like 4096, 64K, 64M, 1G")
@@ -129,12 +127,7 @@ public class BigbufCommands {
     }
 
     private ContiguousAllocator current() {
-        ContiguousAllocator current = allocator.get();
-        if (current == null) {
-            throw new BackendUnavailableException(
-                    "no bigbuf backend is running; start bundle io.bigbuf.mock or load the kernel module");
-        }
-        return current;
+        return allocator.require("no bigbuf backend is running; start bundle io.bigbuf.mock or load the kernel module");
     }
 
     private static String describe(DmaBuffer b) {

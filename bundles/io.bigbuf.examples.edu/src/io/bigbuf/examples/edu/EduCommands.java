@@ -3,13 +3,13 @@ package io.bigbuf.examples.edu;
 import io.bigbuf.api.BackendInfo;
 import io.bigbuf.api.ByteSize;
 import io.bigbuf.api.ContiguousAllocator;
+import io.bigbuf.api.CurrentAllocator;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import org.apache.felix.service.command.Descriptor;
@@ -43,7 +43,7 @@ public class EduCommands {
     /** Default wait while the module's device exists but the kernel backend has not bound yet. */
     static final long AUTO_WAIT_SECONDS = 10;
 
-    private final AtomicReference<ContiguousAllocator> allocator = new AtomicReference<>();
+    private final CurrentAllocator allocator = new CurrentAllocator();
     private final ReentrantLock running = new ReentrantLock();
     private final EduDeviceLocator locator;
     private final Function<Path, EduDevice> opener;
@@ -68,12 +68,11 @@ public class EduCommands {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, unbind = "unsetAllocator")
     public void setAllocator(ContiguousAllocator newAllocator) {
-        allocator.set(newAllocator);
+        allocator.bind(newAllocator);
     }
 
-    /** DS binds a replacement before unbinding the old one: only clear if it is still current. */
     public void unsetAllocator(ContiguousAllocator oldAllocator) {
-        allocator.compareAndSet(oldAllocator, null);
+        allocator.unbind(oldAllocator);
     }
 
     @Descriptor("DMA a random pattern through the edu device from one bigbuf buffer into another and compare;"
@@ -138,7 +137,7 @@ public class EduCommands {
                             .orElse("bus address = physical address"))
                     .append(System.lineSeparator());
         }
-        ContiguousAllocator current = allocator.get();
+        ContiguousAllocator current = allocator.get().orElse(null);
         out.append("allocator: ").append(current == null ? "none"
                 : current.backendInfo().name() + (current.backendInfo().realBusAddresses()
                         ? " (real bus addresses)" : " (simulated addresses, no device DMA)"));
@@ -152,7 +151,7 @@ public class EduCommands {
     private ContiguousAllocator awaitRealBusAddresses(long seconds) {
         long deadline = System.nanoTime() + seconds * 1_000_000_000L;
         while (true) {
-            ContiguousAllocator current = allocator.get();
+            ContiguousAllocator current = allocator.get().orElse(null);
             if ((current != null && current.backendInfo().realBusAddresses()) || System.nanoTime() - deadline >= 0) {
                 return current;
             }
@@ -160,7 +159,7 @@ public class EduCommands {
                 Thread.sleep(WAIT_POLL_MILLIS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return allocator.get();
+                return allocator.get().orElse(null);
             }
         }
     }

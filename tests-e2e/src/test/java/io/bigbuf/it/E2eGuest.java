@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bigbuf.api.AllocatorServiceProperties;
 import io.bigbuf.api.ContiguousAllocator;
+import io.bigbuf.testkit.Await;
+import io.bigbuf.testkit.EmbeddedFelix;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -141,26 +143,11 @@ final class E2eGuest {
     }
 
     static void awaitTrue(java.util.function.BooleanSupplier condition, String what) {
-        await(() -> condition.getAsBoolean() ? Boolean.TRUE : null, what);
+        Await.isTrue(REBIND_TIMEOUT, condition, what);
     }
 
     static <T> T await(java.util.function.Supplier<T> probe, String what) {
-        long deadline = System.nanoTime() + REBIND_TIMEOUT.toNanos();
-        while (true) {
-            T value = probe.get();
-            if (value != null) {
-                return value;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + REBIND_TIMEOUT.toSeconds() + " s waiting for " + what);
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
+        return Await.until(REBIND_TIMEOUT, probe, what);
     }
 
     /** A line of the test's own narrative, e.g. the hot-swap sequence, visible in the run's output. */

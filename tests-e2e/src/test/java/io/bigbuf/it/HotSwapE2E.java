@@ -8,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.bigbuf.api.AllocatorServiceProperties;
 import io.bigbuf.api.ContiguousAllocator;
 import io.bigbuf.api.DmaBuffer;
-import io.bigbuf.it.Components.ConsumerHeader;
 import io.bigbuf.it.E2eGuest.Result;
+import io.bigbuf.testkit.Components.ConsumerHeader;
+import io.bigbuf.testkit.Components;
+import io.bigbuf.testkit.EmbeddedFelix;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
@@ -38,7 +40,7 @@ class HotSwapE2E {
     @BeforeEach
     void start() throws Exception {
         E2eGuest.ensureUnloaded();
-        felix = EmbeddedFelix.withSharedApi(storage, "jna", KmodBackendE2E.KMOD_BUNDLE, Components.MOCK_BUNDLE,
+        felix = EmbeddedFelix.withSharedApi(storage, Components.JNA_BUNDLE, Components.KMOD_BUNDLE, Components.MOCK_BUNDLE,
                 Components.CONSUMER_BUNDLE);
     }
 
@@ -73,8 +75,8 @@ class HotSwapE2E {
 
         // The operator's request to leave the kernel backend: disable its component (scr:disable).
         ServiceComponentRuntime scr = felix.scr();
-        ComponentDescriptionDTO backend = scr.getComponentDescriptionDTO(felix.bundle(KmodBackendE2E.KMOD_BUNDLE),
-                KmodBackendE2E.KMOD_COMPONENT);
+        ComponentDescriptionDTO backend = scr.getComponentDescriptionDTO(felix.bundle(Components.KMOD_BUNDLE),
+                Components.KMOD_COMPONENT);
         t0 = System.nanoTime();
         scr.disableComponent(backend).getValue();
         DmaBuffer backOnMock = awaitConsumerBuffer(mock, 3);
@@ -92,7 +94,7 @@ class HotSwapE2E {
         scr.enableComponent(backend).getValue();
         // Enabled again, but the device condition is gone: it must stay unsatisfied.
         Thread.sleep(2_000);
-        ComponentConfigurationDTO waiting = felix.component(KmodBackendE2E.KMOD_BUNDLE, KmodBackendE2E.KMOD_COMPONENT);
+        ComponentConfigurationDTO waiting = felix.component(Components.KMOD_BUNDLE, Components.KMOD_COMPONENT);
         assertEquals(ComponentConfigurationDTO.UNSATISFIED_REFERENCE, waiting.state);
         assertTrue(felix.references(ContiguousAllocator.class, AllocatorServiceProperties.FILTER_KMOD).isEmpty());
         assertFalse(backOnMock.isClosed());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bigbuf.it.E2eGuest.ModuleStats;
 import io.bigbuf.it.E2eGuest.Result;
+import io.bigbuf.testkit.EmbeddedFelix;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;

@@ -13,6 +13,8 @@ import io.bigbuf.api.DmaBuffer;
 import io.bigbuf.api.InvalidAllocationRequestException;
 import io.bigbuf.it.E2eGuest.ModuleStats;
 import io.bigbuf.it.E2eGuest.Result;
+import io.bigbuf.testkit.Components;
+import io.bigbuf.testkit.EmbeddedFelix;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
@@ -39,8 +41,6 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KmodBackendE2E {
 
-    static final String KMOD_BUNDLE = "io.bigbuf.kmod";
-    static final String KMOD_COMPONENT = "io.bigbuf.kmod.KmodAllocatorComponent";
 
     /** Static: with one instance per class, JUnit injects instance fields only after @BeforeAll. */
     @TempDir
@@ -52,7 +52,7 @@ class KmodBackendE2E {
     @BeforeAll
     void start() throws Exception {
         E2eGuest.ensureLoaded();
-        felix = EmbeddedFelix.withSharedApi(storage, "jna", KMOD_BUNDLE, Components.MOCK_BUNDLE,
+        felix = EmbeddedFelix.withSharedApi(storage, Components.JNA_BUNDLE, Components.KMOD_BUNDLE, Components.MOCK_BUNDLE,
                 Components.CONSUMER_BUNDLE);
         kmod = E2eGuest.awaitKmodAllocator(felix, "the kmod allocator service");
     }
@@ -208,7 +208,7 @@ class KmodBackendE2E {
         assertEquals(before.buffers() + 3, ModuleStats.read().buffers());
 
         ServiceComponentRuntime scr = felix.scr();
-        ComponentDescriptionDTO backend = scr.getComponentDescriptionDTO(felix.bundle(KMOD_BUNDLE), KMOD_COMPONENT);
+        ComponentDescriptionDTO backend = scr.getComponentDescriptionDTO(felix.bundle(Components.KMOD_BUNDLE), Components.KMOD_COMPONENT);
         scr.disableComponent(backend).getValue();
         held.forEach(b -> assertTrue(b.isClosed(), b + " closed by the deactivation"));
         ModuleStats after = E2eGuest.await(() -> {

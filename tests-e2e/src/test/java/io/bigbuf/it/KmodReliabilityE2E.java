@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bigbuf.api.ContiguousAllocator;
 import io.bigbuf.it.E2eGuest.ModuleStats;
-import io.bigbuf.reliability.AllocatorReliabilityChecks;
+import io.bigbuf.testkit.AllocatorReliabilityChecks;
+import io.bigbuf.testkit.Components;
+import io.bigbuf.testkit.EmbeddedFelix;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,7 +45,7 @@ class KmodReliabilityE2E {
     @BeforeAll
     void start() throws Exception {
         E2eGuest.ensureLoaded();
-        felix = EmbeddedFelix.withSharedApi(storage, "jna", KmodBackendE2E.KMOD_BUNDLE);
+        felix = EmbeddedFelix.withSharedApi(storage, Components.JNA_BUNDLE, Components.KMOD_BUNDLE);
         kmod = E2eGuest.awaitKmodAllocator(felix, "the kmod allocator service");
     }
 
@@ -94,8 +96,8 @@ class KmodReliabilityE2E {
     void disablingTheBackendUnderConsumersClosesEverything() throws Exception {
         ModuleStats before = ModuleStats.read();
         ServiceComponentRuntime scr = felix.scr();
-        ComponentDescriptionDTO backend = scr.getComponentDescriptionDTO(felix.bundle(KmodBackendE2E.KMOD_BUNDLE),
-                KmodBackendE2E.KMOD_COMPONENT);
+        ComponentDescriptionDTO backend = scr.getComponentDescriptionDTO(felix.bundle(Components.KMOD_BUNDLE),
+                Components.KMOD_COMPONENT);
         long clean = AllocatorReliabilityChecks.backendDisappearsUnderConsumers(kmod, () -> {
             try {
                 scr.disableComponent(backend).getValue();

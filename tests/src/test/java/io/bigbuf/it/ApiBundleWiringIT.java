@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.bigbuf.testkit.Await;
+import io.bigbuf.testkit.EmbeddedFelix;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -45,12 +47,12 @@ class ApiBundleWiringIT {
                         .findFirst()
                         .orElseThrow(() -> new AssertionError(consumer + " is not wired to io.bigbuf.api"));
                 assertEquals(api, wire.getProvider().getBundle());
-                assertEquals(new Version(1, 0, 0), wire.getCapability().getAttributes().get("version"));
+                assertEquals(new Version(1, 1, 0), wire.getCapability().getAttributes().get("version"));
             }
 
             // getAllServiceReferences: the test class path has its own io.bigbuf.api, which Felix would
             // (rightly) consider incompatible with the bundle's and filter out.
-            ServiceReference<?> allocator = EmbeddedFelix.await(() -> {
+            ServiceReference<?> allocator = Await.until(() -> {
                 try {
                     ServiceReference<?>[] refs = felix.context().getAllServiceReferences("io.bigbuf.api.ContiguousAllocator", null);
                     return refs == null ? null : refs[0];
@@ -59,7 +61,7 @@ class ApiBundleWiringIT {
                 }
             }, "the allocator service");
             assertEquals("mock", allocator.getProperty("bigbuf.backend"));
-            EmbeddedFelix.awaitTrue(() -> allocator.getUsingBundles() != null && Arrays.asList(allocator.getUsingBundles())
+            Await.isTrue(() -> allocator.getUsingBundles() != null && Arrays.asList(allocator.getUsingBundles())
                     .contains(felix.bundle("io.bigbuf.examples.consumer")), "the consumer to use the allocator");
             ServiceReference<?>[] commands = felix.context().getAllServiceReferences(null, "(osgi.command.scope=bigbuf)");
             assertNotNull(commands, "bigbuf commands are registered");

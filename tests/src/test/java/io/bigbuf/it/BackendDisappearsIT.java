@@ -7,12 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.bigbuf.api.AllocatorServiceProperties;
 import io.bigbuf.api.ContiguousAllocator;
 import io.bigbuf.api.DmaBuffer;
-import io.bigbuf.reliability.AllocatorReliabilityChecks;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
+import io.bigbuf.testkit.AllocatorReliabilityChecks;
+import io.bigbuf.testkit.Components;
+import io.bigbuf.testkit.EmbeddedFelix;
+import io.bigbuf.testkit.FelixBundles;
+import io.bigbuf.testkit.FelixExtension;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleException;
 
@@ -21,22 +23,17 @@ import org.osgi.framework.BundleException;
  * they see {@code BackendUnavailableException} and {@code IllegalStateException} only, every buffer
  * ends closed, the JVM keeps running, and a restarted backend serves again.
  */
+@ExtendWith(FelixExtension.class)
+@FelixBundles({Components.MOCK_BUNDLE})
 class BackendDisappearsIT {
-
-    @TempDir
-    Path storage;
 
     private EmbeddedFelix felix;
 
     @BeforeEach
-    void start() throws Exception {
-        felix = EmbeddedFelix.withSharedApi(storage, Components.MOCK_BUNDLE);
+    void start(EmbeddedFelix felix) throws Exception {
+        this.felix = felix;
     }
 
-    @AfterEach
-    void stop() {
-        felix.close();
-    }
 
     @Test
     void stoppingTheBackendBundleUnderConsumersGivesTypedExceptionsOnly() throws Exception {

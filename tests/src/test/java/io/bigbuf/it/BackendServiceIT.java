@@ -11,35 +11,32 @@ import io.bigbuf.api.ContiguousAllocator;
 import io.bigbuf.api.DmaBuffer;
 import io.bigbuf.mock.MockAllocator;
 import io.bigbuf.mock.model.PhysicalMemoryModel;
+import io.bigbuf.testkit.Components;
+import io.bigbuf.testkit.EmbeddedFelix;
+import io.bigbuf.testkit.FelixBundles;
+import io.bigbuf.testkit.FelixExtension;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Path;
 import java.util.Dictionary;
 import java.util.Hashtable;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
 
 /** The mock backend as an OSGi service: lookup by interface, properties, ranking against other backends. */
+@ExtendWith(FelixExtension.class)
+@FelixBundles({Components.MOCK_BUNDLE})
 class BackendServiceIT {
-
-    @TempDir
-    Path storage;
 
     private EmbeddedFelix felix;
 
     @BeforeEach
-    void start() throws Exception {
-        felix = EmbeddedFelix.withSharedApi(storage, Components.MOCK_BUNDLE);
+    void start(EmbeddedFelix felix) throws Exception {
+        this.felix = felix;
     }
 
-    @AfterEach
-    void stop() {
-        felix.close();
-    }
 
     @Test
     void mockBackendIsRegisteredUnderTheApiInterfaceWithItsProperties() {

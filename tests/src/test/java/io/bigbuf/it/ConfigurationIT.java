@@ -7,16 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.bigbuf.api.AllocatorServiceProperties;
 import io.bigbuf.api.ContiguousAllocator;
 import io.bigbuf.api.DmaBuffer;
-import java.nio.file.Path;
+import io.bigbuf.testkit.Await;
+import io.bigbuf.testkit.Components;
+import io.bigbuf.testkit.EmbeddedFelix;
+import io.bigbuf.testkit.FelixBundles;
+import io.bigbuf.testkit.FelixExtension;
 import java.util.Arrays;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
@@ -26,24 +29,19 @@ import org.osgi.service.metatype.MetaTypeService;
 import org.osgi.service.metatype.ObjectClassDefinition;
 
 /** The mock backend configured through ConfigAdmin (PID io.bigbuf.mock) and described by Metatype. */
+@ExtendWith(FelixExtension.class)
+@FelixBundles({Components.MOCK_BUNDLE})
 class ConfigurationIT {
-
-    @TempDir
-    Path storage;
 
     private EmbeddedFelix felix;
     private Configuration configuration;
 
     @BeforeEach
-    void start() throws Exception {
-        felix = EmbeddedFelix.withSharedApi(storage, Components.MOCK_BUNDLE);
+    void start(EmbeddedFelix felix) throws Exception {
+        this.felix = felix;
         configuration = felix.awaitService(ConfigurationAdmin.class, null).getConfiguration("io.bigbuf.mock", "?");
     }
 
-    @AfterEach
-    void stop() {
-        felix.close();
-    }
 
     @Test
     void newLayoutRestartsTheBackendAndClosesItsBuffers() throws Exception {
@@ -57,7 +55,7 @@ class ConfigurationIT {
         props.put("fragmentation.percent", 100);
         configuration.update(props);
 
-        ContiguousAllocator after = EmbeddedFelix.await(() -> {
+        ContiguousAllocator after = Await.until(() -> {
             ContiguousAllocator a = felix.currentService(ContiguousAllocator.class, AllocatorServiceProperties.FILTER_MOCK);
             return a != null && a.backendInfo().totalBytes() == 64L << 20 ? a : null;
         }, "the mock to restart with 64 MiB");
@@ -84,7 +82,7 @@ class ConfigurationIT {
 
         props.put("memory.size", "32M");
         configuration.update(props);
-        EmbeddedFelix.await(() -> {
+        Await.until(() -> {
             ContiguousAllocator a = felix.currentService(ContiguousAllocator.class, AllocatorServiceProperties.FILTER_MOCK);
             return a != null && a.backendInfo().totalBytes() == 32L << 20 ? a : null;
         }, "the mock to come back with 32 MiB");

@@ -4,12 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
+import io.bigbuf.testkit.Await;
+import io.bigbuf.testkit.Components;
+import io.bigbuf.testkit.EmbeddedFelix;
+import io.bigbuf.testkit.FelixBundles;
+import io.bigbuf.testkit.FelixExtension;
 import org.apache.felix.service.command.CommandSession;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 import org.osgi.service.component.runtime.dto.ReferenceDTO;
 
@@ -18,22 +22,20 @@ import org.osgi.service.component.runtime.dto.ReferenceDTO;
  * commands come up, it follows the allocator dynamically, and edu:dmatest refuses to program
  * simulated addresses into a device.
  */
+@ExtendWith(FelixExtension.class)
+@FelixBundles({Components.MOCK_BUNDLE, Components.EDU_BUNDLE})
 class EduCommandIT {
 
-    static final String EDU_BUNDLE = "io.bigbuf.examples.edu";
     static final String EDU_COMPONENT = "io.bigbuf.examples.edu.EduCommands";
-
-    @TempDir
-    Path storage;
 
     private EmbeddedFelix felix;
     private CommandSession session;
 
     @BeforeEach
-    void start() throws Exception {
-        felix = EmbeddedFelix.withSharedApi(storage, Components.MOCK_BUNDLE, EDU_BUNDLE);
+    void start(EmbeddedFelix felix) throws Exception {
+        this.felix = felix;
         session = felix.gogoSession();
-        EmbeddedFelix.await(() -> {
+        Await.until(() -> {
             try {
                 return felix.context().getServiceReferences((String) null, "(osgi.command.scope=edu)");
             } catch (org.osgi.framework.InvalidSyntaxException e) {
@@ -45,12 +47,11 @@ class EduCommandIT {
     @AfterEach
     void stop() {
         session.close();
-        felix.close();
     }
 
     @Test
     void theAllocatorReferenceIsOptionalDynamicAndGreedy() {
-        ComponentDescriptionDTO description = felix.scr().getComponentDescriptionDTO(felix.bundle(EDU_BUNDLE),
+        ComponentDescriptionDTO description = felix.scr().getComponentDescriptionDTO(felix.bundle(Components.EDU_BUNDLE),
                 EDU_COMPONENT);
         // DS 1.5 adds an implicit satisfying-condition reference to every component: look ours up by interface.
         ReferenceDTO reference = java.util.Arrays.stream(description.references)
@@ -74,14 +75,14 @@ class EduCommandIT {
 
     @Test
     void followsTheAllocatorWhenBackendsComeAndGo() throws Exception {
-        EmbeddedFelix.awaitTrue(() -> devices().endsWith("allocator: mock (simulated addresses, no device DMA)"),
+        Await.isTrue(() -> devices().endsWith("allocator: mock (simulated addresses, no device DMA)"),
                 "edu bound to the mock");
         felix.bundle(Components.MOCK_BUNDLE).stop();
-        EmbeddedFelix.awaitTrue(() -> devices().endsWith("allocator: none"), "edu unbound, component still active");
+        Await.isTrue(() -> devices().endsWith("allocator: none"), "edu unbound, component still active");
         Exception e = assertThrows(Exception.class, () -> session.execute("edu:dmatest 1M"));
         assertTrue(e.getMessage().contains("no bigbuf allocator service is running"), e.getMessage());
         felix.bundle(Components.MOCK_BUNDLE).start();
-        EmbeddedFelix.awaitTrue(() -> devices().endsWith("allocator: mock (simulated addresses, no device DMA)"),
+        Await.isTrue(() -> devices().endsWith("allocator: mock (simulated addresses, no device DMA)"),
                 "edu bound to the mock again");
     }
 

@@ -11,30 +11,32 @@ import io.bigbuf.api.ContiguousAllocator;
 import io.bigbuf.api.DmaBuffer;
 import io.bigbuf.api.InvalidAllocationRequestException;
 import io.bigbuf.api.OutOfContiguousMemoryException;
-import java.nio.file.Path;
+import io.bigbuf.testkit.Await;
+import io.bigbuf.testkit.Components;
+import io.bigbuf.testkit.EmbeddedFelix;
+import io.bigbuf.testkit.FelixBundles;
+import io.bigbuf.testkit.FelixExtension;
 import org.apache.felix.service.command.CommandSession;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.osgi.framework.Bundle;
 import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 
 /** The bigbuf:* commands through a real Gogo runtime, as a user at the prompt would run them. */
+@ExtendWith(FelixExtension.class)
+@FelixBundles({Components.MOCK_BUNDLE, Components.SHELL_BUNDLE, Components.CONSUMER_BUNDLE})
 class GogoShellIT {
-
-    @TempDir
-    Path storage;
 
     private EmbeddedFelix felix;
     private CommandSession session;
 
     @BeforeEach
-    void start() throws Exception {
-        felix = EmbeddedFelix.withSharedApi(storage, Components.MOCK_BUNDLE, Components.SHELL_BUNDLE,
-                Components.CONSUMER_BUNDLE);
+    void start(EmbeddedFelix felix) throws Exception {
+        this.felix = felix;
         session = felix.gogoSession();
-        EmbeddedFelix.awaitTrue(() -> {
+        Await.isTrue(() -> {
             try {
                 session.execute("bigbuf:backend");
                 return true;
@@ -47,7 +49,6 @@ class GogoShellIT {
     @AfterEach
     void stop() {
         session.close();
-        felix.close();
     }
 
     private String run(String command) throws Exception {
@@ -107,7 +108,7 @@ class GogoShellIT {
         assertEquals("io.bigbuf.mock: no configuration, defaults apply", run("bigbuf:config io.bigbuf.mock"));
         assertEquals("io.bigbuf.mock: fragmentation.pattern=striped, fragmentation.percent=100, memory.size=64M",
                 run("bigbuf:config io.bigbuf.mock memory.size=64M fragmentation.pattern=striped fragmentation.percent=100"));
-        EmbeddedFelix.awaitTrue(() -> {
+        Await.isTrue(() -> {
             try {
                 return run("bigbuf:backend").contains("memory            64 MiB");
             } catch (Exception restarting) {
@@ -124,7 +125,7 @@ class GogoShellIT {
         assertFails(IllegalArgumentException.class, "bigbuf:config org.example.other a=b",
                 "'org.example.other' is not a bigbuf PID; use e.g. io.bigbuf.mock");
         assertEquals("io.bigbuf.mock: configuration deleted, defaults apply", run("bigbuf:config --reset io.bigbuf.mock"));
-        EmbeddedFelix.awaitTrue(() -> {
+        Await.isTrue(() -> {
             try {
                 return run("bigbuf:backend").contains("memory            8 GiB");
             } catch (Exception restarting) {
@@ -136,7 +137,7 @@ class GogoShellIT {
     @Test
     void removingTheOnlyProviderLeavesDependentsUnsatisfiedNotBroken() throws Exception {
         ContiguousAllocator mock = felix.awaitService(ContiguousAllocator.class, AllocatorServiceProperties.FILTER_MOCK);
-        DmaBuffer consumerBuffer = EmbeddedFelix.await(() -> Components.consumerBuffer(mock).orElse(null), "consumer buffer");
+        DmaBuffer consumerBuffer = Await.until(() -> Components.consumerBuffer(mock).orElse(null), "consumer buffer");
         Bundle mockBundle = felix.bundle(Components.MOCK_BUNDLE);
         mockBundle.uninstall();
 
@@ -151,7 +152,7 @@ class GogoShellIT {
 
         felix.install(Components.MOCK_BUNDLE).start();
         felix.awaitComponentState(Components.CONSUMER_BUNDLE, Components.CONSUMER_COMPONENT, ComponentConfigurationDTO.ACTIVE);
-        EmbeddedFelix.awaitTrue(() -> {
+        Await.isTrue(() -> {
             try {
                 return run("bigbuf:list").contains("example-consumer");
             } catch (Exception e) {

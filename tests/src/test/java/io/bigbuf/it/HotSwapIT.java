@@ -1,8 +1,8 @@
 package io.bigbuf.it;
 
-import static io.bigbuf.it.Components.CONSUMER_BUNDLE;
-import static io.bigbuf.it.Components.CONSUMER_COMPONENT;
-import static io.bigbuf.it.Components.consumerBuffer;
+import static io.bigbuf.testkit.Components.CONSUMER_BUNDLE;
+import static io.bigbuf.testkit.Components.CONSUMER_COMPONENT;
+import static io.bigbuf.testkit.Components.consumerBuffer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,18 +11,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.bigbuf.api.AllocatorServiceProperties;
 import io.bigbuf.api.ContiguousAllocator;
 import io.bigbuf.api.DmaBuffer;
-import io.bigbuf.it.Components.ConsumerHeader;
 import io.bigbuf.mock.MockAllocator;
 import io.bigbuf.mock.model.PhysicalMemoryModel;
+import io.bigbuf.testkit.Await;
+import io.bigbuf.testkit.Components.ConsumerHeader;
+import io.bigbuf.testkit.Components;
+import io.bigbuf.testkit.EmbeddedFelix;
+import io.bigbuf.testkit.FelixBundles;
+import io.bigbuf.testkit.FelixExtension;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Path;
 import java.util.Dictionary;
 import java.util.Hashtable;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceRegistration;
@@ -33,24 +36,19 @@ import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
  * (same DS component configuration, no deactivation), takes a buffer from the new backend, and
  * its old buffer is closed so that stale access fails cleanly instead of touching freed memory.
  */
+@ExtendWith(FelixExtension.class)
+@FelixBundles({Components.MOCK_BUNDLE, CONSUMER_BUNDLE})
 class HotSwapIT {
-
-    @TempDir
-    Path storage;
 
     private EmbeddedFelix felix;
     private ContiguousAllocator mock;
 
     @BeforeEach
-    void start() throws Exception {
-        felix = EmbeddedFelix.withSharedApi(storage, Components.MOCK_BUNDLE, CONSUMER_BUNDLE);
+    void start(EmbeddedFelix felix) throws Exception {
+        this.felix = felix;
         mock = felix.awaitService(ContiguousAllocator.class, AllocatorServiceProperties.FILTER_MOCK);
     }
 
-    @AfterEach
-    void stop() {
-        felix.close();
-    }
 
     @Test
     void consumerMovesToAHigherRankedBackendAndBackWithoutRestart() {
@@ -95,7 +93,7 @@ class HotSwapIT {
         ContiguousAllocator restartedMock = felix.awaitService(ContiguousAllocator.class, AllocatorServiceProperties.FILTER_MOCK);
         DmaBuffer onRestartedMock = awaitConsumerBuffer(restartedMock);
         assertFalse(onRestartedMock.isClosed());
-        EmbeddedFelix.awaitTrue(onFallback::isClosed, "the fallback buffer to be released after the greedy rebind");
+        Await.isTrue(onFallback::isClosed, "the fallback buffer to be released after the greedy rebind");
         assertTrue(consumerBuffer(fallback).isEmpty());
         assertEquals(new ConsumerHeader(first.token(), first.generation() + 2), ConsumerHeader.of(onRestartedMock));
         fallback.shutdown();
@@ -125,13 +123,13 @@ class HotSwapIT {
 
     private static DmaBuffer awaitConsumerBuffer(ContiguousAllocator allocator) {
         // The buffer is listed as soon as it is allocated; wait until the consumer has also written its header.
-        return EmbeddedFelix.await(() -> consumerBuffer(allocator)
+        return Await.until(() -> consumerBuffer(allocator)
                         .filter(b -> !b.isClosed() && ConsumerHeader.of(b).generation() > 0).orElse(null),
                 "the consumer's working buffer in " + allocator.backendInfo().description());
     }
 
     private static void assertClosed(DmaBuffer buffer, MemorySegment earlierView) {
-        EmbeddedFelix.awaitTrue(buffer::isClosed, "buffer " + buffer + " to be closed");
+        Await.isTrue(buffer::isClosed, "buffer " + buffer + " to be closed");
         assertThrows(IllegalStateException.class, buffer::segment);
         assertThrows(IllegalStateException.class, () -> earlierView.get(ValueLayout.JAVA_BYTE, 0));
     }

@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bigbuf.api.AllocatorServiceProperties;
 import io.bigbuf.api.ContiguousAllocator;
-import java.nio.file.Path;
+import io.bigbuf.testkit.Await;
+import io.bigbuf.testkit.Components;
+import io.bigbuf.testkit.EmbeddedFelix;
+import io.bigbuf.testkit.FelixBundles;
+import io.bigbuf.testkit.FelixExtension;
 import java.util.Arrays;
 import java.util.Dictionary;
 import java.util.Hashtable;
@@ -19,7 +23,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
@@ -33,15 +37,12 @@ import org.osgi.service.metatype.MetaTypeService;
  * that is not bigbuf is refused with a log line naming the errno, and its settings are described
  * by Metatype. With the module loaded it is tested in the VM (tests-e2e).
  */
+@ExtendWith(FelixExtension.class)
+@FelixBundles({Components.JNA_BUNDLE, Components.KMOD_BUNDLE, Components.MOCK_BUNDLE, Components.CONSUMER_BUNDLE})
 class KmodBackendIT {
 
-    private static final String KMOD_BUNDLE = "io.bigbuf.kmod";
-    private static final String ALLOCATOR = "io.bigbuf.kmod.KmodAllocatorComponent";
-    private static final String WATCHER = "io.bigbuf.kmod.DeviceWatcher";
+    private static final String WATCHER = "io.bigbuf.kmod.osgi.DeviceWatcher";
     private static final String DEVICE_CONDITION = "(osgi.condition.id=bigbuf.kmod.device)";
-
-    @TempDir
-    Path storage;
 
     private EmbeddedFelix felix;
     private final List<String> watcherLog = new CopyOnWriteArrayList<>();
@@ -61,39 +62,41 @@ class KmodBackendIT {
         }
     };
 
-    @BeforeEach
-    void start() throws Exception {
+    /** Before the framework starts (FelixExtension starts it before any @BeforeEach method). */
+    KmodBackendIT() {
         Logger.getLogger(WATCHER).addHandler(capture);
-        felix = EmbeddedFelix.withSharedApi(storage, "jna", KMOD_BUNDLE, Components.MOCK_BUNDLE,
-                Components.CONSUMER_BUNDLE);
+    }
+
+    @BeforeEach
+    void start(EmbeddedFelix felix) {
+        this.felix = felix;
     }
 
     @AfterEach
     void stop() {
-        felix.close();
         Logger.getLogger(WATCHER).removeHandler(capture);
     }
 
     @Test
     void withoutTheModuleTheAllocatorWaitsForItsDeviceAndTheConsumerUsesTheMock() {
-        felix.awaitComponentState(KMOD_BUNDLE, WATCHER, ComponentConfigurationDTO.ACTIVE);
-        ComponentConfigurationDTO allocator = felix.awaitComponentState(KMOD_BUNDLE, ALLOCATOR,
+        felix.awaitComponentState(Components.KMOD_BUNDLE, WATCHER, ComponentConfigurationDTO.ACTIVE);
+        ComponentConfigurationDTO allocator = felix.awaitComponentState(Components.KMOD_BUNDLE, Components.KMOD_COMPONENT,
                 ComponentConfigurationDTO.UNSATISFIED_REFERENCE);
         assertEquals(List.of("osgi.ds.satisfying.condition"),
                 Arrays.stream(allocator.unsatisfiedReferences).map(r -> r.name).toList());
         assertTrue(felix.references(ContiguousAllocator.class, AllocatorServiceProperties.FILTER_KMOD).isEmpty());
         ContiguousAllocator mock = felix.awaitService(ContiguousAllocator.class, AllocatorServiceProperties.FILTER_MOCK);
-        EmbeddedFelix.await(() -> Components.consumerBuffer(mock).orElse(null), "the consumer's buffer in the mock");
+        Await.until(() -> Components.consumerBuffer(mock).orElse(null), "the consumer's buffer in the mock");
     }
 
     @Test
     void aDeviceThatIsNotBigbufIsRefusedWithTheErrnoInTheLog() throws Exception {
         configure(Map.of("device.path", "/dev/null", "poll.interval.ms", 50L));
-        EmbeddedFelix.awaitTrue(() -> watcherLog.stream().anyMatch(l -> l.equals(
+        Await.isTrue(() -> watcherLog.stream().anyMatch(l -> l.equals(
                 "WARNING cannot use /dev/null yet: ioctl(BIGBUF_IOC_INFO) on /dev/null failed: ENOTTY; retrying")),
                 "the watcher to refuse /dev/null; log so far: " + watcherLog);
         assertTrue(felix.references(Condition.class, DEVICE_CONDITION).isEmpty(), "no device condition for /dev/null");
-        assertEquals(ComponentConfigurationDTO.UNSATISFIED_REFERENCE, felix.component(KMOD_BUNDLE, ALLOCATOR).state);
+        assertEquals(ComponentConfigurationDTO.UNSATISFIED_REFERENCE, felix.component(Components.KMOD_BUNDLE, Components.KMOD_COMPONENT).state);
         Thread.sleep(300);
         assertEquals(1, watcherLog.stream().filter(l -> l.contains("ENOTTY")).count(),
                 "a refusal is logged once, not on every poll: " + watcherLog);
@@ -102,7 +105,7 @@ class KmodBackendIT {
     @Test
     void aTooShortPollIntervalFailsTheWatcherVisibly() throws Exception {
         configure(Map.of("poll.interval.ms", 1L));
-        ComponentConfigurationDTO failed = felix.awaitComponentState(KMOD_BUNDLE, WATCHER,
+        ComponentConfigurationDTO failed = felix.awaitComponentState(Components.KMOD_BUNDLE, WATCHER,
                 ComponentConfigurationDTO.FAILED_ACTIVATION);
         assertTrue(failed.failure.contains("poll.interval.ms must be at least 10, got 1"), failed.failure);
     }
@@ -110,7 +113,7 @@ class KmodBackendIT {
     @Test
     void settingsAreDescribedByMetatype() {
         MetaTypeService metatype = felix.awaitService(MetaTypeService.class, null);
-        AttributeDefinition[] attributes = metatype.getMetaTypeInformation(felix.bundle(KMOD_BUNDLE))
+        AttributeDefinition[] attributes = metatype.getMetaTypeInformation(felix.bundle(Components.KMOD_BUNDLE))
                 .getObjectClassDefinition("io.bigbuf.kmod", null).getAttributeDefinitions(-1);
         Map<String, String> defaults = Arrays.stream(attributes)
                 .collect(Collectors.toMap(AttributeDefinition::getID, a -> String.join(",", a.getDefaultValue())));

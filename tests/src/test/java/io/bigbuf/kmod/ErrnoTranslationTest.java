@@ -8,7 +8,9 @@ import io.bigbuf.api.BackendUnavailableException;
 import io.bigbuf.api.BigbufException;
 import io.bigbuf.api.InvalidAllocationRequestException;
 import io.bigbuf.api.OutOfContiguousMemoryException;
-import io.bigbuf.kmod.NativeCallException.Operation;
+import io.bigbuf.kmod.abi.NativeCallException.Operation;
+import io.bigbuf.kmod.abi.Errno;
+import io.bigbuf.kmod.abi.NativeCallException;
 import org.junit.jupiter.api.Test;
 
 /** Which API exception a failed call on the device becomes, and that its message keeps the errno. */

@@ -2,19 +2,24 @@ package io.bigbuf.kmod;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.bigbuf.api.AllocationRequest;
+import io.bigbuf.kmod.abi.BigbufAbi;
+import io.bigbuf.kmod.abi.DeviceInfo;
+import io.bigbuf.testkit.Await;
 import java.io.IOException;
-import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.ref.Cleaner;
+import java.lang.invoke.MethodHandle;
 import java.lang.ref.WeakReference;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,17 +31,18 @@ class KmodBufferLifetimeTest {
 
     private static final long SIZE = 3 * 4096 + 100;
     private static final long HELD = 4 * 4096;
+    private static final int PROT_READ = 0x1;
+    private static final int PROT_WRITE = 0x2;
+    private static final int MAP_SHARED = 0x01;
     private static final int MAP_ANONYMOUS = 0x20;
-    private static final long GC_WAIT_MILLIS = 10_000;
 
     private final KmodAllocator owner = new KmodAllocator(Path.of("/dev/bigbuf"),
             new DeviceInfo(BigbufAbi.ABI_VERSION, 4096, 10, 0b1110, 1L << 30, 1L << 30, 1L << 30, 1L << 30, 1L << 30));
-    private final Cleaner cleaner = Cleaner.create();
 
     @Test
-    void closeUnmapsOnceAndEverySegmentThrows() throws IOException {
+    void closeUnmapsOnceAndEverySegmentThrows() throws Throwable {
         long address = mapAnonymous();
-        KmodBuffer buffer = newBuffer(1, address);
+        KmodBuffer buffer = newBuffer(address);
         MemorySegment slice = buffer.segment().asSlice(4096, 16);
         slice.set(ValueLayout.JAVA_LONG, 0, 0x1234_5678L);
         assertEquals(SIZE, buffer.segment().byteSize(), "the segment is the size asked for, not the pages held");
@@ -52,9 +58,9 @@ class KmodBufferLifetimeTest {
     }
 
     @Test
-    void aSegmentAloneKeepsItsBufferMappedAndTheCleanerTakesItOnlyWhenBothAreGone() throws Exception {
+    void aSegmentAloneKeepsItsBufferMappedAndTheCleanerTakesItOnlyWhenBothAreGone() throws Throwable {
         long address = mapAnonymous();
-        WeakReference<KmodBuffer> handle = new WeakReference<>(newBuffer(2, address));
+        WeakReference<KmodBuffer> handle = new WeakReference<>(newBuffer(address));
         MemorySegment kept = handle.get().segment().asSlice(8, 8); // the program keeps only this slice
         kept.set(ValueLayout.JAVA_LONG, 0, 42L);
 
@@ -68,19 +74,23 @@ class KmodBufferLifetimeTest {
         assertEquals(42L, kept.get(ValueLayout.JAVA_LONG, 0));
 
         kept = null; // now nothing references the buffer or its memory
-        assertTrue(await(() -> {
-            System.gc();
-            return handle.get() == null && !isMappedUnchecked(address);
-        }), "the Cleaner unmaps a buffer that nothing references");
+        Await.collectedUntil(() -> handle.get() == null && !isMappedUnchecked(address),
+                "the Cleaner to unmap a buffer that nothing references");
     }
 
-    private KmodBuffer newBuffer(long id, long address) {
-        BufferRelease release = new BufferRelease(owner, id, SIZE, address, HELD, "lifetime-test");
-        return new KmodBuffer(release, cleaner, Arena.ofShared(), 0x1000_0000L, address);
+    private KmodBuffer newBuffer(long address) {
+        return owner.mapped(AllocationRequest.ofSize(SIZE).withLabel("lifetime-test"), 0x1000_0000L, address, HELD);
     }
 
-    private static long mapAnonymous() {
-        return LibC.mmap(0, HELD, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    /** {@code mmap(NULL, HELD, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_ANONYMOUS, -1, 0)}, called through FFM. */
+    private static long mapAnonymous() throws Throwable {
+        Linker linker = Linker.nativeLinker();
+        MethodHandle mmap = linker.downcallHandle(linker.defaultLookup().find("mmap").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                        ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
+        long address = (long) mmap.invokeExact(0L, HELD, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0L);
+        assertNotEquals(-1L, address, "mmap failed");
+        return address;
     }
 
     private static boolean isMappedUnchecked(long address) {
@@ -97,16 +107,5 @@ class KmodBufferLifetimeTest {
         try (var lines = Files.lines(Path.of("/proc/self/maps"))) {
             return lines.anyMatch(l -> l.startsWith(start));
         }
-    }
-
-    private static boolean await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + GC_WAIT_MILLIS;
-        while (System.currentTimeMillis() < deadline) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(20);
-        }
-        return condition.getAsBoolean();
     }
 }

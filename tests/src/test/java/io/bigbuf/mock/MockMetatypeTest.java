@@ -21,7 +21,7 @@ class MockMetatypeTest {
     @Test
     void metatypeDefaultsMatchTheComponentPropertyType() throws Exception {
         Map<String, String> metatype = new TreeMap<>();
-        try (InputStream xml = MockAllocatorComponent.class.getResourceAsStream("/OSGI-INF/metatype/io.bigbuf.mock.xml")) {
+        try (InputStream xml = MockAllocator.class.getResourceAsStream("/OSGI-INF/metatype/io.bigbuf.mock.xml")) {
             assertNotNull(xml, "metatype XML is packaged in the mock bundle");
             NodeList ads = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(xml).getElementsByTagName("AD");
             for (int i = 0; i < ads.getLength(); i++) {

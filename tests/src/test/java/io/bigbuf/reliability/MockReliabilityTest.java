@@ -1,76 +1,19 @@
 package io.bigbuf.reliability;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import io.bigbuf.api.AllocatorStatistics;
 import io.bigbuf.mock.MockAllocator;
 import io.bigbuf.mock.model.PhysicalMemoryModel;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import io.bigbuf.spi.AllocatorSupport;
+import io.bigbuf.testkit.AllocatorReliabilityContract;
 
-/**
- * The backend-independent reliability checks ({@link AllocatorReliabilityChecks}) on the mock backend,
- * without OSGi. The fuzzer's seed comes from {@code -Dbigbuf.fuzz.seed} (printed on every run, so a
- * failure can be replayed) and its length from {@code -Dbigbuf.fuzz.ops} (operations per thread).
- */
-class MockReliabilityTest {
+/** The reliability checks on the mock backend (256 MiB of simulated memory, no fragmentation). */
+class MockReliabilityTest extends AllocatorReliabilityContract {
 
     private static final long MEMORY = 256L << 20;
     private static final int PAGE = 4096;
     private static final int MAX_ORDER = 10;
-    private static final int FUZZ_THREADS = 4;
-    private static final int DEFAULT_FUZZ_OPS = 5_000;
 
-    private MockAllocator allocator;
-
-    @BeforeEach
-    void create() {
-        allocator = new MockAllocator(new PhysicalMemoryModel(0, MEMORY, PAGE, MAX_ORDER), "reliability", 0);
-    }
-
-    @AfterEach
-    void shutdown() {
-        allocator.shutdown();
-    }
-
-    @Test
-    void useAfterCloseThrowsIllegalStateException() {
-        AllocatorReliabilityChecks.useAfterCloseSameThread(allocator);
-    }
-
-    @Test
-    void useAfterCloseFromAnotherThreadThrowsIllegalStateException() throws Exception {
-        AllocatorReliabilityChecks.useAfterCloseFromAnotherThread(allocator, 50);
-    }
-
-    @Test
-    void concurrentClosesReleaseEachBufferOnce() throws Exception {
-        AllocatorReliabilityChecks.concurrentClose(allocator, 50, 8);
-        assertEquals(0L, allocator.statistics().bytesHeld());
-    }
-
-    @Test
-    void fuzzedApiUseOnlyEverGivesTypedOutcomes() throws Exception {
-        long seed = Long.getLong("bigbuf.fuzz.seed", System.nanoTime());
-        int ops = Integer.getInteger("bigbuf.fuzz.ops", DEFAULT_FUZZ_OPS);
-        System.out.println("MockReliabilityTest fuzz: replay with -Dbigbuf.fuzz.seed=" + seed);
-        AllocatorReliabilityChecks.FuzzReport report = AllocatorReliabilityChecks.fuzz(allocator, seed, ops, FUZZ_THREADS);
-        System.out.println("MockReliabilityTest fuzz: " + report);
-        AllocatorStatistics stats = allocator.statistics();
-        assertEquals(0, stats.liveBuffers());
-        assertEquals(0L, stats.bytesHeld());
-        // The run must have exercised every kind of outcome, or it proves little.
-        assertTrue(report.allocations() > 0 && report.rejected() > 0 && report.closes() > 0
-                && report.accessesAfterClose() > 0 && report.outOfBounds() > 0, report.toString());
-        assertEquals(report.allocations(), stats.allocations(), "the mock counted other allocations than the fuzzer saw");
-    }
-
-    @Test
-    void shutdownUnderConsumersGivesTypedExceptionsAndClosesEverything() throws Exception {
-        long clean = AllocatorReliabilityChecks.backendDisappearsUnderConsumers(allocator, allocator::shutdown, 4);
-        assertTrue(clean >= 4, "every consumer must have seen the backend go: " + clean);
-        assertEquals(0, allocator.buffers().size());
+    @Override
+    protected AllocatorSupport<?> newAllocator() {
+        return new MockAllocator(new PhysicalMemoryModel(0, MEMORY, PAGE, MAX_ORDER), "reliability", 0);
     }
 }

@@ -39,8 +39,8 @@ final class Backends {
 
     private static Handle openKmod() {
         try {
-            Class<?> deviceClass = Class.forName("io.bigbuf.kmod.KmodDevice");
-            Class<?> infoClass = Class.forName("io.bigbuf.kmod.DeviceInfo");
+            Class<?> deviceClass = Class.forName("io.bigbuf.kmod.abi.KmodDevice");
+            Class<?> infoClass = Class.forName("io.bigbuf.kmod.abi.DeviceInfo");
             Class<?> allocatorClass = Class.forName("io.bigbuf.kmod.KmodAllocator");
             Object info;
             try (AutoCloseable device = (AutoCloseable) deviceClass.getMethod("open", Path.class).invoke(null, DEVICE)) {

@@ -1,4 +1,4 @@
-package io.bigbuf.kmod;
+package io.bigbuf.kmod.abi;
 
 import java.util.Map;
 

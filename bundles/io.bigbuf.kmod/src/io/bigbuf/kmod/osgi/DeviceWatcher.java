@@ -1,5 +1,11 @@
-package io.bigbuf.kmod;
+package io.bigbuf.kmod.osgi;
 
+import io.bigbuf.kmod.KmodAllocator;
+import io.bigbuf.kmod.KmodConfiguration;
+import io.bigbuf.kmod.abi.BigbufAbi;
+import io.bigbuf.kmod.abi.DeviceInfo;
+import io.bigbuf.kmod.abi.KmodDevice;
+import io.bigbuf.kmod.abi.NativeCallException;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
@@ -21,8 +27,9 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.condition.Condition;
 
 /**
- * Registers the OSGi {@link Condition} {@value #CONDITION_ID} while the bigbuf device exists and
- * speaks this bundle's ABI; {@link KmodAllocatorComponent} has it as its satisfying condition, so
+ * Registers the OSGi {@link Condition} {@value KmodConfiguration#DEVICE_CONDITION_ID} while the
+ * bigbuf device exists and speaks this bundle's ABI; {@link KmodAllocator} has it as its
+ * satisfying condition, so
  * SCR registers the kernel allocator when the module is loaded ({@code insmod}) and removes it
  * when the module is unloaded ({@code rmmod}). This is the hot swap between mock and kernel
  * backend: consumers with a greedy reference follow the ranking.
@@ -37,9 +44,6 @@ import org.osgi.service.condition.Condition;
  */
 @Component(service = {}, immediate = true, configurationPid = KmodConfiguration.PID)
 public final class DeviceWatcher {
-
-    /** {@code osgi.condition.id} of the condition. */
-    public static final String CONDITION_ID = "bigbuf.kmod.device";
 
     /** Service property of the condition: the device path it stands for. */
     public static final String DEVICE_PATH_PROPERTY = "bigbuf.device.path";
@@ -120,7 +124,7 @@ public final class DeviceWatcher {
             return;
         }
         Dictionary<String, Object> properties = new Hashtable<>(Map.of(
-                Condition.CONDITION_ID, CONDITION_ID,
+                Condition.CONDITION_ID, KmodConfiguration.DEVICE_CONDITION_ID,
                 DEVICE_PATH_PROPERTY, device.toString(),
                 "bigbuf.abi.version", info.abiVersion()));
         registration = context.registerService(Condition.class, Condition.INSTANCE, properties);

@@ -1,4 +1,4 @@
-package io.bigbuf.kmod;
+package io.bigbuf.kmod.abi;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;

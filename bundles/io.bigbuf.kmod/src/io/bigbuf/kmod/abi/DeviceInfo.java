@@ -1,4 +1,4 @@
-package io.bigbuf.kmod;
+package io.bigbuf.kmod.abi;
 
 /**
  * {@code struct bigbuf_info} as returned by {@code BIGBUF_IOC_INFO}; see the header for each field.

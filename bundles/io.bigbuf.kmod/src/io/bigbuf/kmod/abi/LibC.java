@@ -1,4 +1,4 @@
-package io.bigbuf.kmod;
+package io.bigbuf.kmod.abi;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;

@@ -1,8 +1,9 @@
-package io.bigbuf.kmod;
+package io.bigbuf.kmod.abi;
 
 /**
- * A libc call on the bigbuf device failed. {@link ErrnoTranslation} turns it into the API's typed
- * exceptions, keeping the errno name and the failed call in the message.
+ * A libc call on the bigbuf device failed. The allocator layer ({@code io.bigbuf.kmod.ErrnoTranslation})
+ * turns it into the API's typed exceptions, keeping the errno name and the failed call in the
+ * message.
  */
 public final class NativeCallException extends RuntimeException {
 

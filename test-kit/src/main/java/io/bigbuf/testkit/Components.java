@@ -1,4 +1,4 @@
-package io.bigbuf.it;
+package io.bigbuf.testkit;
 
 import io.bigbuf.api.ContiguousAllocator;
 import io.bigbuf.api.DmaBuffer;
@@ -8,16 +8,21 @@ import java.util.List;
 import java.util.Optional;
 
 /** Names of the bundles and DS components under test, and small lookups on them. */
-final class Components {
+public final class Components {
 
-    static final String MOCK_BUNDLE = "io.bigbuf.mock";
-    static final String MOCK_COMPONENT = "io.bigbuf.mock.MockAllocatorComponent";
-    static final String SHELL_BUNDLE = "io.bigbuf.shell";
-    static final String SHELL_COMPONENT = "io.bigbuf.shell.BigbufCommands";
-    static final String CONSUMER_BUNDLE = "io.bigbuf.examples.consumer";
-    static final String CONSUMER_COMPONENT = "io.bigbuf.examples.consumer.WorkingBufferConsumer";
+    public static final String MOCK_BUNDLE = "io.bigbuf.mock";
+    public static final String MOCK_COMPONENT = "io.bigbuf.mock.MockAllocator";
+    public static final String KMOD_BUNDLE = "io.bigbuf.kmod";
+    public static final String KMOD_COMPONENT = "io.bigbuf.kmod.KmodAllocator";
+    /** JNA, which the kernel backend needs. */
+    public static final String JNA_BUNDLE = "jna";
+    public static final String EDU_BUNDLE = "io.bigbuf.examples.edu";
+    public static final String SHELL_BUNDLE = "io.bigbuf.shell";
+    public static final String SHELL_COMPONENT = "io.bigbuf.shell.BigbufCommands";
+    public static final String CONSUMER_BUNDLE = "io.bigbuf.examples.consumer";
+    public static final String CONSUMER_COMPONENT = "io.bigbuf.examples.consumer.WorkingBufferConsumer";
     /** Label the example consumer puts on its working buffer. */
-    static final String CONSUMER_LABEL = "example-consumer";
+    public static final String CONSUMER_LABEL = "example-consumer";
 
     private Components() {
     }
@@ -27,8 +32,8 @@ final class Components {
      * (see WorkingBufferConsumer.HEADER_TOKEN_OFFSET): same token after a hot swap means the
      * same component instance was rebound, a new token means it was restarted.
      */
-    record ConsumerHeader(long token, int generation) {
-        static ConsumerHeader of(DmaBuffer buffer) {
+    public record ConsumerHeader(long token, int generation) {
+        public static ConsumerHeader of(DmaBuffer buffer) {
             MemorySegment memory = buffer.segment();
             return new ConsumerHeader(memory.get(ValueLayout.JAVA_LONG_UNALIGNED, 0),
                     memory.get(ValueLayout.JAVA_INT_UNALIGNED, 8));
@@ -36,7 +41,7 @@ final class Components {
     }
 
     /** The example consumer's working buffer in this allocator, if it holds one there. */
-    static Optional<DmaBuffer> consumerBuffer(ContiguousAllocator allocator) {
+    public static Optional<DmaBuffer> consumerBuffer(ContiguousAllocator allocator) {
         List<DmaBuffer> buffers = allocator.buffers().stream()
                 .filter(b -> CONSUMER_LABEL.equals(b.label()))
                 .toList();

@@ -1,4 +1,4 @@
-package io.bigbuf.kmod;
+package io.bigbuf.kmod.abi;
 
 /**
  * The output fields of {@code BIGBUF_IOC_ALLOC}.

@@ -1,4 +1,4 @@
-package io.bigbuf.kmod;
+package io.bigbuf.kmod.abi;
 
 /**
  * {@code struct bigbuf_stats} as returned by {@code BIGBUF_IOC_STATS}: module-wide counters over

@@ -1,4 +1,4 @@
-package io.bigbuf.it;
+package io.bigbuf.testkit;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -6,7 +6,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -16,8 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.ServiceLoader;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.osgi.framework.Bundle;
@@ -38,17 +35,16 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
  * <p>In {@link #SHARED_API} mode the framework exports the bigbuf API and the OSGi service APIs
  * from the test class path (system packages extra) instead of installing their bundles, so test
  * code and bundles use the same {@code ContiguousAllocator}, {@code ServiceComponentRuntime} and
- * {@code ConfigurationAdmin} classes. {@link ApiBundleWiringIT} covers the real API bundle.
+ * {@code ConfigurationAdmin} classes. {@code ApiBundleWiringIT} (in tests/) covers the real API bundle.
  */
-final class EmbeddedFelix implements AutoCloseable {
+public final class EmbeddedFelix implements AutoCloseable {
 
-    static final Path BUNDLES = Path.of(System.getProperty("bigbuf.bundles.dir", "target/bundles"));
-
-    static final Duration TIMEOUT = Duration.ofSeconds(10);
+    public static final Path BUNDLES = Path.of(System.getProperty("bigbuf.bundles.dir", "target/bundles"));
 
     /** Packages the tests share with the framework, with the versions the bundles import. */
-    static final String SHARED_API = String.join(",",
-            "io.bigbuf.api;version=1.0.0",
+    public static final String SHARED_API = String.join(",",
+            "io.bigbuf.api;version=1.1.0",
+            "io.bigbuf.spi;version=1.0.0",
             "org.osgi.service.component;version=1.5.1",
             "org.osgi.service.component.runtime;version=1.5.0",
             "org.osgi.service.component.runtime.dto;version=1.5.0",
@@ -59,7 +55,7 @@ final class EmbeddedFelix implements AutoCloseable {
             "org.apache.felix.service.command;version=1.0.0");
 
     /** Runtime bundles of a shared-API framework, in start order. */
-    static final List<String> RUNTIME = List.of(
+    public static final List<String> RUNTIME = List.of(
             "org.apache.felix.log", "org.apache.felix.configadmin", "org.apache.felix.metatype",
             "org.apache.felix.scr", "org.apache.felix.gogo.runtime");
 
@@ -69,7 +65,7 @@ final class EmbeddedFelix implements AutoCloseable {
     }
 
     /** Starts a framework sharing {@link #SHARED_API}, with {@link #RUNTIME} plus the given bundles. */
-    static EmbeddedFelix withSharedApi(Path storage, String... bundles) throws BundleException {
+    public static EmbeddedFelix withSharedApi(Path storage, String... bundles) throws BundleException {
         List<String> all = new ArrayList<>(RUNTIME);
         all.addAll(Arrays.asList(bundles));
         return start(storage, SHARED_API, all);
@@ -80,7 +76,7 @@ final class EmbeddedFelix implements AutoCloseable {
      * @param sharedPackages value of {@code org.osgi.framework.system.packages.extra}, or null
      * @param bundles       jar names in {@link #BUNDLES} without {@code .jar}; installed, then started
      */
-    static EmbeddedFelix start(Path storage, String sharedPackages, List<String> bundles) throws BundleException {
+    public static EmbeddedFelix start(Path storage, String sharedPackages, List<String> bundles) throws BundleException {
         Map<String, String> config = new HashMap<>();
         config.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
@@ -111,7 +107,7 @@ final class EmbeddedFelix implements AutoCloseable {
         return felix;
     }
 
-    Bundle install(String name) throws BundleException {
+    public Bundle install(String name) throws BundleException {
         Path jar = BUNDLES.resolve(name + ".jar");
         if (!Files.isRegularFile(jar)) {
             fail("bundle " + jar + " is missing; run the full reactor (./mvnw verify)");
@@ -119,12 +115,12 @@ final class EmbeddedFelix implements AutoCloseable {
         return context().installBundle(jar.toUri().toString());
     }
 
-    BundleContext context() {
+    public BundleContext context() {
         return framework.getBundleContext();
     }
 
     /** The installed bundle with this symbolic name. */
-    Bundle bundle(String symbolicName) {
+    public Bundle bundle(String symbolicName) {
         return Arrays.stream(context().getBundles())
                 .filter(b -> symbolicName.equals(b.getSymbolicName()))
                 .findFirst()
@@ -132,13 +128,13 @@ final class EmbeddedFelix implements AutoCloseable {
     }
 
     /** Waits for a service matching the filter (may be null) and returns it. */
-    <T> T awaitService(Class<T> type, String filter) {
-        return await(() -> currentService(type, filter),
+    public <T> T awaitService(Class<T> type, String filter) {
+        return Await.until(() -> currentService(type, filter),
                 type.getSimpleName() + " service " + (filter == null ? "" : filter));
     }
 
     /** The best matching service right now, or null (none registered, or it is being unregistered). */
-    <T> T currentService(Class<T> type, String filter) {
+    public <T> T currentService(Class<T> type, String filter) {
         return references(type, filter).stream()
                 .sorted(Comparator.reverseOrder())
                 .map(ref -> context().getService(ref))
@@ -147,12 +143,12 @@ final class EmbeddedFelix implements AutoCloseable {
                 .orElse(null);
     }
 
-    <T> ServiceReference<T> awaitReference(Class<T> type, String filter) {
-        return await(() -> references(type, filter).stream().findFirst().orElse(null),
+    public <T> ServiceReference<T> awaitReference(Class<T> type, String filter) {
+        return Await.until(() -> references(type, filter).stream().findFirst().orElse(null),
                 type.getSimpleName() + " service " + (filter == null ? "" : filter));
     }
 
-    <T> Collection<ServiceReference<T>> references(Class<T> type, String filter) {
+    public <T> Collection<ServiceReference<T>> references(Class<T> type, String filter) {
         try {
             return context().getServiceReferences(type, filter);
         } catch (InvalidSyntaxException e) {
@@ -161,18 +157,18 @@ final class EmbeddedFelix implements AutoCloseable {
     }
 
     /** A Gogo session of this framework's shell, without input; its output is discarded. */
-    CommandSession gogoSession() {
+    public CommandSession gogoSession() {
         return awaitService(CommandProcessor.class, null).createSession(new ByteArrayInputStream(new byte[0]),
                 new ByteArrayOutputStream(), new ByteArrayOutputStream());
     }
 
-    ServiceComponentRuntime scr() {
+    public ServiceComponentRuntime scr() {
         return awaitService(ServiceComponentRuntime.class, null);
     }
 
     /** The single configuration of a DS component, waiting until it exists. */
-    ComponentConfigurationDTO component(String bundle, String componentName) {
-        return await(() -> {
+    public ComponentConfigurationDTO component(String bundle, String componentName) {
+        return Await.until(() -> {
             ComponentDescriptionDTO description = scr().getComponentDescriptionDTO(bundle(bundle), componentName);
             if (description == null) {
                 return null;
@@ -183,45 +179,18 @@ final class EmbeddedFelix implements AutoCloseable {
     }
 
     /** Waits until the component's only configuration is in {@code state} and returns it. */
-    ComponentConfigurationDTO awaitComponentState(String bundle, String componentName, int state) {
-        return await(() -> {
+    public ComponentConfigurationDTO awaitComponentState(String bundle, String componentName, int state) {
+        return Await.until(() -> {
             ComponentConfigurationDTO dto = component(bundle, componentName);
             return dto.state == state ? dto : null;
         }, "component " + componentName + " in state " + state);
-    }
-
-    static <T> T await(Supplier<T> probe, String what) {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (true) {
-            T value = probe.get();
-            if (value != null) {
-                return value;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + TIMEOUT.toSeconds() + " s waiting for " + what);
-            }
-            sleep();
-        }
-    }
-
-    static void awaitTrue(BooleanSupplier condition, String what) {
-        await(() -> condition.getAsBoolean() ? Boolean.TRUE : null, what);
-    }
-
-    private static void sleep() {
-        try {
-            Thread.sleep(20);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
     }
 
     @Override
     public void close() {
         try {
             framework.stop();
-            framework.waitForStop(TIMEOUT.toMillis());
+            framework.waitForStop(Await.TIMEOUT.toMillis());
         } catch (BundleException | InterruptedException e) {
             throw new AssertionError("framework did not stop", e);
         }

@@ -1,4 +1,4 @@
-package io.bigbuf.reliability;
+package io.bigbuf.testkit;
 
 import io.bigbuf.api.AllocationRequest;
 import io.bigbuf.api.BackendUnavailableException;

@@ -1,7 +1,7 @@
-package io.bigbuf.kmod;
+package io.bigbuf.kmod.abi;
 
 import com.sun.jna.LastErrorException;
-import io.bigbuf.kmod.NativeCallException.Operation;
+import io.bigbuf.kmod.abi.NativeCallException.Operation;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
@@ -11,8 +11,8 @@ import java.nio.file.Path;
  * One open file description of the bigbuf device and the ioctls on it. Every failure is a
  * {@link NativeCallException} naming the call, the device and the errno.
  *
- * <p>Not thread-safe; {@link KmodAllocator} opens one per allocation and closes it right after,
- * so that an idle allocator never keeps the module pinned (see there).
+ * <p>Not thread-safe; the allocator ({@code io.bigbuf.kmod.KmodAllocator}) opens one per
+ * allocation and closes it right after, so that an idle allocator never keeps the module pinned.
  */
 public final class KmodDevice implements AutoCloseable {
 

@@ -1,0 +1,268 @@
+package io.bigbuf.spi;
+
+import io.bigbuf.api.AllocationRequest;
+import io.bigbuf.api.AllocatorStatistics;
+import io.bigbuf.api.BackendInfo;
+import io.bigbuf.api.BackendUnavailableException;
+import io.bigbuf.api.ByteSize;
+import io.bigbuf.api.ContiguousAllocator;
+import io.bigbuf.api.DmaBuffer;
+import io.bigbuf.api.InvalidAllocationRequestException;
+import io.bigbuf.api.OutOfContiguousMemoryException;
+import java.lang.ref.Cleaner;
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The part of a {@link ContiguousAllocator} that is the same for every backend. A backend
+ * implements {@link #allocateBuffer} and, where it has them, {@link #checkSatisfiable} and
+ * {@link #largestContiguousFree()}; this class does the rest:
+ * <ul>
+ * <li><b>Lifecycle.</b> {@link #shutdown()} waits for allocations in flight (they hold a read
+ *     lock, it takes the write lock), then refuses new ones with
+ *     {@link BackendUnavailableException} and closes every buffer.</li>
+ * <li><b>Request checks</b> against {@link BackendInfo}: page size and
+ *     {@link BackendInfo#maxAlignment() maximum alignment}.</li>
+ * <li><b>Registry</b> of live buffers for {@link #buffers()}, held as {@link Retention} says.</li>
+ * <li><b>Counters</b> of {@link AllocatorStatistics}: a request that fails with
+ *     {@link InvalidAllocationRequestException} counts as rejected, one that fails with
+ *     {@link OutOfContiguousMemoryException} as a failure, wherever it was thrown (here, in the
+ *     backend's checks or in its allocation); {@link BackendUnavailableException} counts as
+ *     neither. Registry and counters change under one lock, so a statistics snapshot is
+ *     consistent with itself.</li>
+ * </ul>
+ * A failed call changes nothing but those counters, provided the backend's
+ * {@link #allocateBuffer} undoes its own partial work before it throws.
+ *
+ * @param <B> the backend's buffer type
+ */
+public abstract class AllocatorSupport<B extends BufferSupport> implements ContiguousAllocator {
+
+    private final BackendInfo info;
+    private final String name;
+    private final Cleaner cleaner;
+    private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private volatile boolean shutDown;
+    private final AtomicLong nextId = new AtomicLong(1);
+
+    private final Object books = new Object();
+    // Guarded by books.
+    private final Map<Long, Entry<B>> live = new TreeMap<>();
+    private long bytesHeld;
+    private long allocations;
+    private long failures;
+    private long rejected;
+
+    /** A live buffer: its record, and the buffer itself held strongly or weakly (see {@link Retention}). */
+    private record Entry<B>(BufferRecord record, B strong, WeakReference<B> weak) {
+        B buffer() {
+            return strong != null ? strong : weak.get();
+        }
+    }
+
+    /**
+     * @param info      what the backend is; its page size and maximum alignment are enforced here
+     * @param name      the backend in messages, e.g. {@code "mock backend"}
+     * @param retention whether dropped buffers stay allocated until closed, or are released by a
+     *                  Cleaner
+     */
+    protected AllocatorSupport(BackendInfo info, String name, Retention retention) {
+        this.info = Objects.requireNonNull(info, "info");
+        this.name = Objects.requireNonNull(name, "name");
+        this.cleaner = switch (retention) {
+            case UNTIL_CLOSED -> null;
+            case WHILE_REACHABLE -> Cleaner.create(r -> {
+                Thread t = new Thread(r, "bigbuf-" + info.name() + "-cleaner");
+                t.setDaemon(true);
+                return t;
+            });
+        };
+    }
+
+    /**
+     * The backend's allocation: find memory for a request that passed every check, map it, and
+     * return a new buffer on a record from {@link #newRecord}. Called with the lifecycle read
+     * lock held, possibly from several threads at once.
+     *
+     * @param alignment the effective alignment (page size for 0), at most the maximum alignment
+     * @throws OutOfContiguousMemoryException not now; the backend has undone its partial work
+     * @throws InvalidAllocationRequestException the backend found out only now that it never can
+     * @throws BackendUnavailableException the backend's resource is gone
+     */
+    protected abstract B allocateBuffer(AllocationRequest request, long alignment);
+
+    /**
+     * Rejects requests that this backend could not satisfy even with all its memory free, e.g.
+     * larger than its memory. The page size and alignment limits are checked before.
+     *
+     * @throws InvalidAllocationRequestException the request can never succeed here
+     */
+    protected void checkSatisfiable(AllocationRequest request, long alignment) {
+    }
+
+    /** The largest free contiguous range now, if the backend can know it without trying. */
+    protected OptionalLong largestContiguousFree() {
+        return OptionalLong.empty();
+    }
+
+    /** How the message for an alignment above {@link BackendInfo#maxAlignment()} names that limit. */
+    protected String describeMaxAlignment(long maxAlignment) {
+        return "the largest the " + name + " supports, " + ByteSize.format(maxAlignment);
+    }
+
+    /**
+     * A record for a buffer the backend has just allocated; call it once nothing can fail any more,
+     * since it takes the next id.
+     *
+     * @param request   what was asked for: size and label
+     * @param bytesHeld what the backend holds for it (page-rounded)
+     * @param release   gives the memory back; must not refer to the buffer (see {@link BufferRecord})
+     */
+    protected final BufferRecord newRecord(AllocationRequest request, long bytesHeld, long physicalAddress,
+            Runnable release) {
+        return new BufferRecord(this, nextId.getAndIncrement(), request.size(), bytesHeld, physicalAddress,
+                request.label(), Objects.requireNonNull(release, "release"));
+    }
+
+    @Override
+    public final DmaBuffer allocate(AllocationRequest request) {
+        Objects.requireNonNull(request, "request");
+        lifecycle.readLock().lock();
+        try {
+            if (shutDown) {
+                throw new BackendUnavailableException("the " + name + " has been shut down; its buffers are closed."
+                        + " Look up the ContiguousAllocator service again");
+            }
+            B buffer;
+            try {
+                long alignment = request.effectiveAlignment(info.pageSize());
+                if (info.maxAlignment() >= 0 && alignment > info.maxAlignment()) {
+                    throw new InvalidAllocationRequestException("alignment " + ByteSize.format(alignment)
+                            + " is above " + describeMaxAlignment(info.maxAlignment()));
+                }
+                checkSatisfiable(request, alignment);
+                buffer = allocateBuffer(request, alignment);
+            } catch (InvalidAllocationRequestException e) {
+                count(e);
+                throw e;
+            } catch (OutOfContiguousMemoryException e) {
+                count(e);
+                throw e;
+            }
+            register(buffer);
+            return buffer;
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    private void count(RuntimeException e) {
+        synchronized (books) {
+            if (e instanceof InvalidAllocationRequestException) {
+                rejected++;
+            } else {
+                failures++;
+            }
+        }
+    }
+
+    private void register(B buffer) {
+        BufferRecord record = buffer.record();
+        if (record.owner() != this) {
+            throw new IllegalStateException("allocateBuffer returned a buffer of another allocator: " + buffer);
+        }
+        Entry<B> entry = cleaner == null ? new Entry<>(record, buffer, null)
+                : new Entry<>(record, null, new WeakReference<>(buffer));
+        synchronized (books) {
+            live.put(record.id(), entry);
+            bytesHeld += record.bytesHeld();
+            allocations++;
+        }
+    }
+
+    /** Called once per record when its buffer is released. */
+    final void unregister(BufferRecord record) {
+        synchronized (books) {
+            if (live.remove(record.id()) != null) {
+                bytesHeld -= record.bytesHeld();
+            }
+        }
+    }
+
+    /** The Cleaner for {@link Retention#WHILE_REACHABLE}, else null. */
+    final Cleaner cleaner() {
+        return cleaner;
+    }
+
+    @Override
+    public final List<DmaBuffer> buffers() {
+        List<DmaBuffer> open = new ArrayList<>();
+        synchronized (books) {
+            for (Entry<B> entry : live.values()) {
+                B buffer = entry.buffer();
+                if (buffer != null && !buffer.isClosed()) {
+                    open.add(buffer);
+                }
+            }
+        }
+        return List.copyOf(open);
+    }
+
+    @Override
+    public final BackendInfo backendInfo() {
+        return info;
+    }
+
+    @Override
+    public final AllocatorStatistics statistics() {
+        // Asked outside the books lock: the backend takes its own lock for it.
+        OptionalLong largestFree = largestContiguousFree();
+        synchronized (books) {
+            return new AllocatorStatistics(live.size(), bytesHeld, largestFree, allocations, failures, rejected);
+        }
+    }
+
+    /** Whether {@link #shutdown()} has been called. */
+    public final boolean isShutDown() {
+        return shutDown;
+    }
+
+    /**
+     * Refuses further allocations and releases every buffer: buffers still referenced are closed
+     * (their segments throw from now on), ones the program dropped are released now rather than by
+     * the Cleaner later. Waits for allocations in progress, so none can slip past it. Idempotent.
+     */
+    public final void shutdown() {
+        lifecycle.writeLock().lock();
+        try {
+            shutDown = true;
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+        List<Entry<B>> entries;
+        synchronized (books) {
+            entries = new ArrayList<>(live.values());
+        }
+        for (Entry<B> entry : entries) {
+            B buffer = entry.buffer();
+            if (buffer != null) {
+                buffer.close();
+            } else {
+                entry.record().release();
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "bigbuf " + name + ": " + info.description();
+    }
+}

@@ -1,0 +1,53 @@
+package io.bigbuf.mock;
+
+import io.bigbuf.api.ByteSize;
+import io.bigbuf.mock.model.FragmentationPattern;
+import io.bigbuf.mock.model.PhysicalMemoryModel;
+
+/**
+ * The simulated machine a {@link MockConfiguration} describes: its memory, already fragmented,
+ * and how it reads in {@link io.bigbuf.api.BackendInfo#description()}. Every bad value becomes
+ * one {@link IllegalArgumentException} that names the property, the PID and what is allowed.
+ *
+ * @param failEvery 0, or n to fail every n-th valid allocation
+ */
+record SimulatedMachine(PhysicalMemoryModel model, String description, int failEvery) {
+
+    /** Linux x86-64 page size. */
+    static final long PAGE_SIZE = 4096;
+
+    /** Largest buddy order of Linux ({@code MAX_PAGE_ORDER}): 4 MiB blocks with 4 KiB pages. */
+    static final int MAX_ORDER = 10;
+
+    /**
+     * Largest alignment the simulated machine's bigbuf module accepts, as the real one reports in
+     * {@code bigbuf_info.max_align}; the mock states it in {@link io.bigbuf.api.BackendInfo#maxAlignment()}.
+     */
+    static final long MAX_ALIGNMENT = 1L << 30;
+
+    static SimulatedMachine of(MockConfiguration config) {
+        long size = sizeProperty("memory.size", config.memory_size());
+        long base = sizeProperty("memory.base", config.memory_base());
+        try {
+            PhysicalMemoryModel model = new PhysicalMemoryModel(base, size, PAGE_SIZE, MAX_ORDER);
+            FragmentationPattern pattern = FragmentationPattern.parse(config.fragmentation_pattern());
+            pattern.apply(model, config.fragmentation_percent(), config.fragmentation_seed());
+            String description = String.format("simulated %s at 0x%x..0x%x, %s fragmentation of %d%% of 4 MiB blocks"
+                    + " (seed %d, %d pinned pages)%s", ByteSize.format(size), base, base + size - 1, pattern,
+                    config.fragmentation_percent(), config.fragmentation_seed(), model.pinnedPages(),
+                    config.failure_every() > 0 ? ", every " + config.failure_every() + ". allocation fails" : "");
+            return new SimulatedMachine(model, description, MockAllocator.checkFailEvery(config.failure_every()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("invalid configuration " + MockAllocator.PID + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static long sizeProperty(String name, String value) {
+        try {
+            return ByteSize.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("invalid configuration " + MockAllocator.PID + ": "
+                    + name + ": " + e.getMessage(), e);
+        }
+    }
+}
