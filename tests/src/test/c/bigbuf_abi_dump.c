@@ -51,7 +51,9 @@ int main(void)
 	FIELD(bigbuf_query, mmap_offset);
 	FIELD(bigbuf_query, size);
 	FIELD(bigbuf_query, strategy);
-	FIELD(bigbuf_query, pad);
+	FIELD(bigbuf_query, kind);
+	FIELD(bigbuf_query, node);
+	FIELD(bigbuf_query, dev_maps);
 	FIELD(bigbuf_query, reserved);
 
 	STRUCT(bigbuf_info);
@@ -64,6 +66,9 @@ int main(void)
 	FIELD(bigbuf_info, total_ram);
 	FIELD(bigbuf_info, free_ram);
 	FIELD(bigbuf_info, max_align);
+	FIELD(bigbuf_info, features);
+	FIELD(bigbuf_info, nr_nodes);
+	FIELD(bigbuf_info, pad);
 	FIELD(bigbuf_info, reserved);
 
 	STRUCT(bigbuf_stats);
@@ -76,13 +81,60 @@ int main(void)
 	FIELD(bigbuf_stats, pages_returned);
 	FIELD(bigbuf_stats, peak_bytes_held);
 	FIELD(bigbuf_stats, by_strategy);
+	FIELD(bigbuf_stats, dev_maps);
+	FIELD(bigbuf_stats, dev_mapped_bytes);
+	FIELD(bigbuf_stats, dev_maps_total);
 	FIELD(bigbuf_stats, reserved);
+
+	STRUCT(bigbuf_pci_dev);
+	FIELD(bigbuf_pci_dev, domain);
+	FIELD(bigbuf_pci_dev, bus);
+	FIELD(bigbuf_pci_dev, slot);
+	FIELD(bigbuf_pci_dev, func);
+	FIELD(bigbuf_pci_dev, pad);
+
+	STRUCT(bigbuf_map);
+	FIELD(bigbuf_map, id);
+	FIELD(bigbuf_map, addr);
+	FIELD(bigbuf_map, dev);
+	FIELD(bigbuf_map, dma_mask);
+	FIELD(bigbuf_map, flags);
+	FIELD(bigbuf_map, mode);
+	FIELD(bigbuf_map, dev_addr);
+	FIELD(bigbuf_map, reserved);
+
+	STRUCT(bigbuf_unmap);
+	FIELD(bigbuf_unmap, id);
+	FIELD(bigbuf_unmap, addr);
+	FIELD(bigbuf_unmap, dev);
+	FIELD(bigbuf_unmap, reserved);
+
+	STRUCT(bigbuf_alloc_ext);
+	FIELD(bigbuf_alloc_ext, size);
+	FIELD(bigbuf_alloc_ext, align);
+	FIELD(bigbuf_alloc_ext, max_addr);
+	FIELD(bigbuf_alloc_ext, flags);
+	FIELD(bigbuf_alloc_ext, strategy);
+	FIELD(bigbuf_alloc_ext, id);
+	FIELD(bigbuf_alloc_ext, phys_addr);
+	FIELD(bigbuf_alloc_ext, mmap_offset);
+	FIELD(bigbuf_alloc_ext, actual_size);
+	FIELD(bigbuf_alloc_ext, node);
+	FIELD(bigbuf_alloc_ext, map_flags);
+	FIELD(bigbuf_alloc_ext, dev);
+	FIELD(bigbuf_alloc_ext, kind);
+	FIELD(bigbuf_alloc_ext, mode);
+	FIELD(bigbuf_alloc_ext, dev_addr);
+	FIELD(bigbuf_alloc_ext, reserved);
 
 	IOCTL(BIGBUF_IOC_ALLOC);
 	IOCTL(BIGBUF_IOC_FREE);
 	IOCTL(BIGBUF_IOC_INFO);
 	IOCTL(BIGBUF_IOC_STATS);
 	IOCTL(BIGBUF_IOC_QUERY);
+	IOCTL(BIGBUF_IOC_MAP);
+	IOCTL(BIGBUF_IOC_UNMAP);
+	IOCTL(BIGBUF_IOC_ALLOC_EXT);
 
 	CONST(BIGBUF_ABI_VERSION);
 	CONST(BIGBUF_IOC_MAGIC);
@@ -92,6 +144,18 @@ int main(void)
 	CONST(BIGBUF_STRATEGY_CONTIG);
 	CONST(BIGBUF_STRATEGY_GRAB);
 	CONST(BIGBUF_STRATEGY_COUNT);
+	CONST(BIGBUF_ALLOC_DEVICE);
+	CONST(BIGBUF_ALLOC_SCATTER);
+	CONST(BIGBUF_ALLOC_NODE_STRICT);
+	CONST(BIGBUF_NODE_ANY);
+	CONST(BIGBUF_KIND_PHYS_CONTIG);
+	CONST(BIGBUF_KIND_DEV_CONTIG);
+	CONST(BIGBUF_DMA_DIRECT);
+	CONST(BIGBUF_DMA_IDENTITY);
+	CONST(BIGBUF_DMA_TRANSLATED);
+	CONST(BIGBUF_MAP_DEVICE_READ_ONLY);
+	CONST(BIGBUF_FEATURE_DEVICE_MAP);
+	CONST(BIGBUF_FEATURE_NUMA);
 
 	ERRNO(EPERM);
 	ERRNO(ENOENT);
@@ -104,6 +168,8 @@ int main(void)
 	ERRNO(EACCES);
 	ERRNO(EFAULT);
 	ERRNO(EBUSY);
+	ERRNO(EEXIST);
+	ERRNO(EXDEV);
 	ERRNO(ENODEV);
 	ERRNO(EINVAL);
 	ERRNO(ENFILE);

@@ -16,9 +16,19 @@ package io.bigbuf.api;
  * @param maxAlignment     largest {@link AllocationRequest#alignment()} the backend accepts (a
  *                         larger one is rejected with {@link InvalidAllocationRequestException}),
  *                         or -1 if the backend does not say; since 1.1
+ * @param deviceMapping    whether buffers can be mapped for PCI functions
+ *                         ({@link AllocationRequest#forDevice}, {@link DmaBuffer#mapFor});
+ *                         {@link ContiguousAllocator#translation} then tells per function whether
+ *                         its addresses are translated; since 1.2
  */
 public record BackendInfo(String name, String description, boolean realBusAddresses, long pageSize,
-        long maxBlockSize, long totalBytes, long maxAlignment) {
+        long maxBlockSize, long totalBytes, long maxAlignment, boolean deviceMapping) {
+
+    /** The API 1.1 form, for backends that cannot map for devices. */
+    public BackendInfo(String name, String description, boolean realBusAddresses, long pageSize, long maxBlockSize,
+            long totalBytes, long maxAlignment) {
+        this(name, description, realBusAddresses, pageSize, maxBlockSize, totalBytes, maxAlignment, false);
+    }
 
     /**
      * The API 1.0 form, for backends that do not state their maximum alignment

@@ -24,6 +24,8 @@ public interface ContiguousAllocator {
      * @throws InvalidAllocationRequestException the request can never succeed on this backend
      *         (e.g. larger than all its memory, alignment below the page size)
      * @throws OutOfContiguousMemoryException no free contiguous range satisfies the request now
+     *         (for a device: also no room in its address space)
+     * @throws DeviceMappingException the request names a device the buffer cannot be mapped for
      * @throws BackendUnavailableException the backend has been shut down
      */
     DmaBuffer allocate(AllocationRequest request);
@@ -47,6 +49,15 @@ public interface ContiguousAllocator {
 
     /** What this backend is and what its addresses mean. */
     BackendInfo backendInfo();
+
+    /**
+     * How PCI function {@code device} sees memory through this backend: whether its device
+     * addresses are physical ones or translated by an IOMMU. Since 1.2.
+     *
+     * @throws DeviceMappingException no such function, or the backend cannot map for devices
+     *         ({@link BackendInfo#deviceMapping()})
+     */
+    DmaTranslation translation(PciAddress device);
 
     /** Current usage counters. */
     AllocatorStatistics statistics();

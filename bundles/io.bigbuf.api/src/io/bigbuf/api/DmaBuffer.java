@@ -1,12 +1,19 @@
 package io.bigbuf.api;
 
 import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
- * One physically contiguous buffer handed out by a {@link ContiguousAllocator}.
+ * One contiguous buffer handed out by a {@link ContiguousAllocator}: physically contiguous, or
+ * (on request) contiguous for its devices behind their IOMMU ({@link #contiguity()}).
  *
- * <p>The memory is reachable from Java through {@link #segment()} and from a device through
- * {@link #physicalAddress()}. {@link #close()} releases both; it is idempotent and may be called
+ * <p>The memory is reachable from Java through {@link #segment()} and from a PCI function through
+ * {@link #deviceAddress(PciAddress)}, once the buffer is mapped for it (at allocation with
+ * {@link AllocationRequest#forDevice}, or later with {@link #mapFor}); {@link #physicalAddress()}
+ * is what a device without IOMMU sees. {@link #close()} releases all of it (every device
+ * mapping first); it is idempotent and may be called
  * from any thread, also concurrently with the backend shutting down. After close, {@link #segment()}
  * and any segment obtained earlier throw {@link IllegalStateException} on access: a stale buffer
  * never crashes the JVM.
@@ -26,9 +33,65 @@ public interface DmaBuffer extends AutoCloseable {
     /**
      * Physical (bus) address of the first byte. The whole range {@code [physicalAddress,
      * physicalAddress + size)} is contiguous. Only usable for device DMA if
-     * {@link BackendInfo#realBusAddresses()} is true.
+     * {@link BackendInfo#realBusAddresses()} is true and nothing translates the device's DMA; a
+     * driver should program {@link #deviceAddress(PciAddress)} instead, which is right in every
+     * case.
+     *
+     * @throws IllegalStateException the buffer is {@link Contiguity#DEVICE device-contiguous} and
+     *         has no single physical address
      */
     long physicalAddress();
+
+    /** In what sense the buffer is contiguous. Since 1.2. */
+    Contiguity contiguity();
+
+    /** The NUMA node of the buffer's memory, if the backend knows it and it is a single node. Since 1.2. */
+    OptionalInt numaNode();
+
+    /**
+     * The address PCI function {@code device} uses for the buffer's first byte; the buffer is
+     * contiguous at {@code [deviceAddress, deviceAddress + size)} for it. Since 1.2.
+     *
+     * @throws IllegalArgumentException the buffer is not mapped for that function (allocate it
+     *         {@link AllocationRequest#forDevice for the device}, or {@link #mapFor} it)
+     */
+    long deviceAddress(PciAddress device);
+
+    /** The buffer's mapping for {@code device}, if it has one. Since 1.2. */
+    Optional<DeviceMapping> deviceMapping(PciAddress device);
+
+    /** Every device mapping of the buffer, in PCI address order. Since 1.2. */
+    List<DeviceMapping> deviceMappings();
+
+    /**
+     * Maps the buffer for a further PCI function, or returns its existing mapping for it. Fails
+     * without changing anything.
+     *
+     * @param device           the function
+     * @param maxDeviceAddress the function's address limit ({@code (1L << 28) - 1} for 28 address
+     *                         lines), {@link AllocationRequest#NO_ADDRESS_LIMIT} for its default
+     * @throws DeviceMappingException the function cannot have it (see the reason)
+     * @throws OutOfContiguousMemoryException no room below the limit in the function's address space
+     * @throws IllegalStateException the buffer is closed
+     * @throws BackendUnavailableException the backend is gone
+     * @since 1.2
+     */
+    DeviceMapping mapFor(PciAddress device, long maxDeviceAddress);
+
+    /**
+     * As {@link #mapFor}, but the function may only read the buffer: behind a translating IOMMU
+     * its writes fault. Since 1.2.
+     */
+    DeviceMapping mapReadOnlyFor(PciAddress device, long maxDeviceAddress);
+
+    /**
+     * Ends the buffer's mapping for {@code device}: from now on the function must not use its
+     * address (behind a translating IOMMU its DMA there faults). Closing the buffer ends every
+     * mapping. Since 1.2.
+     *
+     * @return whether there was a mapping
+     */
+    boolean unmapFrom(PciAddress device);
 
     /** Free-form label given in the {@link AllocationRequest}; empty if none. */
     String label();

@@ -5,10 +5,15 @@ import io.bigbuf.api.AllocatorStatistics;
 import io.bigbuf.api.BackendInfo;
 import io.bigbuf.api.BackendUnavailableException;
 import io.bigbuf.api.ByteSize;
+import io.bigbuf.api.Contiguity;
 import io.bigbuf.api.ContiguousAllocator;
+import io.bigbuf.api.DeviceMapping;
+import io.bigbuf.api.DeviceMappingException;
 import io.bigbuf.api.DmaBuffer;
+import io.bigbuf.api.DmaTranslation;
 import io.bigbuf.api.InvalidAllocationRequestException;
 import io.bigbuf.api.OutOfContiguousMemoryException;
+import io.bigbuf.api.PciAddress;
 import java.lang.ref.Cleaner;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
@@ -32,8 +37,15 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <li><b>Request checks</b> against {@link BackendInfo}: page size and
  *     {@link BackendInfo#maxAlignment() maximum alignment}.</li>
  * <li><b>Registry</b> of live buffers for {@link #buffers()}, held as {@link Retention} says.</li>
+ * <li><b>Device mappings</b> ({@link DmaBuffer#mapFor}, {@link DmaBuffer#unmapFrom}): the closed
+ *     and shutdown checks, the per-buffer registry of mappings and idempotence are here
+ *     ({@link BufferSupport}); a backend that can map for devices says so in its
+ *     {@link BackendInfo#deviceMapping()} and implements {@link #mapBuffer}, {@link #unmapBuffer}
+ *     and {@link #translation}; a mapping made at allocation ({@link AllocationRequest#forDevice})
+ *     it records with {@link BufferSupport#addInitialMapping}.</li>
  * <li><b>Counters</b> of {@link AllocatorStatistics}: a request that fails with
- *     {@link InvalidAllocationRequestException} counts as rejected, one that fails with
+ *     {@link InvalidAllocationRequestException} or {@link DeviceMappingException} counts as
+ *     rejected, one that fails with
  *     {@link OutOfContiguousMemoryException} as a failure, wherever it was thrown (here, in the
  *     backend's checks or in its allocation); {@link BackendUnavailableException} counts as
  *     neither. Registry and counters change under one lock, so a statistics snapshot is
@@ -113,6 +125,93 @@ public abstract class AllocatorSupport<B extends BufferSupport> implements Conti
         return OptionalLong.empty();
     }
 
+    /**
+     * How PCI function {@code device} sees memory through this backend. Backends that map for
+     * devices override it.
+     *
+     * @throws DeviceMappingException no such function; {@link DeviceMappingException.Reason#UNSUPPORTED}
+     *         by default
+     */
+    @Override
+    public DmaTranslation translation(PciAddress device) {
+        throw unsupported(device);
+    }
+
+    /**
+     * The backend's mapping of one of its open buffers for a further device. Called at most once at
+     * a time per buffer, with the lifecycle read lock held. Must change nothing when it throws.
+     *
+     * @throws DeviceMappingException the function cannot have it
+     * @throws OutOfContiguousMemoryException no room below the limit in the function's address space
+     */
+    protected DeviceMapping mapBuffer(B buffer, PciAddress device, long maxDeviceAddress, boolean deviceReadOnly) {
+        throw unsupported(device);
+    }
+
+    /**
+     * Ends a mapping made by {@link #mapBuffer} or at allocation, of an open buffer. Mappings of a
+     * buffer that is released end with it: the backend's release takes care of them.
+     */
+    protected void unmapBuffer(B buffer, DeviceMapping mapping) {
+        throw new IllegalStateException("the " + name + " made no mapping to undo: " + mapping);
+    }
+
+    /**
+     * Records a mapping the backend made while allocating {@code buffer} (for a request with
+     * {@link AllocationRequest#forDevice a device}), before {@link #allocateBuffer} returns it.
+     * Since 1.1.
+     */
+    protected final void addInitialMapping(B buffer, DeviceMapping mapping) {
+        buffer.addInitialMapping(mapping);
+    }
+
+    /**
+     * Adds state to tear down when {@code buffer} is released, before its memory goes (see
+     * {@link BufferRecord#addReleaseAction}); e.g. a device mapping's IOVA range. Since 1.1.
+     *
+     * @throws IllegalStateException the buffer is released already
+     */
+    protected final void addReleaseAction(B buffer, Runnable action) {
+        buffer.record().addReleaseAction(action);
+    }
+
+    /** The exception for a backend that cannot map for devices. */
+    protected final DeviceMappingException unsupported(PciAddress device) {
+        return new DeviceMappingException(device, DeviceMappingException.Reason.UNSUPPORTED, "the " + name
+                + " cannot map buffers for PCI functions (" + info.description() + ")");
+    }
+
+    @SuppressWarnings("unchecked") // a buffer's record names its allocator, whose allocateBuffer made it a B
+    final DeviceMapping map(BufferSupport buffer, PciAddress device, long maxDeviceAddress, boolean deviceReadOnly) {
+        lifecycle.readLock().lock();
+        try {
+            ensureRunning();
+            if (!info.deviceMapping()) {
+                throw unsupported(device);
+            }
+            return mapBuffer((B) buffer, device, maxDeviceAddress, deviceReadOnly);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    @SuppressWarnings("unchecked") // as in map
+    final void unmap(BufferSupport buffer, DeviceMapping mapping) {
+        lifecycle.readLock().lock();
+        try {
+            unmapBuffer((B) buffer, mapping);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    private void ensureRunning() {
+        if (shutDown) {
+            throw new BackendUnavailableException("the " + name + " has been shut down; its buffers are closed."
+                    + " Look up the ContiguousAllocator service again");
+        }
+    }
+
     /** How the message for an alignment above {@link BackendInfo#maxAlignment()} names that limit. */
     protected String describeMaxAlignment(long maxAlignment) {
         return "the largest the " + name + " supports, " + ByteSize.format(maxAlignment);
@@ -128,8 +227,19 @@ public abstract class AllocatorSupport<B extends BufferSupport> implements Conti
      */
     protected final BufferRecord newRecord(AllocationRequest request, long bytesHeld, long physicalAddress,
             Runnable release) {
-        return new BufferRecord(this, nextId.getAndIncrement(), request.size(), bytesHeld, physicalAddress,
-                request.label(), Objects.requireNonNull(release, "release"));
+        return newRecord(request, bytesHeld, physicalAddress, Contiguity.PHYSICAL, -1, release);
+    }
+
+    /**
+     * As {@link #newRecord(AllocationRequest, long, long, Runnable)}, for a buffer of the given
+     * contiguity ({@code physicalAddress} is ignored for {@link Contiguity#DEVICE}) on a NUMA node
+     * (-1 if unknown or several). Since 1.1.
+     */
+    protected final BufferRecord newRecord(AllocationRequest request, long bytesHeld, long physicalAddress,
+            Contiguity contiguity, int numaNode, Runnable release) {
+        return new BufferRecord(this, nextId.getAndIncrement(), request.size(), bytesHeld,
+                contiguity == Contiguity.DEVICE ? -1 : physicalAddress, request.label(),
+                Objects.requireNonNull(contiguity, "contiguity"), numaNode, Objects.requireNonNull(release, "release"));
     }
 
     @Override
@@ -137,12 +247,12 @@ public abstract class AllocatorSupport<B extends BufferSupport> implements Conti
         Objects.requireNonNull(request, "request");
         lifecycle.readLock().lock();
         try {
-            if (shutDown) {
-                throw new BackendUnavailableException("the " + name + " has been shut down; its buffers are closed."
-                        + " Look up the ContiguousAllocator service again");
-            }
+            ensureRunning();
             B buffer;
             try {
+                if (request.device() != null && !info.deviceMapping()) {
+                    throw unsupported(request.device());
+                }
                 long alignment = request.effectiveAlignment(info.pageSize());
                 if (info.maxAlignment() >= 0 && alignment > info.maxAlignment()) {
                     throw new InvalidAllocationRequestException("alignment " + ByteSize.format(alignment)
@@ -150,7 +260,7 @@ public abstract class AllocatorSupport<B extends BufferSupport> implements Conti
                 }
                 checkSatisfiable(request, alignment);
                 buffer = allocateBuffer(request, alignment);
-            } catch (InvalidAllocationRequestException e) {
+            } catch (InvalidAllocationRequestException | DeviceMappingException e) {
                 count(e);
                 throw e;
             } catch (OutOfContiguousMemoryException e) {
@@ -166,7 +276,7 @@ public abstract class AllocatorSupport<B extends BufferSupport> implements Conti
 
     private void count(RuntimeException e) {
         synchronized (books) {
-            if (e instanceof InvalidAllocationRequestException) {
+            if (e instanceof InvalidAllocationRequestException || e instanceof DeviceMappingException) {
                 rejected++;
             } else {
                 failures++;

@@ -1,6 +1,7 @@
 package io.bigbuf.spi;
 
 import io.bigbuf.api.ByteSize;
+import io.bigbuf.api.Contiguity;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.lang.ref.Cleaner;
@@ -32,6 +33,8 @@ public final class BufferRecord {
     private final long bytesHeld;
     private final long physicalAddress;
     private final String label;
+    private final Contiguity contiguity;
+    private final int numaNode;
     private final Runnable backendRelease;
     private final AtomicBoolean released = new AtomicBoolean();
     /** Guarded by itself; null once the record is released. */
@@ -41,13 +44,15 @@ public final class BufferRecord {
     private volatile boolean attached;
 
     BufferRecord(AllocatorSupport<?> owner, long id, long size, long bytesHeld, long physicalAddress, String label,
-            Runnable backendRelease) {
+            Contiguity contiguity, int numaNode, Runnable backendRelease) {
         this.owner = owner;
         this.id = id;
         this.size = size;
         this.bytesHeld = bytesHeld;
         this.physicalAddress = physicalAddress;
         this.label = label;
+        this.contiguity = contiguity;
+        this.numaNode = numaNode;
         this.backendRelease = backendRelease;
     }
 
@@ -66,8 +71,19 @@ public final class BufferRecord {
         return bytesHeld;
     }
 
+    /** The physical address of the first byte; meaningless for {@link Contiguity#DEVICE}. */
     public long physicalAddress() {
         return physicalAddress;
+    }
+
+    /** @since 1.1 */
+    public Contiguity contiguity() {
+        return contiguity;
+    }
+
+    /** NUMA node of all the buffer's memory, -1 if unknown or several. Since 1.1. */
+    public int numaNode() {
+        return numaNode;
     }
 
     public String label() {

@@ -1,10 +1,20 @@
 package io.bigbuf.spi;
 
 import io.bigbuf.api.ByteSize;
+import io.bigbuf.api.Contiguity;
+import io.bigbuf.api.DeviceMapping;
+import io.bigbuf.api.DeviceMappingException;
 import io.bigbuf.api.DmaBuffer;
+import io.bigbuf.api.PciAddress;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -15,6 +25,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>{@link #close()} first invalidates (every segment obtained so far throws
  * {@link IllegalStateException} from then on), then releases the record: so neither Java code nor,
  * once the pages are reused, a device ever sees memory that belongs to someone else.
+ *
+ * <p>Device mappings: the registry of this buffer's mappings, one per PCI function, and the rules
+ * around it are here; the backend's {@link AllocatorSupport#mapBuffer} and
+ * {@link AllocatorSupport#unmapBuffer} make and end them. {@link #mapFor} for a function the
+ * buffer is mapped for already returns that mapping; mapping and unmapping of one buffer are
+ * serialised, and wait for neither each other's nor other buffers' kernel calls. A closed buffer
+ * has no mappings (the backend's release ends them with the memory).
  */
 public abstract class BufferSupport implements DmaBuffer {
 
@@ -22,6 +39,8 @@ public abstract class BufferSupport implements DmaBuffer {
 
     private final BufferRecord record;
     private final AtomicBoolean closing = new AtomicBoolean();
+    /** Guarded by itself; also serialises map/unmap calls into the backend for this buffer. */
+    private final Map<PciAddress, DeviceMapping> mappings = new TreeMap<>();
 
     /**
      * @param record from {@link AllocatorSupport#newRecord}, used by this buffer only
@@ -46,6 +65,13 @@ public abstract class BufferSupport implements DmaBuffer {
         return record;
     }
 
+    /** See {@link AllocatorSupport#addInitialMapping}. */
+    final void addInitialMapping(DeviceMapping mapping) {
+        synchronized (mappings) {
+            mappings.put(mapping.device(), Objects.requireNonNull(mapping, "mapping"));
+        }
+    }
+
     @Override
     public final long id() {
         return record.id();
@@ -58,7 +84,94 @@ public abstract class BufferSupport implements DmaBuffer {
 
     @Override
     public final long physicalAddress() {
+        if (record.contiguity() == Contiguity.DEVICE) {
+            throw new IllegalStateException("buffer #" + id() + " is device-contiguous: its pages lie anywhere and"
+                    + " it has no physical address; program deviceAddress(device) into the device");
+        }
         return record.physicalAddress();
+    }
+
+    @Override
+    public final Contiguity contiguity() {
+        return record.contiguity();
+    }
+
+    @Override
+    public final OptionalInt numaNode() {
+        return record.numaNode() < 0 ? OptionalInt.empty() : OptionalInt.of(record.numaNode());
+    }
+
+    @Override
+    public final long deviceAddress(PciAddress device) {
+        return deviceMapping(device).orElseThrow(() -> new IllegalArgumentException("buffer #" + id()
+                + " is not mapped for " + device + "; allocate it for the device (AllocationRequest.forDevice)"
+                + " or call mapFor(" + device + ", limit)")).deviceAddress();
+    }
+
+    @Override
+    public final Optional<DeviceMapping> deviceMapping(PciAddress device) {
+        Objects.requireNonNull(device, "device");
+        synchronized (mappings) {
+            return Optional.ofNullable(mappings.get(device));
+        }
+    }
+
+    @Override
+    public final List<DeviceMapping> deviceMappings() {
+        synchronized (mappings) {
+            return List.copyOf(mappings.values());
+        }
+    }
+
+    @Override
+    public final DeviceMapping mapFor(PciAddress device, long maxDeviceAddress) {
+        return map(device, maxDeviceAddress, false);
+    }
+
+    @Override
+    public final DeviceMapping mapReadOnlyFor(PciAddress device, long maxDeviceAddress) {
+        return map(device, maxDeviceAddress, true);
+    }
+
+    private DeviceMapping map(PciAddress device, long maxDeviceAddress, boolean deviceReadOnly) {
+        Objects.requireNonNull(device, "device");
+        if (maxDeviceAddress <= 0) {
+            throw new IllegalArgumentException("maxDeviceAddress must be positive, got 0x"
+                    + Long.toHexString(maxDeviceAddress));
+        }
+        synchronized (mappings) {
+            if (isClosed()) {
+                throw new IllegalStateException("buffer #" + id() + " (" + ByteSize.format(size()) + ") is closed");
+            }
+            DeviceMapping existing = mappings.get(device);
+            if (existing != null) {
+                if (existing.lastDeviceAddress() > maxDeviceAddress || existing.deviceReadOnly() != deviceReadOnly) {
+                    throw new DeviceMappingException(device, DeviceMappingException.Reason.UNREACHABLE, "buffer #"
+                            + id() + " is mapped for " + device + " already, " + (existing.deviceReadOnly()
+                                    ? "read-only" : "read-write") + " at 0x" + Long.toHexString(existing.deviceAddress())
+                            + "..0x" + Long.toHexString(existing.lastDeviceAddress()) + "; unmapFrom(" + device
+                            + ") first to map it differently");
+                }
+                return existing;
+            }
+            DeviceMapping mapping = record.owner().map(this, device, maxDeviceAddress, deviceReadOnly);
+            mappings.put(device, mapping);
+            return mapping;
+        }
+    }
+
+    @Override
+    public final boolean unmapFrom(PciAddress device) {
+        Objects.requireNonNull(device, "device");
+        synchronized (mappings) {
+            DeviceMapping mapping = mappings.get(device);
+            if (mapping == null || isClosed()) {
+                return false;
+            }
+            record.owner().unmap(this, mapping);
+            mappings.remove(device);
+            return true;
+        }
     }
 
     @Override
@@ -85,6 +198,10 @@ public abstract class BufferSupport implements DmaBuffer {
             return;
         }
         record.markClosedByOwner();
+        // Waits for a mapFor/unmapFrom under way; the release ends the mappings with the memory.
+        synchronized (mappings) {
+            mappings.clear();
+        }
         try {
             invalidate();
         } catch (RuntimeException e) {
@@ -96,7 +213,8 @@ public abstract class BufferSupport implements DmaBuffer {
 
     @Override
     public final String toString() {
-        return "DmaBuffer[#" + id() + ", " + ByteSize.format(size()) + " at 0x" + Long.toHexString(physicalAddress())
+        return "DmaBuffer[#" + id() + ", " + ByteSize.format(size()) + (contiguity() == Contiguity.DEVICE
+                ? " device-contiguous" : " at 0x" + Long.toHexString(physicalAddress()))
                 + (label().isEmpty() ? "" : ", " + label()) + (isClosed() ? ", closed" : "") + "]";
     }
 }

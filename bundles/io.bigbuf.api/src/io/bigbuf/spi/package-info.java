@@ -14,6 +14,6 @@
  *
  * <p>Only backends use this package; consumers never import it. Its classes are extended by
  * providers, so every change that is not purely additive for a subclass is a major one: backends
- * import it with a provider range, {@code [1.0,1.1)}.
+ * import it with a provider range, {@code [1.1,1.2)} for this version.
  */
 package io.bigbuf.spi;

@@ -3,8 +3,11 @@ package io.bigbuf.kmod;
 import io.bigbuf.api.BackendUnavailableException;
 import io.bigbuf.api.BigbufException;
 import io.bigbuf.api.ByteSize;
+import io.bigbuf.api.DeviceMappingException;
+import io.bigbuf.api.DeviceMappingException.Reason;
 import io.bigbuf.api.InvalidAllocationRequestException;
 import io.bigbuf.api.OutOfContiguousMemoryException;
+import io.bigbuf.api.PciAddress;
 import io.bigbuf.kmod.abi.Errno;
 import io.bigbuf.kmod.abi.NativeCallException;
 
@@ -26,8 +29,24 @@ public final class ErrnoTranslation {
      * @param size bytes that were being allocated, for the message; 0 if not an allocation
      */
     public static BigbufException toApiException(NativeCallException e, long size) {
+        return toApiException(e, size, null);
+    }
+
+    /**
+     * @param e      the failed call
+     * @param size   bytes that were being allocated or mapped, for the message; 0 if neither
+     * @param device the PCI function a buffer was being mapped for, or null
+     */
+    public static BigbufException toApiException(NativeCallException e, long size, PciAddress device) {
         String cause = " (" + e.errnoName() + " from " + e.call() + ")";
         String what = size > 0 ? ByteSize.format(size) : "the request";
+        if (device != null && (e.operation() == NativeCallException.Operation.IOCTL_MAP
+                || e.operation() == NativeCallException.Operation.IOCTL_ALLOC_EXT)) {
+            BigbufException mapping = deviceMappingException(e, size, device, cause);
+            if (mapping != null) {
+                return mapping;
+            }
+        }
         return switch (e.operation()) {
             case OPEN -> switch (e.errno()) {
                 case Errno.ENOENT, Errno.ENODEV, Errno.ENXIO -> new BackendUnavailableException(
@@ -39,7 +58,7 @@ public final class ErrnoTranslation {
                         "too many open files to open the bigbuf device" + cause);
                 default -> new BackendUnavailableException("cannot open the bigbuf device" + cause, e);
             };
-            case IOCTL_ALLOC -> switch (e.errno()) {
+            case IOCTL_ALLOC, IOCTL_ALLOC_EXT -> switch (e.errno()) {
                 case Errno.ENOMEM -> new OutOfContiguousMemoryException(size, -1, "the kernel has no physically"
                         + " contiguous " + what + " free that satisfies the alignment and address limit; free"
                         + " buffers or ask for less" + cause);
@@ -58,7 +77,40 @@ public final class ErrnoTranslation {
                         "the process cannot map " + what + " more (address space or mapping limit)" + cause);
                 default -> unexpected(e, cause);
             };
-            case IOCTL_INFO, IOCTL_STATS, IOCTL_FREE, MUNMAP, CLOSE -> unexpected(e, cause);
+            case IOCTL_INFO, IOCTL_STATS, IOCTL_FREE, IOCTL_MAP, IOCTL_UNMAP, MUNMAP, CLOSE -> unexpected(e, cause);
+        };
+    }
+
+    /** The answers of MAP (and ALLOC_EXT with a device) that concern the device; null for others. */
+    private static BigbufException deviceMappingException(NativeCallException e, long size, PciAddress device,
+            String cause) {
+        return switch (e.errno()) {
+            case Errno.ENODEV -> new DeviceMappingException(device, Reason.NO_SUCH_DEVICE,
+                    "there is no PCI function " + device + " (lspci -D lists them)" + cause);
+            case Errno.EBUSY -> new DeviceMappingException(device, Reason.DEVICE_BUSY, device + " is in use: a kernel"
+                    + " driver is bound to it, its driver_override names another driver, or VFIO owns its IOMMU"
+                    + " group; unbind it first (echo " + device + " > /sys/bus/pci/devices/" + device
+                    + "/driver/unbind)" + cause);
+            case Errno.ERANGE -> new DeviceMappingException(device, Reason.UNREACHABLE, device + " cannot reach the"
+                    + " buffer: without a translating IOMMU it lies above the device's address limit (or would need"
+                    + " bounce buffering, which bigbuf refuses); allocate it for the device instead" + cause);
+            case Errno.EXDEV -> new DeviceMappingException(device, Reason.NOT_TRANSLATED, "a device-contiguous buffer"
+                    + " needs a device behind a translating IOMMU, and " + device + " is not (boot with"
+                    + " intel_iommu=on, or use a physically contiguous buffer)" + cause);
+            case Errno.EPERM -> new DeviceMappingException(device, Reason.NOT_PERMITTED, "mapping memory for " + device
+                    + " needs CAP_SYS_RAWIO (run as root, or give the JVM the capability, e.g. systemd"
+                    + " AmbientCapabilities=CAP_SYS_RAWIO)" + cause);
+            case Errno.EOPNOTSUPP -> new DeviceMappingException(device, Reason.UNSUPPORTED, device
+                    + "'s DMA is not cache-coherent; bigbuf maps only for coherent devices" + cause);
+            case Errno.ENOSPC -> new DeviceMappingException(device, Reason.UNSUPPORTED,
+                    "the buffer is mapped for as many devices as the module allows" + cause);
+            case Errno.ENOMEM -> new OutOfContiguousMemoryException(size, -1, "no room for "
+                    + (size > 0 ? ByteSize.format(size) : "the buffer") + " below the address limit in " + device
+                    + "'s address space, or no memory for the mapping; free buffers mapped for it or ask for less"
+                    + cause);
+            case Errno.EINVAL -> new InvalidAllocationRequestException(device + " cannot use the requested address"
+                    + " limit (a DMA mask of at least 12 bits that the platform supports)" + cause);
+            default -> null;
         };
     }
 

@@ -5,12 +5,17 @@ import io.bigbuf.api.AllocatorServiceProperties;
 import io.bigbuf.api.BackendInfo;
 import io.bigbuf.api.BackendUnavailableException;
 import io.bigbuf.api.ByteSize;
+import io.bigbuf.api.Contiguity;
 import io.bigbuf.api.ContiguousAllocator;
+import io.bigbuf.api.DeviceMapping;
+import io.bigbuf.api.DmaTranslation;
 import io.bigbuf.api.InvalidAllocationRequestException;
+import io.bigbuf.api.PciAddress;
 import io.bigbuf.kmod.abi.BigbufAbi;
 import io.bigbuf.kmod.abi.DeviceInfo;
 import io.bigbuf.kmod.abi.Errno;
 import io.bigbuf.kmod.abi.KernelAllocation;
+import io.bigbuf.kmod.abi.KernelDeviceMapping;
 import io.bigbuf.kmod.abi.KmodDevice;
 import io.bigbuf.kmod.abi.ModuleStatistics;
 import io.bigbuf.kmod.abi.NativeCallException;
@@ -54,6 +59,16 @@ import org.osgi.service.component.annotations.Deactivate;
  * releases all of them. Lifecycle, registry and counters are the support layer's
  * ({@link AllocatorSupport}); this class is the kernel calls.
  *
+ * <p><b>Devices.</b> A request for a PCI function ({@link AllocationRequest#forDevice}), a NUMA
+ * node or device contiguity goes to the kernel as one {@code BIGBUF_IOC_ALLOC_EXT}, which also
+ * maps the buffer for the function; {@link io.bigbuf.api.DmaBuffer#mapFor} and
+ * {@link io.bigbuf.api.DmaBuffer#unmapFrom} name the buffer by its mapping's address
+ * ({@code BIGBUF_IOC_MAP}/{@code UNMAP} with id 0), since its id is freed right after mmap. The
+ * kernel ends a buffer's device mappings with the buffer (its last unmap), so closing needs no
+ * extra call. A device's address limit reaches the kernel as a DMA mask, the largest
+ * {@code 2^n - 1} at or below the requested address; whether the device's addresses are
+ * translated, {@link #translation} reads from sysfs.
+ *
  * <p>Failed calls change nothing: a request rejected here never reaches the kernel, and a failure
  * after {@code BIGBUF_IOC_ALLOC} undoes the allocation before throwing.
  */
@@ -76,6 +91,7 @@ public final class KmodAllocator extends AllocatorSupport<KmodBuffer> {
 
     private final Path device;
     private final DeviceInfo deviceInfo;
+    private final PciSysfs sysfs;
 
     /**
      * @param device     path of the device node
@@ -83,9 +99,15 @@ public final class KmodAllocator extends AllocatorSupport<KmodBuffer> {
      * @throws IllegalArgumentException the module speaks another ABI version
      */
     public KmodAllocator(Path device, DeviceInfo deviceInfo) {
+        this(device, deviceInfo, Path.of("/sys"));
+    }
+
+    /** As {@link #KmodAllocator(Path, DeviceInfo)}, with sysfs mounted at {@code sysfs}. */
+    KmodAllocator(Path device, DeviceInfo deviceInfo, Path sysfs) {
         super(backendInfo(device, deviceInfo), "kernel module backend on " + device, Retention.WHILE_REACHABLE);
         this.device = device;
         this.deviceInfo = deviceInfo;
+        this.sysfs = new PciSysfs(sysfs);
     }
 
     /**
@@ -121,10 +143,13 @@ public final class KmodAllocator extends AllocatorSupport<KmodBuffer> {
                     + ", this bundle speaks " + BigbufAbi.ABI_VERSION);
         }
         return new BackendInfo(AllocatorServiceProperties.BACKEND_KMOD,
-                String.format("%s, bigbuf module ABI %d, %s RAM, strategies %s, alignment up to %s", device,
+                String.format("%s, bigbuf module ABI %d, %s RAM, strategies %s, alignment up to %s, %s", device,
                         deviceInfo.abiVersion(), ByteSize.format(deviceInfo.totalRam()), deviceInfo.strategyNames(),
-                        ByteSize.format(deviceInfo.maxAlign())),
-                true, deviceInfo.pageSize(), deviceInfo.maxBlockSize(), deviceInfo.totalRam(), deviceInfo.maxAlign());
+                        ByteSize.format(deviceInfo.maxAlign()), deviceInfo.deviceMapping()
+                                ? "device mappings, " + deviceInfo.nrNodes() + " NUMA node id(s)"
+                                : "no device mappings (module predates them)"),
+                true, deviceInfo.pageSize(), deviceInfo.maxBlockSize(), deviceInfo.totalRam(), deviceInfo.maxAlign(),
+                deviceInfo.deviceMapping());
     }
 
     @Override
@@ -143,8 +168,20 @@ public final class KmodAllocator extends AllocatorSupport<KmodBuffer> {
     }
 
     @Override
+    public DmaTranslation translation(PciAddress pci) {
+        if (!deviceInfo.deviceMapping()) {
+            throw unsupported(pci);
+        }
+        return sysfs.translation(pci);
+    }
+
+    @Override
     protected KmodBuffer allocateBuffer(AllocationRequest request, long alignment) {
-        long maxAddr = request.hasAddressLimit() ? request.maxAddress() : 0; // 0: no limit in the ABI
+        if (request.needsPlacement() && !deviceInfo.deviceMapping()) {
+            throw new InvalidAllocationRequestException("the loaded bigbuf module predates NUMA placement and device"
+                    + " mappings; load a newer one (its bigbuf_info.features lacks BIGBUF_FEATURE_DEVICE_MAP)");
+        }
+        PciAddress pci = request.device();
         KmodDevice file;
         try {
             file = KmodDevice.open(device);
@@ -154,7 +191,7 @@ public final class KmodAllocator extends AllocatorSupport<KmodBuffer> {
         KernelAllocation allocation;
         long address;
         try {
-            allocation = allocateRetryingOnSignals(file, request.size(), alignment, maxAddr);
+            allocation = allocateRetryingOnSignals(file, request, alignment);
             try {
                 address = file.map(allocation.mmapOffset(), allocation.actualSize());
             } catch (NativeCallException e) {
@@ -169,11 +206,17 @@ public final class KmodAllocator extends AllocatorSupport<KmodBuffer> {
                 throw e;
             }
         } catch (NativeCallException e) {
-            throw ErrnoTranslation.toApiException(e, request.size());
+            throw ErrnoTranslation.toApiException(e, request.size(), pci);
         } finally {
             closeQuietly(file);
         }
-        KmodBuffer buffer = mapped(request, allocation.physAddr(), address, allocation.actualSize());
+        Contiguity contiguity = allocation.kind() == BigbufAbi.KIND_DEV_CONTIG ? Contiguity.DEVICE : Contiguity.PHYSICAL;
+        KmodBuffer buffer = mapped(request, allocation.physAddr(), contiguity, allocation.node(), address,
+                allocation.actualSize());
+        if (pci != null) {
+            addInitialMapping(buffer, new DeviceMapping(pci, allocation.devAddr(), request.size(),
+                    translationOf(allocation.mode()), false));
+        }
         LOG.log(Level.DEBUG, () -> "allocated " + buffer + " by strategy "
                 + BigbufAbi.STRATEGIES.get(allocation.strategy()));
         return buffer;
@@ -183,22 +226,79 @@ public final class KmodAllocator extends AllocatorSupport<KmodBuffer> {
      * A buffer on a mapping of {@code held} bytes at {@code address}, released by unmapping it.
      * Also how the host test puts an anonymous mapping in place of the module's.
      */
-    KmodBuffer mapped(AllocationRequest request, long physicalAddress, long address, long held) {
+    KmodBuffer mapped(AllocationRequest request, long physicalAddress, Contiguity contiguity, int node, long address,
+            long held) {
         Mapping mapping = new Mapping(address, held);
-        BufferRecord record = newRecord(request, held, physicalAddress, mapping::unmapOnce);
+        BufferRecord record = newRecord(request, held, physicalAddress, contiguity, node, mapping::unmapOnce);
         return new KmodBuffer(record, mapping, Arena.ofShared(), address);
     }
 
-    private static KernelAllocation allocateRetryingOnSignals(KmodDevice file, long size, long alignment, long maxAddr) {
+    @Override
+    protected DeviceMapping mapBuffer(KmodBuffer buffer, PciAddress pci, long maxDeviceAddress,
+            boolean deviceReadOnly) {
+        try (KmodDevice file = KmodDevice.open(device)) {
+            KernelDeviceMapping mapping = file.mapForDevice(buffer.address(), pci, dmaMask(maxDeviceAddress),
+                    deviceReadOnly ? BigbufAbi.MAP_DEVICE_READ_ONLY : 0);
+            return new DeviceMapping(pci, mapping.devAddr(), buffer.size(), translationOf(mapping.mode()),
+                    deviceReadOnly);
+        } catch (NativeCallException e) {
+            throw ErrnoTranslation.toApiException(e, buffer.size(), pci);
+        }
+    }
+
+    @Override
+    protected void unmapBuffer(KmodBuffer buffer, DeviceMapping mapping) {
+        try (KmodDevice file = KmodDevice.open(device)) {
+            file.unmapForDevice(buffer.address(), mapping.device());
+        } catch (NativeCallException e) {
+            // ENOENT: the kernel ended it already (the function was unbound or removed).
+            if (e.errno() != Errno.ENOENT) {
+                throw ErrnoTranslation.toApiException(e, 0, mapping.device());
+            }
+        }
+    }
+
+    /** The kernel's DMA mask for an address limit: the largest 2^n - 1 at or below it; 0 for none. */
+    static long dmaMask(long maxAddress) {
+        return maxAddress == AllocationRequest.NO_ADDRESS_LIMIT ? 0 : Long.highestOneBit(maxAddress + 1) - 1;
+    }
+
+    private static DmaTranslation translationOf(int mode) {
+        return switch (mode) {
+            case BigbufAbi.DMA_DIRECT -> DmaTranslation.DIRECT;
+            case BigbufAbi.DMA_IDENTITY -> DmaTranslation.IDENTITY;
+            case BigbufAbi.DMA_TRANSLATED -> DmaTranslation.TRANSLATED;
+            default -> throw new BackendUnavailableException("the bigbuf module reported an unknown DMA mode " + mode
+                    + "; the module and this bundle disagree on the ABI");
+        };
+    }
+
+    private static KernelAllocation allocateRetryingOnSignals(KmodDevice file, AllocationRequest request,
+            long alignment) {
         for (int attempt = 1;; attempt++) {
             try {
-                return file.allocate(size, alignment, maxAddr, BigbufAbi.STRATEGY_AUTO);
+                return allocate(file, request, alignment);
             } catch (NativeCallException e) {
                 if (e.errno() != Errno.EINTR || attempt > EINTR_RETRIES) {
                     throw e;
                 }
             }
         }
+    }
+
+    /** ALLOC, or ALLOC_EXT when the request needs a device, a node or device contiguity. */
+    private static KernelAllocation allocate(KmodDevice file, AllocationRequest request, long alignment) {
+        PciAddress pci = request.device();
+        if (!request.needsPlacement()) {
+            long maxAddr = request.hasAddressLimit() ? request.maxAddress() : 0; // 0: no limit in the ABI
+            return file.allocate(request.size(), alignment, maxAddr, BigbufAbi.STRATEGY_AUTO);
+        }
+        long maxAddr = pci != null ? dmaMask(request.maxAddress())
+                : request.hasAddressLimit() ? request.maxAddress() : 0;
+        int flags = BigbufAbi.STRATEGY_AUTO | (request.contiguity() == Contiguity.DEVICE ? BigbufAbi.ALLOC_SCATTER : 0)
+                | (request.nodeStrict() ? BigbufAbi.ALLOC_NODE_STRICT : 0);
+        int node = request.numaNode() == AllocationRequest.ANY_NODE ? BigbufAbi.NODE_ANY : request.numaNode();
+        return file.allocateExt(request.size(), alignment, maxAddr, flags, node, pci, 0);
     }
 
     private static void undo(Runnable action, String what) {

@@ -25,6 +25,7 @@ final class KmodBuffer extends BufferSupport {
     private final Mapping mapping;
     private final Arena arena;
     private final MemorySegment segment;
+    private final long address;
 
     /**
      * @param record  whose release action unmaps {@code mapping}
@@ -35,11 +36,17 @@ final class KmodBuffer extends BufferSupport {
         super(record);
         this.mapping = mapping;
         this.arena = arena;
+        this.address = address;
         // The close action captures this buffer: see the class comment. The segment covers what
         // was asked for; the mapping covers whole pages.
         this.segment = MemorySegment.ofAddress(address)
                 .reinterpret(mapping.length(), arena, unused -> arenaClosed())
                 .asSlice(0, record.size());
+    }
+
+    /** Where the buffer is mapped in this process: how device mapping calls name it to the kernel. */
+    long address() {
+        return address;
     }
 
     private void arenaClosed() {

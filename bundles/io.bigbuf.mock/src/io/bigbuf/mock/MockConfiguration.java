@@ -24,4 +24,13 @@ public @interface MockConfiguration {
 
     /** 0, or n to make every n-th allocation fail. */
     int failure_every() default 0;
+
+    /** {@code off}, {@code identity} or {@code translating}, see {@link io.bigbuf.mock.model.IommuModel}. */
+    String iommu_mode() default "off";
+
+    /** The simulated PCI functions a userspace driver may map buffers for, comma-separated. */
+    String pci_devices() default "0000:00:04.0";
+
+    /** Simulated PCI functions bound to a kernel driver (mapping for them fails), comma-separated. */
+    String pci_busy() default "";
 }

@@ -1,17 +1,23 @@
 package io.bigbuf.mock;
 
 import io.bigbuf.api.ByteSize;
+import io.bigbuf.api.PciAddress;
 import io.bigbuf.mock.model.FragmentationPattern;
+import io.bigbuf.mock.model.IommuModel;
 import io.bigbuf.mock.model.PhysicalMemoryModel;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.Set;
 
 /**
  * The simulated machine a {@link MockConfiguration} describes: its memory, already fragmented,
  * and how it reads in {@link io.bigbuf.api.BackendInfo#description()}. Every bad value becomes
  * one {@link IllegalArgumentException} that names the property, the PID and what is allowed.
  *
+ * @param iommu     its PCI functions and their DMA translation
  * @param failEvery 0, or n to fail every n-th valid allocation
  */
-record SimulatedMachine(PhysicalMemoryModel model, String description, int failEvery) {
+record SimulatedMachine(PhysicalMemoryModel model, IommuModel iommu, String description, int failEvery) {
 
     /** Linux x86-64 page size. */
     static final long PAGE_SIZE = 4096;
@@ -32,14 +38,30 @@ record SimulatedMachine(PhysicalMemoryModel model, String description, int failE
             PhysicalMemoryModel model = new PhysicalMemoryModel(base, size, PAGE_SIZE, MAX_ORDER);
             FragmentationPattern pattern = FragmentationPattern.parse(config.fragmentation_pattern());
             pattern.apply(model, config.fragmentation_percent(), config.fragmentation_seed());
+            IommuModel iommu = new IommuModel(IommuModel.Mode.parse(config.iommu_mode()),
+                    functions("pci.devices", config.pci_devices()), functions("pci.busy", config.pci_busy()),
+                    PAGE_SIZE);
             String description = String.format("simulated %s at 0x%x..0x%x, %s fragmentation of %d%% of 4 MiB blocks"
-                    + " (seed %d, %d pinned pages)%s", ByteSize.format(size), base, base + size - 1, pattern,
-                    config.fragmentation_percent(), config.fragmentation_seed(), model.pinnedPages(),
+                    + " (seed %d, %d pinned pages), %s%s", ByteSize.format(size), base, base + size - 1, pattern,
+                    config.fragmentation_percent(), config.fragmentation_seed(), model.pinnedPages(), iommu,
                     config.failure_every() > 0 ? ", every " + config.failure_every() + ". allocation fails" : "");
-            return new SimulatedMachine(model, description, MockAllocator.checkFailEvery(config.failure_every()));
+            return new SimulatedMachine(model, iommu, description,
+                    MockAllocator.checkFailEvery(config.failure_every()));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("invalid configuration " + MockAllocator.PID + ": " + e.getMessage(), e);
         }
+    }
+
+    private static Set<PciAddress> functions(String name, String list) {
+        Set<PciAddress> functions = new LinkedHashSet<>();
+        for (String item : Arrays.stream(list.split(",")).map(String::strip).filter(t -> !t.isEmpty()).toList()) {
+            try {
+                functions.add(PciAddress.parse(item));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
+            }
+        }
+        return functions;
     }
 
     private static long sizeProperty(String name, String value) {

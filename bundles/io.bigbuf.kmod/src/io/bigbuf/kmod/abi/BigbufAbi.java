@@ -1,5 +1,6 @@
 package io.bigbuf.kmod.abi;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -39,6 +40,42 @@ public final class BigbufAbi {
     /** {@code BIGBUF_STRATEGY_COUNT}. */
     public static final int STRATEGY_COUNT = STRATEGIES.size();
 
+    /** {@code BIGBUF_ALLOC_DEVICE}: ALLOC_EXT maps the new buffer for {@code dev}. */
+    public static final int ALLOC_DEVICE = 1 << 8;
+
+    /** {@code BIGBUF_ALLOC_SCATTER}: device-contiguous buffer. */
+    public static final int ALLOC_SCATTER = 1 << 9;
+
+    /** {@code BIGBUF_ALLOC_NODE_STRICT}: pages of {@code node} only. */
+    public static final int ALLOC_NODE_STRICT = 1 << 10;
+
+    /** {@code BIGBUF_NODE_ANY}. */
+    public static final int NODE_ANY = -1;
+
+    /** {@code BIGBUF_KIND_PHYS_CONTIG}. */
+    public static final int KIND_PHYS_CONTIG = 1;
+
+    /** {@code BIGBUF_KIND_DEV_CONTIG}. */
+    public static final int KIND_DEV_CONTIG = 2;
+
+    /** {@code BIGBUF_DMA_DIRECT}. */
+    public static final int DMA_DIRECT = 1;
+
+    /** {@code BIGBUF_DMA_IDENTITY}. */
+    public static final int DMA_IDENTITY = 2;
+
+    /** {@code BIGBUF_DMA_TRANSLATED}. */
+    public static final int DMA_TRANSLATED = 3;
+
+    /** {@code BIGBUF_MAP_DEVICE_READ_ONLY}. */
+    public static final int MAP_DEVICE_READ_ONLY = 1;
+
+    /** {@code BIGBUF_FEATURE_DEVICE_MAP}: MAP, UNMAP and ALLOC_EXT exist. */
+    public static final long FEATURE_DEVICE_MAP = 1L << 0;
+
+    /** {@code BIGBUF_FEATURE_NUMA}: node placement. */
+    public static final long FEATURE_NUMA = 1L << 1;
+
     /** {@code struct bigbuf_alloc}. */
     public static final StructLayout ALLOC = MemoryLayout.structLayout(
             JAVA_LONG.withName("size"),
@@ -66,8 +103,10 @@ public final class BigbufAbi {
             JAVA_LONG.withName("mmap_offset"),
             JAVA_LONG.withName("size"),
             JAVA_INT.withName("strategy"),
-            JAVA_INT.withName("pad"),
-            MemoryLayout.sequenceLayout(2, JAVA_LONG).withName("reserved"))
+            JAVA_INT.withName("kind"),
+            JAVA_INT.withName("node"),
+            JAVA_INT.withName("dev_maps"),
+            JAVA_LONG.withName("reserved"))
             .withName("bigbuf_query");
 
     /** {@code struct bigbuf_info}. */
@@ -81,7 +120,10 @@ public final class BigbufAbi {
             JAVA_LONG.withName("total_ram"),
             JAVA_LONG.withName("free_ram"),
             JAVA_LONG.withName("max_align"),
-            MemoryLayout.sequenceLayout(3, JAVA_LONG).withName("reserved"))
+            JAVA_LONG.withName("features"),
+            JAVA_INT.withName("nr_nodes"),
+            JAVA_INT.withName("pad"),
+            JAVA_LONG.withName("reserved"))
             .withName("bigbuf_info");
 
     /** {@code struct bigbuf_stats}. */
@@ -95,11 +137,64 @@ public final class BigbufAbi {
             JAVA_LONG.withName("pages_returned"),
             JAVA_LONG.withName("peak_bytes_held"),
             MemoryLayout.sequenceLayout(STRATEGY_COUNT, JAVA_LONG).withName("by_strategy"),
-            MemoryLayout.sequenceLayout(4, JAVA_LONG).withName("reserved"))
+            JAVA_LONG.withName("dev_maps"),
+            JAVA_LONG.withName("dev_mapped_bytes"),
+            JAVA_LONG.withName("dev_maps_total"),
+            JAVA_LONG.withName("reserved"))
             .withName("bigbuf_stats");
 
+    /** {@code struct bigbuf_pci_dev}. */
+    public static final StructLayout PCI_DEV = MemoryLayout.structLayout(
+            JAVA_INT.withName("domain"),
+            JAVA_BYTE.withName("bus"),
+            JAVA_BYTE.withName("slot"),
+            JAVA_BYTE.withName("func"),
+            JAVA_BYTE.withName("pad"))
+            .withName("bigbuf_pci_dev");
+
+    /** {@code struct bigbuf_map}. */
+    public static final StructLayout MAP = MemoryLayout.structLayout(
+            JAVA_LONG.withName("id"),
+            JAVA_LONG.withName("addr"),
+            PCI_DEV.withName("dev"),
+            JAVA_LONG.withName("dma_mask"),
+            JAVA_INT.withName("flags"),
+            JAVA_INT.withName("mode"),
+            JAVA_LONG.withName("dev_addr"),
+            MemoryLayout.sequenceLayout(2, JAVA_LONG).withName("reserved"))
+            .withName("bigbuf_map");
+
+    /** {@code struct bigbuf_unmap}. */
+    public static final StructLayout UNMAP = MemoryLayout.structLayout(
+            JAVA_LONG.withName("id"),
+            JAVA_LONG.withName("addr"),
+            PCI_DEV.withName("dev"),
+            MemoryLayout.sequenceLayout(2, JAVA_LONG).withName("reserved"))
+            .withName("bigbuf_unmap");
+
+    /** {@code struct bigbuf_alloc_ext}. */
+    public static final StructLayout ALLOC_EXT = MemoryLayout.structLayout(
+            JAVA_LONG.withName("size"),
+            JAVA_LONG.withName("align"),
+            JAVA_LONG.withName("max_addr"),
+            JAVA_INT.withName("flags"),
+            JAVA_INT.withName("strategy"),
+            JAVA_LONG.withName("id"),
+            JAVA_LONG.withName("phys_addr"),
+            JAVA_LONG.withName("mmap_offset"),
+            JAVA_LONG.withName("actual_size"),
+            JAVA_INT.withName("node"),
+            JAVA_INT.withName("map_flags"),
+            PCI_DEV.withName("dev"),
+            JAVA_INT.withName("kind"),
+            JAVA_INT.withName("mode"),
+            JAVA_LONG.withName("dev_addr"),
+            MemoryLayout.sequenceLayout(4, JAVA_LONG).withName("reserved"))
+            .withName("bigbuf_alloc_ext");
+
     /** Every struct of the header, for the ABI test. */
-    public static final List<StructLayout> STRUCTS = List.of(ALLOC, FREE, QUERY, INFO, STATS);
+    public static final List<StructLayout> STRUCTS = List.of(ALLOC, FREE, QUERY, INFO, STATS, PCI_DEV, MAP, UNMAP,
+            ALLOC_EXT);
 
     // asm-generic/ioctl.h (x86 uses the generic encoding): nr 8 bits, type 8, size 14, dir 2.
     private static final int IOC_NRSHIFT = 0;
@@ -124,6 +219,15 @@ public final class BigbufAbi {
 
     /** {@code BIGBUF_IOC_QUERY = _IOWR(magic, 5, struct bigbuf_query)}. */
     public static final long IOC_QUERY = ioc(IOC_READ | IOC_WRITE, 0x05, QUERY);
+
+    /** {@code BIGBUF_IOC_MAP = _IOWR(magic, 6, struct bigbuf_map)}. */
+    public static final long IOC_MAP = ioc(IOC_READ | IOC_WRITE, 0x06, MAP);
+
+    /** {@code BIGBUF_IOC_UNMAP = _IOW(magic, 7, struct bigbuf_unmap)}. */
+    public static final long IOC_UNMAP = ioc(IOC_WRITE, 0x07, UNMAP);
+
+    /** {@code BIGBUF_IOC_ALLOC_EXT = _IOWR(magic, 8, struct bigbuf_alloc_ext)}. */
+    public static final long IOC_ALLOC_EXT = ioc(IOC_READ | IOC_WRITE, 0x08, ALLOC_EXT);
 
     private BigbufAbi() {
     }
@@ -154,6 +258,21 @@ public final class BigbufAbi {
     /** Writes a {@code __u64} field. */
     static void setU64(MemorySegment struct, StructLayout layout, String field, long value) {
         struct.set(JAVA_LONG, offset(layout, field), value);
+    }
+
+    /** Reads a {@code __s32} field. */
+    static int s32(MemorySegment struct, StructLayout layout, String field) {
+        return struct.get(JAVA_INT, offset(layout, field));
+    }
+
+    /** Writes a {@code struct bigbuf_pci_dev} field. */
+    static void setPciDev(MemorySegment struct, StructLayout layout, String field, int domain, int bus, int slot,
+            int func) {
+        long at = offset(layout, field);
+        struct.set(JAVA_INT, at + offset(PCI_DEV, "domain"), domain);
+        struct.set(JAVA_BYTE, at + offset(PCI_DEV, "bus"), (byte) bus);
+        struct.set(JAVA_BYTE, at + offset(PCI_DEV, "slot"), (byte) slot);
+        struct.set(JAVA_BYTE, at + offset(PCI_DEV, "func"), (byte) func);
     }
 
     /** Writes a {@code __u32} field. */

@@ -1,6 +1,7 @@
 package io.bigbuf.kmod.abi;
 
 import com.sun.jna.LastErrorException;
+import io.bigbuf.api.PciAddress;
 import io.bigbuf.kmod.abi.NativeCallException.Operation;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -46,7 +47,8 @@ public final class KmodDevice implements AutoCloseable {
                     (int) BigbufAbi.u32(s, l, "max_order"), (int) BigbufAbi.u32(s, l, "strategies"),
                     BigbufAbi.u64(s, l, "max_alloc_size"), BigbufAbi.u64(s, l, "grab_cap_bytes"),
                     BigbufAbi.u64(s, l, "total_ram"), BigbufAbi.u64(s, l, "free_ram"),
-                    BigbufAbi.u64(s, l, "max_align"));
+                    BigbufAbi.u64(s, l, "max_align"), BigbufAbi.u64(s, l, "features"),
+                    (int) BigbufAbi.u32(s, l, "nr_nodes"));
         }
     }
 
@@ -58,7 +60,9 @@ public final class KmodDevice implements AutoCloseable {
             return new ModuleStatistics(BigbufAbi.u64(s, l, "bytes_held"), BigbufAbi.u64(s, l, "buffers"),
                     BigbufAbi.u64(s, l, "allocations"), BigbufAbi.u64(s, l, "failures"),
                     BigbufAbi.u64(s, l, "frees"), BigbufAbi.u64(s, l, "pages_grabbed"),
-                    BigbufAbi.u64(s, l, "pages_returned"), BigbufAbi.u64(s, l, "peak_bytes_held"));
+                    BigbufAbi.u64(s, l, "pages_returned"), BigbufAbi.u64(s, l, "peak_bytes_held"),
+                    BigbufAbi.u64(s, l, "dev_maps"), BigbufAbi.u64(s, l, "dev_mapped_bytes"),
+                    BigbufAbi.u64(s, l, "dev_maps_total"));
         }
     }
 
@@ -79,7 +83,70 @@ public final class KmodDevice implements AutoCloseable {
             ioctl(Operation.IOCTL_ALLOC, "BIGBUF_IOC_ALLOC", BigbufAbi.IOC_ALLOC, s);
             return new KernelAllocation(BigbufAbi.u64(s, l, "id"), BigbufAbi.u64(s, l, "phys_addr"),
                     BigbufAbi.u64(s, l, "mmap_offset"), BigbufAbi.u64(s, l, "actual_size"),
-                    (int) BigbufAbi.u32(s, l, "strategy"));
+                    (int) BigbufAbi.u32(s, l, "strategy"), BigbufAbi.KIND_PHYS_CONTIG, BigbufAbi.NODE_ANY, 0, 0);
+        }
+    }
+
+    /**
+     * {@code BIGBUF_IOC_ALLOC_EXT}: ALLOC on a NUMA node, and with a device mapped for it in the
+     * same call.
+     *
+     * @param maxAddr  highest address of the last byte (the device's with a device), 0 for no limit
+     * @param flags    strategy in the low byte, {@code BIGBUF_ALLOC_*} bits
+     * @param node     NUMA node, {@link BigbufAbi#NODE_ANY} for no preference
+     * @param device   the PCI function to map it for, or null
+     * @param mapFlags {@code BIGBUF_MAP_*} for the device mapping
+     */
+    public KernelAllocation allocateExt(long size, long align, long maxAddr, int flags, int node, PciAddress device,
+            int mapFlags) {
+        try (Arena arena = Arena.ofConfined()) {
+            StructLayout l = BigbufAbi.ALLOC_EXT;
+            MemorySegment s = arena.allocate(l);
+            BigbufAbi.setU64(s, l, "size", size);
+            BigbufAbi.setU64(s, l, "align", align);
+            BigbufAbi.setU64(s, l, "max_addr", maxAddr);
+            BigbufAbi.setU32(s, l, "flags", flags | (device != null ? BigbufAbi.ALLOC_DEVICE : 0));
+            BigbufAbi.setU32(s, l, "node", node);
+            if (device != null) {
+                BigbufAbi.setPciDev(s, l, "dev", device.domain(), device.bus(), device.device(), device.function());
+                BigbufAbi.setU32(s, l, "map_flags", mapFlags);
+            }
+            ioctl(Operation.IOCTL_ALLOC_EXT, "BIGBUF_IOC_ALLOC_EXT" + (device != null ? " for " + device : ""),
+                    BigbufAbi.IOC_ALLOC_EXT, s);
+            return new KernelAllocation(BigbufAbi.u64(s, l, "id"), BigbufAbi.u64(s, l, "phys_addr"),
+                    BigbufAbi.u64(s, l, "mmap_offset"), BigbufAbi.u64(s, l, "actual_size"),
+                    (int) BigbufAbi.u32(s, l, "strategy"), (int) BigbufAbi.u32(s, l, "kind"),
+                    BigbufAbi.s32(s, l, "node"), (int) BigbufAbi.u32(s, l, "mode"), BigbufAbi.u64(s, l, "dev_addr"));
+        }
+    }
+
+    /**
+     * {@code BIGBUF_IOC_MAP} of the buffer mapped at {@code address} in this process.
+     *
+     * @param dmaMask the device's address limit, 2^n - 1; 0 for its current mask
+     * @param flags   {@code BIGBUF_MAP_*}
+     */
+    public KernelDeviceMapping mapForDevice(long address, PciAddress device, long dmaMask, int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            StructLayout l = BigbufAbi.MAP;
+            MemorySegment s = arena.allocate(l);
+            BigbufAbi.setU64(s, l, "addr", address);
+            BigbufAbi.setPciDev(s, l, "dev", device.domain(), device.bus(), device.device(), device.function());
+            BigbufAbi.setU64(s, l, "dma_mask", dmaMask);
+            BigbufAbi.setU32(s, l, "flags", flags);
+            ioctl(Operation.IOCTL_MAP, "BIGBUF_IOC_MAP for " + device, BigbufAbi.IOC_MAP, s);
+            return new KernelDeviceMapping((int) BigbufAbi.u32(s, l, "mode"), BigbufAbi.u64(s, l, "dev_addr"));
+        }
+    }
+
+    /** {@code BIGBUF_IOC_UNMAP} of the buffer mapped at {@code address} in this process. */
+    public void unmapForDevice(long address, PciAddress device) {
+        try (Arena arena = Arena.ofConfined()) {
+            StructLayout l = BigbufAbi.UNMAP;
+            MemorySegment s = arena.allocate(l);
+            BigbufAbi.setU64(s, l, "addr", address);
+            BigbufAbi.setPciDev(s, l, "dev", device.domain(), device.bus(), device.device(), device.function());
+            ioctl(Operation.IOCTL_UNMAP, "BIGBUF_IOC_UNMAP for " + device, BigbufAbi.IOC_UNMAP, s);
         }
     }
 

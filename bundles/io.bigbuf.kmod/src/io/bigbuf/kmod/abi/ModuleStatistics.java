@@ -5,5 +5,6 @@ package io.bigbuf.kmod.abi;
  * all processes, unlike the per-allocator {@link io.bigbuf.api.AllocatorStatistics}.
  */
 public record ModuleStatistics(long bytesHeld, long buffers, long allocations, long failures, long frees,
-        long pagesGrabbed, long pagesReturned, long peakBytesHeld) {
+        long pagesGrabbed, long pagesReturned, long peakBytesHeld, long devMaps, long devMappedBytes,
+        long devMapsTotal) {
 }

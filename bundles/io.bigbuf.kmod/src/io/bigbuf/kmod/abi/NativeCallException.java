@@ -11,7 +11,8 @@ public final class NativeCallException extends RuntimeException {
 
     /** Which call failed; the same errno means different things for different calls. */
     public enum Operation {
-        OPEN, IOCTL_ALLOC, IOCTL_FREE, IOCTL_INFO, IOCTL_STATS, MMAP, MUNMAP, CLOSE
+        OPEN, IOCTL_ALLOC, IOCTL_ALLOC_EXT, IOCTL_FREE, IOCTL_INFO, IOCTL_STATS, IOCTL_MAP, IOCTL_UNMAP, MMAP, MUNMAP,
+        CLOSE
     }
 
     private final Operation operation;

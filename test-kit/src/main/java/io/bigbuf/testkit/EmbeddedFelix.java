@@ -43,8 +43,8 @@ public final class EmbeddedFelix implements AutoCloseable {
 
     /** Packages the tests share with the framework, with the versions the bundles import. */
     public static final String SHARED_API = String.join(",",
-            "io.bigbuf.api;version=1.1.0",
-            "io.bigbuf.spi;version=1.0.0",
+            "io.bigbuf.api;version=1.2.0",
+            "io.bigbuf.spi;version=1.1.0",
             "org.osgi.service.component;version=1.5.1",
             "org.osgi.service.component.runtime;version=1.5.0",
             "org.osgi.service.component.runtime.dto;version=1.5.0",

@@ -54,5 +54,10 @@ class CurrentAllocatorTest {
         public AllocatorStatistics statistics() {
             throw new UnsupportedOperationException();
         }
+
+        @Override
+        public DmaTranslation translation(PciAddress device) {
+            throw new UnsupportedOperationException();
+        }
     }
 }

@@ -19,7 +19,7 @@ import org.osgi.framework.wiring.BundleWiring;
 
 /**
  * The real bundles only, nothing shared from the class path: the manifests must be enough.
- * Checks that io.bigbuf.api exports version 1.0.0, every bigbuf bundle is wired to it, and the DS
+ * Checks that io.bigbuf.api exports version 1.2.0, every bigbuf bundle is wired to it, and the DS
  * components come up (service registered, consumer using it, commands registered).
  */
 class ApiBundleWiringIT {
@@ -47,7 +47,7 @@ class ApiBundleWiringIT {
                         .findFirst()
                         .orElseThrow(() -> new AssertionError(consumer + " is not wired to io.bigbuf.api"));
                 assertEquals(api, wire.getProvider().getBundle());
-                assertEquals(new Version(1, 1, 0), wire.getCapability().getAttributes().get("version"));
+                assertEquals(new Version(1, 2, 0), wire.getCapability().getAttributes().get("version"));
             }
 
             // getAllServiceReferences: the test class path has its own io.bigbuf.api, which Felix would

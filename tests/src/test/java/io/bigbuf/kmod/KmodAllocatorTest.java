@@ -29,7 +29,7 @@ class KmodAllocatorTest {
     private static final long GIB = 1L << 30;
     /** What a 2 GiB x86-64 guest reports (values as from BIGBUF_IOC_INFO). */
     private static final DeviceInfo INFO = new DeviceInfo(BigbufAbi.ABI_VERSION, 4096, 10, 0b1110, 2 * GIB,
-            GIB, 2 * GIB, GIB, GIB);
+            GIB, 2 * GIB, GIB, GIB, BigbufAbi.FEATURE_DEVICE_MAP | BigbufAbi.FEATURE_NUMA, 1);
 
     @TempDir
     Path dir;
@@ -42,13 +42,14 @@ class KmodAllocatorTest {
         assertEquals(4096, info.pageSize());
         assertEquals(4L << 20, info.maxBlockSize());
         assertEquals(2 * GIB, info.totalBytes());
-        assertEquals("/dev/bigbuf, bigbuf module ABI 1, 2 GiB RAM, strategies buddy,contig,grab, alignment up to 1 GiB",
-                info.description());
+        assertEquals("/dev/bigbuf, bigbuf module ABI 1, 2 GiB RAM, strategies buddy,contig,grab, alignment up to 1 GiB,"
+                + " device mappings, 1 NUMA node id(s)", info.description());
+        assertTrue(info.deviceMapping());
     }
 
     @Test
     void refusesAModuleOfAnotherAbiVersion() {
-        DeviceInfo future = new DeviceInfo(2, 4096, 10, 0b1110, GIB, GIB, GIB, GIB, GIB);
+        DeviceInfo future = new DeviceInfo(2, 4096, 10, 0b1110, GIB, GIB, GIB, GIB, GIB, 0, 1);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new KmodAllocator(Path.of("/dev/bigbuf"), future));
         assertEquals("/dev/bigbuf speaks bigbuf ABI version 2, this bundle speaks 1", e.getMessage());

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bigbuf.api.AllocationRequest;
+import io.bigbuf.api.Contiguity;
 import io.bigbuf.kmod.abi.BigbufAbi;
 import io.bigbuf.kmod.abi.DeviceInfo;
 import io.bigbuf.testkit.Await;
@@ -37,7 +38,8 @@ class KmodBufferLifetimeTest {
     private static final int MAP_ANONYMOUS = 0x20;
 
     private final KmodAllocator owner = new KmodAllocator(Path.of("/dev/bigbuf"),
-            new DeviceInfo(BigbufAbi.ABI_VERSION, 4096, 10, 0b1110, 1L << 30, 1L << 30, 1L << 30, 1L << 30, 1L << 30));
+            new DeviceInfo(BigbufAbi.ABI_VERSION, 4096, 10, 0b1110, 1L << 30, 1L << 30, 1L << 30, 1L << 30, 1L << 30,
+                    BigbufAbi.FEATURE_DEVICE_MAP, 1));
 
     @Test
     void closeUnmapsOnceAndEverySegmentThrows() throws Throwable {
@@ -79,7 +81,8 @@ class KmodBufferLifetimeTest {
     }
 
     private KmodBuffer newBuffer(long address) {
-        return owner.mapped(AllocationRequest.ofSize(SIZE).withLabel("lifetime-test"), 0x1000_0000L, address, HELD);
+        return owner.mapped(AllocationRequest.ofSize(SIZE).withLabel("lifetime-test"), 0x1000_0000L,
+                Contiguity.PHYSICAL, 0, address, HELD);
     }
 
     /** {@code mmap(NULL, HELD, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_ANONYMOUS, -1, 0)}, called through FFM. */

@@ -10,6 +10,8 @@ import io.bigbuf.api.AllocatorStatistics;
 import io.bigbuf.api.BackendInfo;
 import io.bigbuf.api.ContiguousAllocator;
 import io.bigbuf.api.DmaBuffer;
+import io.bigbuf.api.DmaTranslation;
+import io.bigbuf.api.PciAddress;
 import io.bigbuf.mock.MockAllocator;
 import io.bigbuf.mock.model.PhysicalMemoryModel;
 import java.io.IOException;
@@ -57,6 +59,11 @@ class EduCommandsTest {
         @Override
         public AllocatorStatistics statistics() {
             return mock.statistics();
+        }
+
+        @Override
+        public DmaTranslation translation(PciAddress device) {
+            return mock.translation(device);
         }
     };
 

@@ -70,7 +70,10 @@ class AbiLayoutTest {
                 "ioctl BIGBUF_IOC_FREE 0x" + Long.toHexString(BigbufAbi.IOC_FREE),
                 "ioctl BIGBUF_IOC_INFO 0x" + Long.toHexString(BigbufAbi.IOC_INFO),
                 "ioctl BIGBUF_IOC_STATS 0x" + Long.toHexString(BigbufAbi.IOC_STATS),
-                "ioctl BIGBUF_IOC_QUERY 0x" + Long.toHexString(BigbufAbi.IOC_QUERY));
+                "ioctl BIGBUF_IOC_QUERY 0x" + Long.toHexString(BigbufAbi.IOC_QUERY),
+                "ioctl BIGBUF_IOC_MAP 0x" + Long.toHexString(BigbufAbi.IOC_MAP),
+                "ioctl BIGBUF_IOC_UNMAP 0x" + Long.toHexString(BigbufAbi.IOC_UNMAP),
+                "ioctl BIGBUF_IOC_ALLOC_EXT 0x" + Long.toHexString(BigbufAbi.IOC_ALLOC_EXT));
         assertEquals(String.join("\n", linesOf("ioctl ")), String.join("\n", java));
     }
 
@@ -84,7 +87,20 @@ class AbiLayoutTest {
                 "const BIGBUF_STRATEGY_BUDDY " + BigbufAbi.STRATEGIES.indexOf("buddy"),
                 "const BIGBUF_STRATEGY_CONTIG " + BigbufAbi.STRATEGIES.indexOf("contig"),
                 "const BIGBUF_STRATEGY_GRAB " + BigbufAbi.STRATEGIES.indexOf("grab"),
-                "const BIGBUF_STRATEGY_COUNT " + BigbufAbi.STRATEGY_COUNT);
+                "const BIGBUF_STRATEGY_COUNT " + BigbufAbi.STRATEGY_COUNT,
+                "const BIGBUF_ALLOC_DEVICE " + BigbufAbi.ALLOC_DEVICE,
+                "const BIGBUF_ALLOC_SCATTER " + BigbufAbi.ALLOC_SCATTER,
+                "const BIGBUF_ALLOC_NODE_STRICT " + BigbufAbi.ALLOC_NODE_STRICT,
+                // CONST prints as unsigned long long
+                "const BIGBUF_NODE_ANY " + Long.toUnsignedString(BigbufAbi.NODE_ANY),
+                "const BIGBUF_KIND_PHYS_CONTIG " + BigbufAbi.KIND_PHYS_CONTIG,
+                "const BIGBUF_KIND_DEV_CONTIG " + BigbufAbi.KIND_DEV_CONTIG,
+                "const BIGBUF_DMA_DIRECT " + BigbufAbi.DMA_DIRECT,
+                "const BIGBUF_DMA_IDENTITY " + BigbufAbi.DMA_IDENTITY,
+                "const BIGBUF_DMA_TRANSLATED " + BigbufAbi.DMA_TRANSLATED,
+                "const BIGBUF_MAP_DEVICE_READ_ONLY " + BigbufAbi.MAP_DEVICE_READ_ONLY,
+                "const BIGBUF_FEATURE_DEVICE_MAP " + BigbufAbi.FEATURE_DEVICE_MAP,
+                "const BIGBUF_FEATURE_NUMA " + BigbufAbi.FEATURE_NUMA);
         assertEquals(String.join("\n", linesOf("const ")), String.join("\n", java));
     }
 
@@ -105,7 +121,8 @@ class AbiLayoutTest {
         Matcher struct = Pattern.compile("(?ms)^struct (bigbuf_\\w+) \\{(.*?)^\\};").matcher(Files.readString(HEADER));
         while (struct.find()) {
             structs.add(struct.group(1));
-            Matcher member = Pattern.compile("__u(?:8|16|32|64)\\s+(\\w+)\\s*(?:\\[[^]]*])?;").matcher(struct.group(2));
+            Matcher member = Pattern.compile("(?:__[us](?:8|16|32|64)|struct\\s+bigbuf_\\w+)\\s+(\\w+)\\s*(?:\\[[^]]*])?;")
+                    .matcher(struct.group(2));
             while (member.find()) {
                 declared.add(struct.group(1) + "." + member.group(1));
             }
