@@ -52,8 +52,12 @@ public record PciAddress(int domain, int bus, int device, int function) implemen
         if (domain > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("'" + text + "': PCI domain above 0x7fffffff");
         }
-        return new PciAddress((int) domain, Integer.parseInt(m.group(2), 16), Integer.parseInt(m.group(3), 16),
-                Integer.parseInt(m.group(4)));
+        try {
+            return new PciAddress((int) domain, Integer.parseInt(m.group(2), 16), Integer.parseInt(m.group(3), 16),
+                    Integer.parseInt(m.group(4)));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("'" + text + "': " + e.getMessage(), e);
+        }
     }
 
     @Override

@@ -69,4 +69,37 @@ class AllocationRequestTest {
         assertThrows(NullPointerException.class, () -> AllocationRequest.ofSize(4096).withLabel(null));
         assertEquals("dma ring", AllocationRequest.ofSize(4096).withLabel("dma ring").label());
     }
+
+    @Test
+    void aDeviceRequestKeepsEverythingElseAndTheOldConstructorMeansNone() {
+        PciAddress edu = PciAddress.parse("0000:00:04.0");
+        AllocationRequest r = AllocationRequest.ofSize(1 << 20).withAddressBits(28).withLabel("dma").forDevice(edu)
+                .withContiguity(Contiguity.DEVICE).onNode(1);
+        assertEquals(edu, r.device());
+        assertEquals(java.util.Optional.of(edu), r.targetDevice());
+        assertEquals(Contiguity.DEVICE, r.contiguity());
+        assertEquals(1, r.numaNode());
+        assertEquals((1L << 28) - 1, r.maxAddress());
+        assertEquals("dma", r.label());
+        assertTrue(r.needsPlacement());
+        assertTrue(r.withAlignment(1 << 21).withLabel("x").withMaxAddress(0xffff_ffffL).device() == edu);
+        AllocationRequest plain = new AllocationRequest(4096, 0, AllocationRequest.NO_ADDRESS_LIMIT, "");
+        assertEquals(null, plain.device());
+        assertEquals(Contiguity.PHYSICAL, plain.contiguity());
+        assertEquals(AllocationRequest.ANY_NODE, plain.numaNode());
+        assertFalse(plain.needsPlacement());
+        assertTrue(plain.onNodeOnly(0).nodeStrict());
+        assertFalse(plain.onNodeOnly(0).onNode(0).nodeStrict());
+    }
+
+    @Test
+    void deviceContiguityAndStrictNodesNeedWhatTheyReferTo() {
+        AllocationRequest r = AllocationRequest.ofSize(4096);
+        InvalidAllocationRequestException e = assertThrows(InvalidAllocationRequestException.class,
+                () -> r.withContiguity(Contiguity.DEVICE));
+        assertTrue(e.getMessage().contains("forDevice"), e.getMessage());
+        assertThrows(InvalidAllocationRequestException.class, () -> r.onNode(-2));
+        assertThrows(InvalidAllocationRequestException.class, () -> r.onNodeOnly(AllocationRequest.ANY_NODE));
+        assertThrows(NullPointerException.class, () -> r.forDevice(null));
+    }
 }

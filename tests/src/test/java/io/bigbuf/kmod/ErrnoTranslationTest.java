@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bigbuf.api.BackendUnavailableException;
 import io.bigbuf.api.BigbufException;
+import io.bigbuf.api.DeviceMappingException;
 import io.bigbuf.api.InvalidAllocationRequestException;
 import io.bigbuf.api.OutOfContiguousMemoryException;
+import io.bigbuf.api.PciAddress;
 import io.bigbuf.kmod.abi.NativeCallException.Operation;
 import io.bigbuf.kmod.abi.Errno;
 import io.bigbuf.kmod.abi.NativeCallException;
@@ -64,6 +66,37 @@ class ErrnoTranslationTest {
         BigbufException unknown = translate(Operation.IOCTL_ALLOC, "a", 4711);
         assertTrue(unknown.getMessage().endsWith("(errno 4711 from a)"), unknown.getMessage());
         assertInstanceOf(NativeCallException.class, unknown.getCause());
+    }
+
+    @Test
+    void deviceAnswersOfMapBecomeDeviceMappingExceptionsNamingTheDevice() {
+        PciAddress edu = PciAddress.parse("0000:00:04.0");
+        Object[][] cases = {
+            {Errno.ENODEV, DeviceMappingException.Reason.NO_SUCH_DEVICE, "there is no PCI function 0000:00:04.0"},
+            {Errno.EBUSY, DeviceMappingException.Reason.DEVICE_BUSY, "0000:00:04.0 is in use"},
+            {Errno.ERANGE, DeviceMappingException.Reason.UNREACHABLE, "0000:00:04.0 cannot reach the buffer"},
+            {Errno.EXDEV, DeviceMappingException.Reason.NOT_TRANSLATED, "a device-contiguous buffer needs"},
+            {Errno.EPERM, DeviceMappingException.Reason.NOT_PERMITTED, "needs CAP_SYS_RAWIO"},
+            {Errno.EOPNOTSUPP, DeviceMappingException.Reason.UNSUPPORTED, "not cache-coherent"},
+        };
+        for (Operation op : new Operation[] {Operation.IOCTL_MAP, Operation.IOCTL_ALLOC_EXT}) {
+            for (Object[] c : cases) {
+                BigbufException e = ErrnoTranslation.toApiException(
+                        new NativeCallException(op, "ioctl(X)", (int) c[0]), SIZE, edu);
+                DeviceMappingException m = assertInstanceOf(DeviceMappingException.class, e, op + " " + c[0]);
+                assertEquals(c[1], m.reason());
+                assertEquals(edu, m.device());
+                assertTrue(m.getMessage().contains((String) c[2]) && m.getMessage().endsWith("from ioctl(X))"),
+                        m.getMessage());
+            }
+            assertInstanceOf(OutOfContiguousMemoryException.class, ErrnoTranslation.toApiException(
+                    new NativeCallException(op, "ioctl(X)", Errno.ENOMEM), SIZE, edu));
+            assertInstanceOf(InvalidAllocationRequestException.class, ErrnoTranslation.toApiException(
+                    new NativeCallException(op, "ioctl(X)", Errno.EINVAL), SIZE, edu));
+        }
+        // Without a device ALLOC_EXT's ENOMEM is about memory, as ALLOC's.
+        assertTrue(ErrnoTranslation.toApiException(new NativeCallException(Operation.IOCTL_ALLOC_EXT, "ioctl(X)",
+                Errno.ENOMEM), SIZE).getMessage().startsWith("the kernel has no physically contiguous"));
     }
 
     private static BigbufException translate(Operation operation, String call, int errno) {

@@ -1,6 +1,7 @@
 package io.bigbuf.kmod;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,12 +10,16 @@ import io.bigbuf.api.AllocatorServiceProperties;
 import io.bigbuf.api.AllocatorStatistics;
 import io.bigbuf.api.BackendInfo;
 import io.bigbuf.api.BackendUnavailableException;
+import io.bigbuf.api.DeviceMappingException;
+import io.bigbuf.api.DmaTranslation;
+import io.bigbuf.api.PciAddress;
 import io.bigbuf.api.InvalidAllocationRequestException;
 import io.bigbuf.kmod.abi.BigbufAbi;
 import io.bigbuf.kmod.abi.DeviceInfo;
 import io.bigbuf.kmod.abi.Errno;
 import io.bigbuf.kmod.abi.KmodDevice;
 import io.bigbuf.kmod.abi.NativeCallException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -100,5 +105,54 @@ class KmodAllocatorTest {
         allocator.shutdown();
         allocator.shutdown();
         assertThrows(BackendUnavailableException.class, () -> allocator.allocate(4096));
+    }
+
+    private static final PciAddress EDU = PciAddress.parse("0000:00:04.0");
+
+    @Test
+    void aModuleThatPredatesDeviceMappingsSaysSoAndNothingReachesIt() {
+        DeviceInfo old = new DeviceInfo(BigbufAbi.ABI_VERSION, 4096, 10, 0b1110, 2 * GIB, GIB, 2 * GIB, GIB, GIB, 0, 0);
+        KmodAllocator allocator = new KmodAllocator(dir.resolve("no-such-device"), old);
+        assertFalse(allocator.backendInfo().deviceMapping());
+        assertTrue(allocator.backendInfo().description().endsWith("no device mappings (module predates them)"));
+        DeviceMappingException e = assertThrows(DeviceMappingException.class,
+                () -> allocator.allocate(AllocationRequest.ofSize(4096).forDevice(EDU)));
+        assertEquals(DeviceMappingException.Reason.UNSUPPORTED, e.reason());
+        assertThrows(InvalidAllocationRequestException.class,
+                () -> allocator.allocate(AllocationRequest.ofSize(4096).onNode(0)));
+        assertEquals(DeviceMappingException.Reason.UNSUPPORTED,
+                assertThrows(DeviceMappingException.class, () -> allocator.translation(EDU)).reason());
+        assertEquals(2, allocator.statistics().rejected());
+    }
+
+    @Test
+    void translationComesFromTheIommuGroupInSysfs() throws Exception {
+        Path devices = Files.createDirectories(dir.resolve("sys/bus/pci/devices"));
+        Files.createDirectories(devices.resolve("0000:00:04.0"));
+        for (String[] f : new String[][] {{"0000:00:05.0", "DMA"}, {"0000:00:06.0", "DMA-FQ"},
+                {"0000:00:07.0", "identity"}, {"0000:00:08.0", "blocked"}}) {
+            Path group = Files.createDirectories(dir.resolve("sys/kernel/iommu_groups").resolve(f[0]));
+            Files.writeString(group.resolve("type"), f[1] + "\n");
+            Files.createDirectories(devices.resolve(f[0]));
+            Files.createSymbolicLink(devices.resolve(f[0]).resolve("iommu_group"), group);
+        }
+        KmodAllocator allocator = new KmodAllocator(Path.of("/dev/bigbuf"), INFO, dir.resolve("sys"));
+        assertEquals(DmaTranslation.DIRECT, allocator.translation(EDU));
+        assertEquals(DmaTranslation.TRANSLATED, allocator.translation(PciAddress.parse("0000:00:05.0")));
+        assertEquals(DmaTranslation.TRANSLATED, allocator.translation(PciAddress.parse("0000:00:06.0")));
+        assertEquals(DmaTranslation.IDENTITY, allocator.translation(PciAddress.parse("0000:00:07.0")));
+        assertEquals(DeviceMappingException.Reason.DEVICE_BUSY, assertThrows(DeviceMappingException.class,
+                () -> allocator.translation(PciAddress.parse("0000:00:08.0"))).reason());
+        assertEquals(DeviceMappingException.Reason.NO_SUCH_DEVICE, assertThrows(DeviceMappingException.class,
+                () -> allocator.translation(PciAddress.parse("0000:00:09.0"))).reason());
+    }
+
+    @Test
+    void anAddressLimitReachesTheKernelAsTheLargestMaskBelowIt() {
+        assertEquals(0, KmodAllocator.dmaMask(AllocationRequest.NO_ADDRESS_LIMIT));
+        assertEquals((1L << 28) - 1, KmodAllocator.dmaMask((1L << 28) - 1));
+        assertEquals((1L << 28) - 1, KmodAllocator.dmaMask(0x1234_5678L));
+        assertEquals((1L << 32) - 1, KmodAllocator.dmaMask((1L << 33) - 2));
+        assertEquals(0xfff, KmodAllocator.dmaMask(0x1000));
     }
 }
