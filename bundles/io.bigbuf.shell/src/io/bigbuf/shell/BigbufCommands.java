@@ -4,9 +4,13 @@ import io.bigbuf.api.AllocationRequest;
 import io.bigbuf.api.AllocatorStatistics;
 import io.bigbuf.api.BackendInfo;
 import io.bigbuf.api.ByteSize;
+import io.bigbuf.api.Contiguity;
 import io.bigbuf.api.ContiguousAllocator;
 import io.bigbuf.api.CurrentAllocator;
+import io.bigbuf.api.DeviceMapping;
 import io.bigbuf.api.DmaBuffer;
+import io.bigbuf.api.DmaTranslation;
+import io.bigbuf.api.PciAddress;
 import java.util.List;
 import java.util.Locale;
 import org.apache.felix.service.command.Descriptor;
@@ -28,7 +32,10 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
     "osgi.command.function=free",
     "osgi.command.function=list",
     "osgi.command.function=stats",
-    "osgi.command.function=backend"
+    "osgi.command.function=backend",
+    "osgi.command.function=map",
+    "osgi.command.function=unmap",
+    "osgi.command.function=translation"
 })
 public class BigbufCommands {
 
@@ -44,39 +51,90 @@ public class BigbufCommands {
         allocator.unbind(oldAllocator);
     }
 
-    @Descriptor("allocate a physically contiguous buffer; sizes like 4096, 64K, 64M, 1G")
+    @Descriptor("allocate a contiguous buffer, physically or (--device-contiguous) for a device; sizes like"
+            + " 4096, 64K, 64M, 1G")
     public String alloc(
-            @Descriptor("physical alignment, a power of two >= page size (default: page)")
+            @Descriptor("alignment, a power of two >= page size (default: page)")
             @Parameter(names = {"-a", "--align"}, absentValue = "0") String align,
-            @Descriptor("the buffer must end below this physical address, e.g. 4G for a 32-bit device")
+            @Descriptor("the buffer must end below this address, e.g. 4G for a 32-bit device (with --device: the"
+                    + " device's address)")
             @Parameter(names = {"-b", "--below"}, absentValue = "") String below,
             @Descriptor("device address width in bits, e.g. 28 or 32 (alternative to --below)")
             @Parameter(names = {"--bits"}, absentValue = "0") String bits,
             @Descriptor("label shown by bigbuf:list")
             @Parameter(names = {"-l", "--label"}, absentValue = "shell") String label,
+            @Descriptor("map the buffer for this PCI function, e.g. 0000:00:04.0, and place it on its NUMA node")
+            @Parameter(names = {"-d", "--device"}, absentValue = "") String device,
+            @Descriptor("contiguous for the --device only (needs a translating IOMMU): pages anywhere")
+            @Parameter(names = {"--device-contiguous"}, presentValue = "true", absentValue = "false")
+            boolean deviceContiguous,
+            @Descriptor("NUMA node to take the memory from (default: the device's, else any)")
+            @Parameter(names = {"-n", "--node"}, absentValue = "") String node,
+            @Descriptor("with --node: that node only, no fallback")
+            @Parameter(names = {"--node-only"}, presentValue = "true", absentValue = "false") boolean nodeOnly,
             @Descriptor("size in bytes, e.g. 64M") String size) {
         AllocationRequest request = AllocationRequest.ofSize(parseSize("size", size))
                 .withAlignment(parseSize("--align", align))
                 .withLabel(label);
-        if (!below.isEmpty()) {
-            long limit = parseSize("--below", below);
-            if (limit <= 0) {
-                throw new IllegalArgumentException("--below must be a positive address, got '" + below + "'");
-            }
-            request = request.withMaxAddress(limit - 1);
+        request = withLimit(request, below, bits);
+        if (!device.isEmpty()) {
+            request = request.forDevice(parsePci("--device", device));
         }
-        if (!"0".equals(bits)) {
-            request = request.withAddressBits(parseInt("--bits", bits));
+        if (deviceContiguous) {
+            request = request.withContiguity(Contiguity.DEVICE);
+        }
+        if (!node.isEmpty()) {
+            int n = parseInt("--node", node);
+            request = nodeOnly ? request.onNodeOnly(n) : request.onNode(n);
+        } else if (nodeOnly) {
+            throw new IllegalArgumentException("--node-only needs --node N");
         }
         DmaBuffer buffer = current().allocate(request);
         return "allocated " + describe(buffer);
     }
 
+    @Descriptor("map a buffer for a further PCI function and print the address that function must use")
+    public String map(
+            @Descriptor("the function reaches addresses below this one, e.g. 4G (default: its 32-bit default)")
+            @Parameter(names = {"-b", "--below"}, absentValue = "") String below,
+            @Descriptor("the function's address width in bits, e.g. 28 (alternative to --below)")
+            @Parameter(names = {"--bits"}, absentValue = "0") String bits,
+            @Descriptor("the function may only read the buffer")
+            @Parameter(names = {"--read-only"}, presentValue = "true", absentValue = "false") boolean readOnly,
+            @Descriptor("buffer id (see bigbuf:list)") String id,
+            @Descriptor("PCI function, e.g. 0000:00:04.0") String device) {
+        DmaBuffer buffer = buffer(id);
+        PciAddress pci = parsePci("device", device);
+        long limit = withLimit(AllocationRequest.ofSize(1), below, bits).maxAddress();
+        DeviceMapping mapping = readOnly ? buffer.mapReadOnlyFor(pci, limit) : buffer.mapFor(pci, limit);
+        return "mapped #" + buffer.id() + " for " + describe(mapping);
+    }
+
+    @Descriptor("end a buffer's mapping for a PCI function: it must not use the address any more")
+    public String unmap(@Descriptor("buffer id (see bigbuf:list)") String id,
+            @Descriptor("PCI function, e.g. 0000:00:04.0") String device) {
+        DmaBuffer buffer = buffer(id);
+        PciAddress pci = parsePci("device", device);
+        if (!buffer.unmapFrom(pci)) {
+            throw new IllegalArgumentException("buffer #" + buffer.id() + " is not mapped for " + pci);
+        }
+        return "unmapped #" + buffer.id() + " from " + pci;
+    }
+
+    @Descriptor("how a PCI function sees memory: physical addresses, or translated by an IOMMU")
+    public String translation(@Descriptor("PCI function, e.g. 0000:00:04.0") String device) {
+        PciAddress pci = parsePci("device", device);
+        DmaTranslation t = current().translation(pci);
+        return pci + "  " + t.name().toLowerCase(Locale.ROOT) + switch (t) {
+            case DIRECT -> " (no IOMMU: device addresses are physical addresses)";
+            case IDENTITY -> " (IOMMU in passthrough: device addresses are physical addresses)";
+            case TRANSLATED -> " (IOMMU: device addresses are I/O virtual addresses of this function only)";
+        };
+    }
+
     @Descriptor("close a buffer by id (see bigbuf:list)")
     public String free(@Descriptor("buffer id") String id) {
-        long bufferId = parseId(id);
-        DmaBuffer buffer = current().buffer(bufferId).orElseThrow(() -> new IllegalArgumentException(
-                "no open buffer #" + bufferId + "; bigbuf:list shows the open ones"));
+        DmaBuffer buffer = buffer(id);
         String description = describe(buffer);
         buffer.close();
         return "freed " + description;
@@ -91,8 +149,18 @@ public class BigbufCommands {
         StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%6s %12s %20s %20s  %s%n",
                 "ID", "SIZE", "PHYS-START", "PHYS-END", "LABEL"));
         for (DmaBuffer b : buffers) {
-            out.append(String.format(Locale.ROOT, "%6d %12s %#20x %#20x  %s%n", b.id(), ByteSize.format(b.size()),
-                    b.physicalAddress(), b.physicalAddress() + b.size() - 1, b.label()));
+            if (b.contiguity() == Contiguity.DEVICE) {
+                out.append(String.format(Locale.ROOT, "%6d %12s %41s  %s%n", b.id(), ByteSize.format(b.size()),
+                        "(device-contiguous)", b.label()));
+            } else {
+                out.append(String.format(Locale.ROOT, "%6d %12s %#20x %#20x  %s%n", b.id(), ByteSize.format(b.size()),
+                        b.physicalAddress(), b.physicalAddress() + b.size() - 1, b.label()));
+            }
+            for (DeviceMapping m : b.deviceMappings()) {
+                out.append(String.format(Locale.ROOT, "%6s %12s %#20x %#20x  for %s (%s%s)%n", "", "device",
+                        m.deviceAddress(), m.lastDeviceAddress(), m.device(),
+                        m.translation().name().toLowerCase(Locale.ROOT), m.deviceReadOnly() ? ", read-only" : ""));
+            }
         }
         return out.toString().stripTrailing();
     }
@@ -121,6 +189,7 @@ public class BigbufCommands {
                 "description       " + info.description(),
                 "real bus address  " + (info.realBusAddresses() ? "yes (usable for device DMA)"
                         : "no (simulated, do not program into a device)"),
+                "device mapping    " + (info.deviceMapping() ? "yes (bigbuf:alloc --device, bigbuf:map)" : "no"),
                 "page size         " + ByteSize.format(info.pageSize()),
                 "max block         " + ByteSize.format(info.maxBlockSize()),
                 "memory            " + (info.totalBytes() < 0 ? "unknown" : ByteSize.format(info.totalBytes())));
@@ -130,9 +199,54 @@ public class BigbufCommands {
         return allocator.require("no bigbuf backend is running; start bundle io.bigbuf.mock or load the kernel module");
     }
 
+    private DmaBuffer buffer(String id) {
+        long bufferId = parseId(id);
+        return current().buffer(bufferId).orElseThrow(() -> new IllegalArgumentException(
+                "no open buffer #" + bufferId + "; bigbuf:list shows the open ones"));
+    }
+
+    /** The request limited by --below or --bits. */
+    private static AllocationRequest withLimit(AllocationRequest request, String below, String bits) {
+        if (!below.isEmpty()) {
+            long limit = parseSize("--below", below);
+            if (limit <= 0) {
+                throw new IllegalArgumentException("--below must be a positive address, got '" + below + "'");
+            }
+            request = request.withMaxAddress(limit - 1);
+        }
+        if (!"0".equals(bits)) {
+            request = request.withAddressBits(parseInt("--bits", bits));
+        }
+        return request;
+    }
+
     private static String describe(DmaBuffer b) {
-        return String.format(Locale.ROOT, "#%d: %s at physical 0x%x..0x%x%s", b.id(), ByteSize.format(b.size()),
-                b.physicalAddress(), b.physicalAddress() + b.size() - 1, b.label().isEmpty() ? "" : " (" + b.label() + ")");
+        StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "#%d: %s ", b.id(), ByteSize.format(b.size())));
+        if (b.contiguity() == Contiguity.DEVICE) {
+            s.append("device-contiguous");
+        } else {
+            s.append(String.format(Locale.ROOT, "at physical 0x%x..0x%x", b.physicalAddress(),
+                    b.physicalAddress() + b.size() - 1));
+        }
+        for (DeviceMapping m : b.deviceMappings()) {
+            s.append(", ").append(describe(m));
+        }
+        b.numaNode().ifPresent(node -> s.append(", node ").append(node));
+        return s.append(b.label().isEmpty() ? "" : " (" + b.label() + ")").toString();
+    }
+
+    private static String describe(DeviceMapping m) {
+        return String.format(Locale.ROOT, "%s at device 0x%x..0x%x (%s%s)", m.device(), m.deviceAddress(),
+                m.lastDeviceAddress(), m.translation().name().toLowerCase(Locale.ROOT),
+                m.deviceReadOnly() ? ", read-only" : "");
+    }
+
+    private static PciAddress parsePci(String what, String text) {
+        try {
+            return PciAddress.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(what + ": " + e.getMessage(), e);
+        }
     }
 
     private static long parseSize(String what, String text) {

@@ -3,17 +3,20 @@ package io.bigbuf.examples.edu;
 import io.bigbuf.api.AllocationRequest;
 import io.bigbuf.api.ContiguousAllocator;
 import io.bigbuf.api.DmaBuffer;
+import io.bigbuf.api.PciAddress;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 import java.util.function.LongSupplier;
 
 /**
- * The device-level proof that a bigbuf buffer is physically contiguous: a random pattern written
- * by the CPU into a source buffer travels, chunk by chunk, through the device's DMA engine
+ * The device-level proof that a bigbuf buffer is contiguous for the device: a random pattern
+ * written by the CPU into a source buffer travels, chunk by chunk, through the device's DMA engine
  * (RAM to device, device to RAM) into a second buffer, addressed only by
- * {@code physicalAddress() + offset}. If any page of either buffer were elsewhere than its address
- * says, the comparison at the end would fail there.
+ * {@code deviceAddress(device) + offset}. If any page of either buffer were elsewhere than its
+ * address says, the comparison at the end would fail there. The buffers are allocated for the
+ * device, so the addresses are right whatever the machine does: physical without an IOMMU,
+ * I/O virtual addresses behind a translating one (and then the buffers may lie anywhere in RAM).
  */
 public final class DmaRoundTrip {
 
@@ -27,21 +30,24 @@ public final class DmaRoundTrip {
 
     private final ContiguousAllocator allocator;
     private final EduDmaEngine engine;
+    private final PciAddress device;
     private final LongSupplier clock;
 
-    public DmaRoundTrip(ContiguousAllocator allocator, EduDmaEngine engine) {
-        this(allocator, engine, System::nanoTime);
+    /** @param device the PCI function {@code engine} drives */
+    public DmaRoundTrip(ContiguousAllocator allocator, EduDmaEngine engine, PciAddress device) {
+        this(allocator, engine, device, System::nanoTime);
     }
 
-    DmaRoundTrip(ContiguousAllocator allocator, EduDmaEngine engine, LongSupplier clock) {
+    DmaRoundTrip(ContiguousAllocator allocator, EduDmaEngine engine, PciAddress device, LongSupplier clock) {
         this.allocator = allocator;
         this.engine = engine;
+        this.device = device;
         this.clock = clock;
     }
 
     /**
-     * Allocates two buffers of {@code size} bytes below the device's DMA limit, runs the round trip
-     * and frees both.
+     * Allocates two buffers of {@code size} bytes for the device, within its DMA limit, runs the
+     * round trip and frees both.
      *
      * @param transferSize bytes per DMA command, 1..{@value EduRegisters#DEVICE_BUFFER_SIZE}
      * @param seed         seed of the random pattern
@@ -54,19 +60,22 @@ public final class DmaRoundTrip {
             throw new IllegalArgumentException("transfer size must be 1.." + EduRegisters.DEVICE_BUFFER_SIZE
                     + " bytes, got " + transferSize);
         }
-        AllocationRequest request = AllocationRequest.ofSize(size).withMaxAddress(EduRegisters.DMA_LIMIT);
+        AllocationRequest request = AllocationRequest.ofSize(size).forDevice(device)
+                .withMaxAddress(EduRegisters.DMA_LIMIT);
         try (DmaBuffer source = allocator.allocate(request.withLabel(SOURCE_LABEL));
                 DmaBuffer target = allocator.allocate(request.withLabel(TARGET_LABEL))) {
             fillRandom(source.segment(), seed);
             target.segment().fill(TARGET_FILL);
+            long sourceAddress = source.deviceAddress(device);
+            long targetAddress = target.deviceAddress(device);
             long commandsBefore = engine.commands();
             long pollsBefore = engine.polls();
             long started = clock.getAsLong();
             try {
                 for (long offset = 0; offset < size; offset += transferSize) {
                     int count = (int) Math.min(transferSize, size - offset);
-                    engine.ramToDevice(source.physicalAddress() + offset, count);
-                    engine.deviceToRam(target.physicalAddress() + offset, count);
+                    engine.ramToDevice(sourceAddress + offset, count);
+                    engine.deviceToRam(targetAddress + offset, count);
                 }
             } catch (RuntimeException e) {
                 // A device that failed mid-transfer may still be writing: stop it (closing turns bus
@@ -77,12 +86,13 @@ public final class DmaRoundTrip {
             long elapsed = clock.getAsLong() - started;
             long mismatch = source.segment().mismatch(target.segment());
             return new DmaRoundTripReport(engine.device().name(), allocator.backendInfo().name(), size,
-                    source.physicalAddress(), target.physicalAddress(), transferSize,
-                    engine.commands() - commandsBefore, engine.polls() - pollsBefore, elapsed, seed, mismatch);
+                    sourceAddress, targetAddress, source.deviceMapping(device).orElseThrow().translation(),
+                    transferSize, engine.commands() - commandsBefore, engine.polls() - pollsBefore, elapsed, seed,
+                    mismatch);
         }
     }
 
-    private static void fillRandom(MemorySegment memory, long seed) {
+    static void fillRandom(MemorySegment memory, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         long size = memory.byteSize();
         long offset = 0;

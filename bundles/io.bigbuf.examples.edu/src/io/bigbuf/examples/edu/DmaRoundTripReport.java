@@ -1,6 +1,7 @@
 package io.bigbuf.examples.edu;
 
 import io.bigbuf.api.ByteSize;
+import io.bigbuf.api.DmaTranslation;
 import java.util.Locale;
 
 /**
@@ -9,8 +10,9 @@ import java.util.Locale;
  * @param device          device name (PCI address)
  * @param backend         allocator backend that provided the buffers
  * @param size            bytes per buffer
- * @param sourceAddress   bus address of the source buffer
- * @param targetAddress   bus address of the target buffer
+ * @param sourceAddress   device address of the source buffer
+ * @param targetAddress   device address of the target buffer
+ * @param translation     what the device addresses are (physical, or IOMMU-translated)
  * @param transferSize    bytes per DMA command (the last one may be shorter)
  * @param commands        DMA commands issued (both directions)
  * @param polls           reads of the command register while waiting
@@ -19,7 +21,8 @@ import java.util.Locale;
  * @param firstMismatch   offset of the first byte that differs between source and target, -1 if none
  */
 public record DmaRoundTripReport(String device, String backend, long size, long sourceAddress, long targetAddress,
-        int transferSize, long commands, long polls, long elapsedNanos, long seed, long firstMismatch) {
+        DmaTranslation translation, int transferSize, long commands, long polls, long elapsedNanos, long seed,
+        long firstMismatch) {
 
     /** Whether every byte came back as sent. */
     public boolean verified() {
@@ -40,10 +43,12 @@ public record DmaRoundTripReport(String device, String backend, long size, long 
     public String toString() {
         String nl = System.lineSeparator();
         StringBuilder text = new StringBuilder();
-        text.append("edu DMA round trip through ").append(device).append(" (backend ").append(backend).append(')').append(nl);
-        text.append(String.format(Locale.ROOT, "  source    %s at bus address 0x%x..0x%x%n", ByteSize.format(size),
+        String what = translation.translated() ? "IOVA" : "bus address";
+        text.append("edu DMA round trip through ").append(device).append(" (backend ").append(backend).append(", DMA ")
+                .append(translation.name().toLowerCase(Locale.ROOT)).append(')').append(nl);
+        text.append(String.format(Locale.ROOT, "  source    %s at %s 0x%x..0x%x%n", ByteSize.format(size), what,
                 sourceAddress, sourceAddress + size - 1));
-        text.append(String.format(Locale.ROOT, "  target    %s at bus address 0x%x..0x%x%n", ByteSize.format(size),
+        text.append(String.format(Locale.ROOT, "  target    %s at %s 0x%x..0x%x%n", ByteSize.format(size), what,
                 targetAddress, targetAddress + size - 1));
         text.append(String.format(Locale.ROOT, "  moved     %s (%d bytes) in %d DMA commands of up to %d bytes, RAM -> device -> RAM%n",
                 ByteSize.format(bytesMoved()), bytesMoved(), commands, transferSize));
@@ -56,7 +61,7 @@ public record DmaRoundTripReport(String device, String backend, long size, long 
             text.append("PASSED");
         } else {
             text.append(String.format(Locale.ROOT, "  verified  %d bytes before the first difference at offset 0x%x"
-                    + " (bus address 0x%x, pattern seed 0x%x)%n", firstMismatch, firstMismatch,
+                    + " (%s 0x%x, pattern seed 0x%x)%n", firstMismatch, firstMismatch, what,
                     targetAddress + firstMismatch, seed));
             text.append("FAILED");
         }

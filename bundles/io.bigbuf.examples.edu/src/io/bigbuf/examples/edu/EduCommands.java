@@ -4,6 +4,8 @@ import io.bigbuf.api.BackendInfo;
 import io.bigbuf.api.ByteSize;
 import io.bigbuf.api.ContiguousAllocator;
 import io.bigbuf.api.CurrentAllocator;
+import io.bigbuf.api.DeviceMappingException;
+import io.bigbuf.api.PciAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,6 +33,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 @Component(service = EduCommands.class, property = {
     "osgi.command.scope=edu",
     "osgi.command.function=dmatest",
+    "osgi.command.function=iommutest",
     "osgi.command.function=devices"
 })
 public class EduCommands {
@@ -113,11 +116,40 @@ public class EduCommands {
         try (EduDevice edu = opener.apply(found.orElseThrow())) {
             EduDmaEngine engine = new EduDmaEngine(edu);
             engine.identify();
-            DmaRoundTripReport report = new DmaRoundTrip(current, engine).run(bytes, (int) transfer, patternSeed);
+            DmaRoundTripReport report = new DmaRoundTrip(current, engine, pciAddress(found.get()))
+                    .run(bytes, (int) transfer, patternSeed);
             if (!report.verified()) {
                 throw new DmaVerificationException(report);
             }
             return report.toString();
+        } finally {
+            running.unlock();
+        }
+    }
+
+    @Descriptor("prove that the IOMMU confines the edu device: its DMA to an address no longer mapped for it,"
+            + " and into a read-only mapping, must not reach memory")
+    public String iommutest(
+            @Descriptor("PCI address of the edu device, e.g. 0000:00:04.0 (default: the first one)")
+            @Parameter(names = {"-d", "--device"}, absentValue = "") String device,
+            @Descriptor("wait up to this many seconds for the kernel backend (default: as edu:dmatest)")
+            @Parameter(names = {"-w", "--wait"}, absentValue = "auto") String waitSeconds) {
+        long wait = "auto".equals(waitSeconds) ? (Files.exists(kernelDevice) ? AUTO_WAIT_SECONDS : 0)
+                : parseSeconds(waitSeconds);
+        ContiguousAllocator current = awaitRealBusAddresses(wait);
+        Optional<Path> found = locator.find(device);
+        List<String> obstacles = obstacles(current, found, device);
+        if (!obstacles.isEmpty()) {
+            throw new DmaUnavailableException(obstacles);
+        }
+        if (!running.tryLock()) {
+            throw new EduDeviceException("another edu command is running; try again when it has finished");
+        }
+        try (EduDevice edu = opener.apply(found.get())) {
+            EduDmaEngine engine = new EduDmaEngine(edu);
+            engine.identify();
+            return new IsolationCheck(current, engine, pciAddress(found.get()))
+                    .run(ThreadLocalRandom.current().nextLong());
         } finally {
             running.unlock();
         }
@@ -131,13 +163,11 @@ public class EduCommands {
             out.append("no edu device in ").append(locator.pciDevices()).append(" (start QEMU with -device edu)")
                     .append(System.lineSeparator());
         }
-        for (Path device : all) {
-            out.append(device.getFileName()).append("  ")
-                    .append(IommuCheck.translation(device).map(why -> "unusable: " + why)
-                            .orElse("bus address = physical address"))
-                    .append(System.lineSeparator());
-        }
         ContiguousAllocator current = allocator.get().orElse(null);
+        for (Path device : all) {
+            out.append(device.getFileName()).append("  ").append(current == null ? "(no allocator to ask)"
+                    : describeTranslation(current, pciAddress(device))).append(System.lineSeparator());
+        }
         out.append("allocator: ").append(current == null ? "none"
                 : current.backendInfo().name() + (current.backendInfo().realBusAddresses()
                         ? " (real bus addresses)" : " (simulated addresses, no device DMA)"));
@@ -164,6 +194,25 @@ public class EduCommands {
         }
     }
 
+    private static String describeTranslation(ContiguousAllocator current, PciAddress device) {
+        if (!current.backendInfo().deviceMapping()) {
+            return "(the " + current.backendInfo().name() + " backend cannot map for devices)";
+        }
+        try {
+            return switch (current.translation(device)) {
+                case DIRECT -> "DMA direct: device addresses are physical addresses (no IOMMU)";
+                case IDENTITY -> "DMA identity: device addresses are physical addresses (IOMMU passthrough)";
+                case TRANSLATED -> "DMA translated: device addresses are IOVAs, the IOMMU confines the device";
+            };
+        } catch (DeviceMappingException e) {
+            return "unusable: " + e.getMessage();
+        }
+    }
+
+    private static PciAddress pciAddress(Path pciFunction) {
+        return PciAddress.parse(pciFunction.getFileName().toString());
+    }
+
     /** Everything that rules out real DMA, each with the remedy; empty if nothing does. */
     private List<String> obstacles(ContiguousAllocator current, Optional<Path> device, String requested) {
         List<String> reasons = new ArrayList<>();
@@ -175,6 +224,9 @@ public class EduCommands {
                 reasons.add("the current allocator backend '" + info.name() + "' hands out simulated physical"
                         + " addresses that no device can reach; load the bigbuf kernel module (insmod bigbuf.ko)"
                         + " so that the kmod backend takes over, then run the command again");
+            } else if (!info.deviceMapping()) {
+                reasons.add("the current allocator backend '" + info.name() + "' cannot map buffers for devices;"
+                        + " load a bigbuf kernel module that can (ABI feature BIGBUF_FEATURE_DEVICE_MAP)");
             }
         }
         if (device.isEmpty()) {
@@ -182,8 +234,6 @@ public class EduCommands {
                     ? "no QEMU edu device (" + String.format("%04x:%04x", EduRegisters.VENDOR_ID, EduRegisters.DEVICE_ID)
                             + ") in " + locator.pciDevices() + "; start the VM with -device edu (./bigbuf vm does)"
                     : "no edu device at " + locator.pciDevices().resolve(requested));
-        } else {
-            IommuCheck.translation(device.get()).ifPresent(reasons::add);
         }
         return reasons;
     }

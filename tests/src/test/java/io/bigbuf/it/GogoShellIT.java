@@ -58,7 +58,8 @@ class GogoShellIT {
     @Test
     void allocThenListShowsTheBufferWithItsPhysicalAddress() throws Exception {
         String allocated = run("bigbuf:alloc 64M");
-        assertTrue(allocated.matches("allocated #\\d+: 64 MiB at physical 0x\\p{XDigit}+\\.\\.0x\\p{XDigit}+ \\(shell\\)"), allocated);
+        assertTrue(allocated.matches("allocated #\\d+: 64 MiB at physical 0x\\p{XDigit}+\\.\\.0x\\p{XDigit}+, node 0 \\(shell\\)"),
+                allocated);
         String address = allocated.replaceAll(".* at physical (0x\\p{XDigit}+)\\.\\..*", "$1");
         String list = run("bigbuf:list");
         assertTrue(list.contains(address), list);

@@ -9,9 +9,12 @@ import io.bigbuf.api.AllocatorStatistics;
 import io.bigbuf.api.BackendUnavailableException;
 import io.bigbuf.api.DmaBuffer;
 import io.bigbuf.api.InvalidAllocationRequestException;
+import io.bigbuf.api.PciAddress;
 import io.bigbuf.mock.MockAllocator;
+import io.bigbuf.mock.model.IommuModel;
 import io.bigbuf.mock.model.PhysicalMemoryModel;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,7 +40,11 @@ class BigbufCommandsTest {
     }
 
     private String alloc(String size) {
-        return commands.alloc("0", "", "0", "shell", size);
+        return alloc("0", "", "0", "shell", size);
+    }
+
+    private String alloc(String align, String below, String bits, String label, String size) {
+        return commands.alloc(align, below, bits, label, "", false, "", false, size);
     }
 
     @Test
@@ -54,8 +61,8 @@ class BigbufCommandsTest {
 
     @Test
     void optionsReachTheRequest() {
-        commands.alloc("2M", "", "28", "dev", "4096");
-        commands.alloc("0", "4G", "0", "dev", "1M");
+        alloc("2M", "", "28", "dev", "4096");
+        alloc("0", "4G", "0", "dev", "1M");
         List<DmaBuffer> buffers = allocator.buffers();
         assertEquals(0, buffers.get(0).physicalAddress() % (2 * MIB));
         assertTrue(buffers.get(0).physicalAddress() < 1L << 28);
@@ -72,9 +79,9 @@ class BigbufCommandsTest {
         assertMessage(IllegalArgumentException.class, () -> alloc("12X"), "size: '12X' is not a size; use e.g. 4096, 64K, 64M, 1G");
         assertMessage(InvalidAllocationRequestException.class, () -> alloc("1T"),
                 "1 TiB is more than the mock's whole simulated memory of 1 GiB (configure memory.size of PID io.bigbuf.mock)");
-        assertMessage(InvalidAllocationRequestException.class, () -> commands.alloc("3000", "", "0", "x", "4096"),
+        assertMessage(InvalidAllocationRequestException.class, () -> alloc("3000", "", "0", "x", "4096"),
                 "alignment must be 0 (page) or a power of two, got 3000");
-        assertMessage(IllegalArgumentException.class, () -> commands.alloc("0", "0", "0", "x", "4096"),
+        assertMessage(IllegalArgumentException.class, () -> alloc("0", "0", "0", "x", "4096"),
                 "--below must be a positive address, got '0'");
         assertMessage(IllegalArgumentException.class, () -> commands.free("42"), "no open buffer #42; bigbuf:list shows the open ones");
         assertMessage(IllegalArgumentException.class, () -> commands.free("abc"),
@@ -131,5 +138,47 @@ class BigbufCommandsTest {
         Throwable e = assertThrows(type, command::run);
         assertEquals(message, e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
+    }
+
+    @Test
+    void deviceOptionsMapTheBufferAndListShowsTheDeviceAddress() {
+        allocator.shutdown();
+        allocator = translatingMock();
+        commands.setAllocator(allocator);
+        String allocated = commands.alloc("0", "", "28", "dma", "0000:00:04.0", false, "", false, "1M");
+        DmaBuffer buffer = allocator.buffers().getFirst();
+        long iova = buffer.deviceAddress(EDU);
+        assertEquals(String.format("allocated #1: 1 MiB at physical 0x%x..0x%x, 0000:00:04.0 at device 0x%x..0x%x"
+                + " (translated), node 0 (dma)", buffer.physicalAddress(), buffer.physicalAddress() + MIB - 1, iova,
+                iova + MIB - 1), allocated);
+        assertTrue(commands.list().contains(String.format("%#20x %#20x  for 0000:00:04.0 (translated)", iova,
+                iova + MIB - 1)), commands.list());
+
+        String mapped = commands.map("", "32", true, "1", "0000:00:05.0");
+        assertTrue(mapped.matches("mapped #1 for 0000:00:05\\.0 at device 0x\\p{XDigit}+\\.\\.0x\\p{XDigit}+"
+                + " \\(translated, read-only\\)"), mapped);
+        assertEquals("unmapped #1 from 0000:00:05.0", commands.unmap("1", "0000:00:05.0"));
+        assertMessage(IllegalArgumentException.class, () -> commands.unmap("1", "0000:00:05.0"),
+                "buffer #1 is not mapped for 0000:00:05.0");
+        assertMessage(IllegalArgumentException.class, () -> commands.map("", "0", false, "1", "00:zz.0"),
+                "device: '00:zz.0' is not a PCI address like 0000:00:04.0");
+        assertTrue(commands.translation("0000:00:04.0").startsWith("0000:00:04.0  translated (IOMMU"));
+        assertTrue(commands.backend().contains("device mapping    yes"), commands.backend());
+
+        String scattered = commands.alloc("0", "", "0", "big", "0000:00:04.0", true, "0", true, "64M");
+        assertTrue(scattered.matches("allocated #2: 64 MiB device-contiguous, 0000:00:04.0 at device .* \\(big\\)"),
+                scattered);
+        assertTrue(commands.list().contains("(device-contiguous)  big"), commands.list());
+        assertMessage(IllegalArgumentException.class,
+                () -> commands.alloc("0", "", "0", "x", "", false, "", true, "1M"), "--node-only needs --node N");
+        assertEquals(2, allocator.statistics().liveBuffers(), "the failed command allocated nothing");
+    }
+
+    private static final PciAddress EDU = PciAddress.parse("0000:00:04.0");
+
+    private static MockAllocator translatingMock() {
+        PhysicalMemoryModel model = new PhysicalMemoryModel(0, 1L << 30, 4096, 10);
+        return new MockAllocator(model, new IommuModel(IommuModel.Mode.TRANSLATING,
+                Set.of(EDU, PciAddress.parse("0000:00:05.0")), Set.of(), 4096), "translating", 0);
     }
 }

@@ -30,7 +30,7 @@ class DmaRoundTripTest {
     @Test
     void everyByteComesBackAndTheBuffersAreFreedAfterwards() {
         long size = 256 * 1024 + 100; // not a multiple of the transfer size: a short last command
-        DmaRoundTripReport report = new DmaRoundTrip(ram, engine).run(size, EduRegisters.SAFE_TRANSFER_SIZE, 42);
+        DmaRoundTripReport report = new DmaRoundTrip(ram, engine, FakeEduDevice.PCI).run(size, EduRegisters.SAFE_TRANSFER_SIZE, 42);
         assertTrue(report.verified(), report::toString);
         long chunks = (size + EduRegisters.SAFE_TRANSFER_SIZE - 1) / EduRegisters.SAFE_TRANSFER_SIZE;
         assertEquals(2 * chunks, report.commands(), "one command per chunk and direction");
@@ -44,7 +44,7 @@ class DmaRoundTripTest {
 
     @Test
     void buffersLieBelowTheDevicesDmaLimit() {
-        DmaRoundTripReport report = new DmaRoundTrip(ram, engine).run(2 * MIB, 4095, 1);
+        DmaRoundTripReport report = new DmaRoundTrip(ram, engine, FakeEduDevice.PCI).run(2 * MIB, 4095, 1);
         assertTrue(report.sourceAddress() + report.size() - 1 <= EduRegisters.DMA_LIMIT, report::toString);
         assertTrue(report.targetAddress() + report.size() - 1 <= EduRegisters.DMA_LIMIT, report::toString);
         assertTrue(report.verified(), report::toString);
@@ -54,7 +54,7 @@ class DmaRoundTripTest {
     void aPageThatIsNotWhereTheAddressSaysIsFoundAtItsOffset() {
         // Simulates a non-contiguous target: the device's write to page 5 of the target lands on page 6.
         ram.allocate(4096).close(); // shift the layout a little so offsets are not trivially zero
-        DmaRoundTrip roundTrip = new DmaRoundTrip(ram, engine);
+        DmaRoundTrip roundTrip = new DmaRoundTrip(ram, engine, FakeEduDevice.PCI);
         DmaRoundTripReport probe = roundTrip.run(64 * 1024, 4095, 7);
         device.misplacedPage = probe.targetAddress() + 5 * 4096;
         DmaRoundTripReport report = roundTrip.run(64 * 1024, 4095, 7);
@@ -67,15 +67,15 @@ class DmaRoundTripTest {
     @Test
     void theDefaultTransferSizeKeepsQemu72Alive() {
         // A full 4096-byte transfer touches the last byte of the device buffer: QEMU <= 7.2 aborts.
-        assertThrows(FakeEduDevice.EmulatorAbort.class, () -> new DmaRoundTrip(ram, engine).run(64 * 1024, 4096, 3));
+        assertThrows(FakeEduDevice.EmulatorAbort.class, () -> new DmaRoundTrip(ram, engine, FakeEduDevice.PCI).run(64 * 1024, 4096, 3));
         // A fresh emulator (the aborted one is gone) with the default transfer size.
         EduDmaEngine fresh = new EduDmaEngine(new FakeEduDevice(ram), Duration.ofSeconds(1), System::nanoTime, nanos -> { });
-        assertTrue(new DmaRoundTrip(ram, fresh).run(64 * 1024, EduCommands.DEFAULT_TRANSFER_SIZE, 3).verified());
+        assertTrue(new DmaRoundTrip(ram, fresh, FakeEduDevice.PCI).run(64 * 1024, EduCommands.DEFAULT_TRANSFER_SIZE, 3).verified());
     }
 
     @Test
     void tooLargeForTheDevicesReachFailsWithTheAllocatorsTypedException() {
-        DmaRoundTrip roundTrip = new DmaRoundTrip(ram, engine);
+        DmaRoundTrip roundTrip = new DmaRoundTrip(ram, engine, FakeEduDevice.PCI);
         assertThrows(OutOfContiguousMemoryException.class, () -> roundTrip.run(200 * MIB, 4095, 1),
                 "two 200 MiB buffers do not fit below 256 MiB");
         assertEquals(0, ram.buffers().size(), "the first buffer is released when the second fails");
@@ -87,7 +87,7 @@ class DmaRoundTripTest {
         device.stuck = true;
         long[] now = {0};
         EduDmaEngine slow = new EduDmaEngine(device, Duration.ofMillis(50), () -> now[0], nanos -> now[0] += nanos);
-        assertThrows(EduDeviceException.class, () -> new DmaRoundTrip(ram, slow).run(64 * 1024, 4095, 1));
+        assertThrows(EduDeviceException.class, () -> new DmaRoundTrip(ram, slow, FakeEduDevice.PCI).run(64 * 1024, 4095, 1));
         assertTrue(device.closed, "the device was closed (bus mastering off)");
         assertEquals(2, device.buffersWhenClosed, "while both buffers were still allocated");
         assertEquals(0, ram.buffers().size(), "and the buffers were freed afterwards");
@@ -95,7 +95,7 @@ class DmaRoundTripTest {
 
     @Test
     void rejectsImpossibleTransferSizes() {
-        DmaRoundTrip roundTrip = new DmaRoundTrip(ram, engine);
+        DmaRoundTrip roundTrip = new DmaRoundTrip(ram, engine, FakeEduDevice.PCI);
         assertThrows(IllegalArgumentException.class, () -> roundTrip.run(MIB, 0, 1));
         assertThrows(IllegalArgumentException.class, () -> roundTrip.run(MIB, 4097, 1));
         assertEquals(0, ram.buffers().size());

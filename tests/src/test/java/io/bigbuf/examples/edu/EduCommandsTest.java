@@ -13,12 +13,14 @@ import io.bigbuf.api.DmaBuffer;
 import io.bigbuf.api.DmaTranslation;
 import io.bigbuf.api.PciAddress;
 import io.bigbuf.mock.MockAllocator;
+import io.bigbuf.mock.model.IommuModel;
 import io.bigbuf.mock.model.PhysicalMemoryModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,7 +33,7 @@ class EduCommandsTest {
     @TempDir
     Path sysfs;
 
-    private final MockAllocator mock = new MockAllocator(new PhysicalMemoryModel(0, 512L << 20, 4096, 10), "test", 0);
+    private MockAllocator mock = new MockAllocator(new PhysicalMemoryModel(0, 512L << 20, 4096, 10), "test", 0);
     private final List<FakeEduDevice> opened = new ArrayList<>();
 
     @AfterEach
@@ -53,7 +55,7 @@ class EduCommandsTest {
 
         @Override
         public BackendInfo backendInfo() {
-            return new BackendInfo("kmod", "test double", true, 4096, 4 << 20, 512L << 20);
+            return new BackendInfo("kmod", "test double", true, 4096, 4 << 20, 512L << 20, 1L << 30, true);
         }
 
         @Override
@@ -83,14 +85,6 @@ class EduCommandsTest {
         return dir;
     }
 
-    private Path eduWithIommuGroup(String type) throws IOException {
-        Path dir = pciFunction(EDU, "0x1234", "0x11e8");
-        Path group = Files.createDirectories(sysfs.resolve("kernel/iommu_groups/3"));
-        Files.writeString(group.resolve("type"), type + "\n");
-        Files.createSymbolicLink(dir.resolve("iommu_group"), group);
-        return dir;
-    }
-
     @Test
     void runsTheRoundTripAndReportsBytesVerificationAndThroughput() throws IOException {
         pciFunction("0000:00:01.0", "0x8086", "0x7000");
@@ -98,7 +92,7 @@ class EduCommandsTest {
         EduCommands edu = commands();
         edu.setAllocator(realLooking);
         String report = edu.dmatest("4095", "0x1234", "", "0", "1M");
-        assertTrue(report.contains("through fake-edu (backend kmod)"), report);
+        assertTrue(report.contains("through fake-edu (backend kmod, DMA direct)"), report);
         assertTrue(report.contains("moved     2 MiB (2097152 bytes) in 514 DMA commands of up to 4095 bytes"), report);
         assertTrue(report.matches("(?s).*time      [0-9.]+ s, .*/s, .*"), report);
         assertTrue(report.contains("verified  1 MiB (1048576 bytes) identical to the random pattern (seed 0x1234)"), report);
@@ -183,25 +177,79 @@ class EduCommandsTest {
         assertTrue(e.getMessage().contains(System.lineSeparator() + "  - no QEMU edu device"), e.getMessage());
     }
 
-    @Test
-    void aTranslatingIommuIsRefusedAsUnsupported() throws IOException {
-        eduWithIommuGroup("DMA-FQ");
-        EduCommands edu = commands();
-        edu.setAllocator(realLooking);
-        DmaUnavailableException e = assertThrows(DmaUnavailableException.class, () -> edu.dmatest("4095", "", "", "0", "1M"));
-        assertTrue(e.getMessage().contains("is behind an active IOMMU (group 3, type DMA-FQ)"), e.getMessage());
-        assertTrue(e.getMessage().contains("needs VFIO"), e.getMessage());
-        assertEquals(List.of(), opened);
-        assertTrue(edu.devices().contains(EDU + "  unusable: device " + EDU + " is behind an active IOMMU"), edu.devices());
+    /** The machine behind the allocator gets an IOMMU (the memory is 4 GiB, so most lies above 28 bits). */
+    private void withIommu(IommuModel.Mode mode) {
+        mock.shutdown();
+        PhysicalMemoryModel model = new PhysicalMemoryModel(0, 4L << 30, 4096, 10);
+        mock = new MockAllocator(model, new IommuModel(mode, Set.of(FakeEduDevice.PCI), Set.of(), 4096), "iommu", 0);
     }
 
     @Test
-    void anIdentityMappedIommuGroupIsFine() throws IOException {
-        eduWithIommuGroup("identity");
+    void behindATranslatingIommuTheDeviceUsesIovasAndTheBuffersMayLieAnywhere() throws IOException {
+        withIommu(IommuModel.Mode.TRANSLATING);
+        pciFunction(EDU, "0x1234", "0x11e8");
         EduCommands edu = commands();
         edu.setAllocator(realLooking);
-        assertTrue(edu.dmatest("4095", "9", "", "0", "64K").endsWith("PASSED"));
-        assertTrue(edu.devices().startsWith(EDU + "  bus address = physical address"), edu.devices());
+        String report = edu.dmatest("4095", "7", "", "0", "1M");
+        assertTrue(report.contains("(backend kmod, DMA translated)"), report);
+        assertTrue(report.matches("(?s).*source    1 MiB at IOVA 0x\\p{XDigit}+\\.\\.0x\\p{XDigit}+.*"), report);
+        assertTrue(report.endsWith("PASSED"), report);
+        assertEquals(List.of(), opened.get(0).strayAddresses, "every DMA hit a mapped buffer");
+        assertTrue(edu.devices().startsWith(EDU + "  DMA translated: device addresses are IOVAs"), edu.devices());
+    }
+
+    @Test
+    void devicesSaysHowTheAllocatorTranslatesEachDevice() throws IOException {
+        pciFunction(EDU, "0x1234", "0x11e8");
+        EduCommands edu = commands();
+        assertTrue(edu.devices().startsWith(EDU + "  (no allocator to ask)"), edu.devices());
+        edu.setAllocator(realLooking);
+        assertTrue(edu.devices().startsWith(EDU + "  DMA direct: device addresses are physical addresses (no IOMMU)"),
+                edu.devices());
+        withIommu(IommuModel.Mode.IDENTITY);
+        assertTrue(edu.devices().startsWith(EDU + "  DMA identity"), edu.devices());
+    }
+
+    @Test
+    void iommutestProvesTheIommuBlocksUnmappedAndReadOnlyWrites() throws IOException {
+        withIommu(IommuModel.Mode.TRANSLATING);
+        pciFunction(EDU, "0x1234", "0x11e8");
+        EduCommands edu = commands();
+        edu.setAllocator(realLooking);
+        String report = edu.iommutest("", "0");
+        assertTrue(report.contains("unmapped   write to IOVA 0x"), report);
+        assertTrue(report.contains("read-only  write to IOVA 0x"), report);
+        assertTrue(report.endsWith("PASSED"), report);
+        assertEquals(0, mock.buffers().size(), "its buffers are released");
+        assertTrue(opened.get(0).closed);
+    }
+
+    @Test
+    void iommutestFailsWhenTheDeviceReachesWhatItMustNot() throws IOException {
+        withIommu(IommuModel.Mode.TRANSLATING);
+        pciFunction(EDU, "0x1234", "0x11e8");
+        EduCommands edu = new EduCommands(sysfs, dir -> {
+            FakeEduDevice device = new FakeEduDevice(mock);
+            device.ignoreProtection = true; // an IOMMU that maps but does not protect
+            opened.add(device);
+            return device;
+        }, sysfs.resolve("dev-bigbuf"));
+        edu.setAllocator(realLooking);
+        EduDeviceException e = assertThrows(EduDeviceException.class, () -> edu.iommutest("", "0"));
+        assertTrue(e.getMessage().startsWith("the IOMMU did not confine the device: its write to the read-only IOVA"),
+                e.getMessage());
+        assertTrue(e.getMessage().endsWith("FAILED"), e.getMessage());
+    }
+
+    @Test
+    void iommutestWithoutATranslatingIommuSaysThereIsNothingToCheck() throws IOException {
+        pciFunction(EDU, "0x1234", "0x11e8");
+        EduCommands edu = commands();
+        edu.setAllocator(realLooking);
+        EduDeviceException e = assertThrows(EduDeviceException.class, () -> edu.iommutest("", "0"));
+        assertEquals(EDU + " is not behind a translating IOMMU (DMA direct): nothing confines its DMA, so there is"
+                + " nothing to check; boot with an IOMMU (./bigbuf vm --iommu intel)", e.getMessage());
+        assertEquals(0, mock.buffers().size());
     }
 
     @Test

@@ -1,15 +1,23 @@
 package io.bigbuf.examples.edu;
 
+import io.bigbuf.api.Contiguity;
 import io.bigbuf.api.ContiguousAllocator;
+import io.bigbuf.api.DeviceMapping;
 import io.bigbuf.api.DmaBuffer;
+import io.bigbuf.api.DmaTranslation;
+import io.bigbuf.api.PciAddress;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A model of QEMU's edu device (hw/misc/edu.c as in QEMU 7.2, the version the VM tests run) for
- * unit tests of the driver logic. "RAM" is the set of open buffers of an allocator, addressed by
- * their physical addresses, so a DMA lands exactly where a real device would put it.
+ * unit tests of the driver logic. "RAM" is the set of open buffers of an allocator, addressed as
+ * the device would address them: by physical address without a translating IOMMU, by the
+ * buffers' device mappings for {@link #PCI} with one (unmapped addresses and writes into
+ * read-only mappings reach nothing, as an IOMMU blocks them), so a DMA lands exactly where a real
+ * device would put it.
  *
  * <p>Like the real device it ignores accesses of the wrong width, masks DMA addresses to 28 bits,
  * ignores register writes while a transfer runs, and reports a transfer that touches the last byte
@@ -30,7 +38,12 @@ final class FakeEduDevice implements EduDevice {
     record Access(boolean write, int width, long offset, long value) {
     }
 
+    /** The PCI function this model is. */
+    static final PciAddress PCI = PciAddress.parse("0000:00:04.0");
+
     private final ContiguousAllocator ram;
+    /** An IOMMU that translates but does not protect: the device reaches any buffer's memory. */
+    boolean ignoreProtection;
     private final byte[] buffer = new byte[EduRegisters.DEVICE_BUFFER_SIZE];
     final List<Access> accesses = new ArrayList<>();
     int identification = 0x010000ed;
@@ -171,24 +184,33 @@ final class FakeEduDevice implements EduDevice {
                 if (misplacedPage >= 0 && address / 4096 == misplacedPage / 4096) {
                     address += 4096;
                 }
-                MemorySegment byteInRam = resolve(address);
+                MemorySegment byteInRam = resolve(address, true);
                 if (byteInRam != null) {
                     byteInRam.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, buffer[at + (int) i]);
                 }
             }
         } else {
             for (long i = 0; i < count; i++) {
-                MemorySegment byteInRam = resolve(ramAddress + i);
+                MemorySegment byteInRam = resolve(ramAddress + i, false);
                 buffer[at + (int) i] = byteInRam == null ? 0 : byteInRam.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0);
             }
         }
         command &= ~EduRegisters.COMMAND_START;
     }
 
-    /** The one byte of RAM at a bus address, or null if no open buffer holds it. */
-    private MemorySegment resolve(long address) {
+    /** The one byte of RAM at a device address, or null if no open buffer is reachable there. */
+    private MemorySegment resolve(long address, boolean write) {
+        boolean translated = ram.backendInfo().deviceMapping() && ram.translation(PCI) == DmaTranslation.TRANSLATED;
         for (DmaBuffer b : ram.buffers()) {
-            if (address >= b.physicalAddress() && address < b.physicalAddress() + b.size()) {
+            Optional<DeviceMapping> mapping = b.deviceMapping(PCI);
+            if (translated && mapping.isPresent()) {
+                DeviceMapping m = mapping.get();
+                if (address >= m.deviceAddress() && address <= m.lastDeviceAddress()
+                        && (!write || !m.deviceReadOnly() || ignoreProtection)) {
+                    return b.segment().asSlice(address - m.deviceAddress(), 1);
+                }
+            } else if ((!translated || ignoreProtection) && b.contiguity() == Contiguity.PHYSICAL
+                    && address >= b.physicalAddress() && address < b.physicalAddress() + b.size()) {
                 return b.segment().asSlice(address - b.physicalAddress(), 1);
             }
         }
