@@ -630,6 +630,9 @@ static int predict_edu_map(const struct fbuf *b, uint64_t mask)
 		return ERANGE;
 	if (b->edu_mapped)
 		return EEXIST;
+	/* No I/O address space below the mask holds the buffer. */
+	if (translated && b->size - 1 > limit)
+		return ENOMEM;
 	if (!translated && limit < DIRECT_MIN_MASK)
 		return EINVAL;
 	return 0;
