@@ -527,9 +527,9 @@ static struct bigbuf_pci_dev pick_pci(struct fthread *t)
 {
 	unsigned int r = bbt_below(&t->rng, 10);
 
-	if (r < 7 && have_edu)
+	if (have_edu && r < 7)
 		return edu.addr;
-	if (r < 8 && have_busy)
+	if (have_busy && (have_edu ? r < 8 : r < 5))
 		return busy.addr;
 	return absent_pci(t);
 }
