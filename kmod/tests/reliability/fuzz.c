@@ -140,7 +140,7 @@ struct fthread {
 	 * turned out not aligned enough.
 	 */
 	uint64_t allocs_mapfail, allocs_enomem_dev, allocs_enomem_aligned;
-	uint64_t allocs_ext_ok;
+	uint64_t allocs_ext_ok, allocs_scattered;
 	/* Device mappings made (module's dev_maps_total) and what ended them. */
 	uint64_t maps_ok, maps_by_ext, maps_efault_out, unmaps_ok, maps_gone;
 	uint64_t maps_high;	/* of buffers whose pages lie beyond the mask */
@@ -1295,6 +1295,7 @@ static void alloc_ext(struct fthread *t, int slot, enum argp_kind k, bool bad)
 	t->allocs_ok++;
 	t->allocs_ext_ok++;
 	scatter = in.flags & BIGBUF_ALLOC_SCATTER;
+	t->allocs_scattered += scatter;
 	s = in.flags & BIGBUF_STRATEGY_MASK;
 	CHECK(a.kind == (scatter ? BIGBUF_KIND_DEV_CONTIG : BIGBUF_KIND_PHYS_CONTIG),
 	      "kind %u, flags %#x", a.kind, in.flags);
@@ -2119,7 +2120,7 @@ static void t_fuzz(void)
 	uint64_t ok = 0, efault_out = 0, failed = 0, errs[160] = { 0 };
 	uint64_t mapfail = 0, enomem_dev = 0, ext_ok = 0, maps = 0, by_ext = 0;
 	uint64_t maps_efault = 0, unmaps = 0, gone = 0, d_alloc, d_fail, sure;
-	uint64_t censuses = 0, enomem_aligned = 0, high = 0, d_total;
+	uint64_t censuses = 0, enomem_aligned = 0, high = 0, d_total, scattered = 0;
 	struct sigaction crash = { .sa_sigaction = on_crash,
 				   .sa_flags = SA_SIGINFO };
 	pthread_rwlockattr_t rwa;
@@ -2166,6 +2167,7 @@ static void t_fuzz(void)
 		gone += th[i].maps_gone;
 		censuses += th[i].censuses;
 		enomem_aligned += th[i].allocs_enomem_aligned;
+		scattered += th[i].allocs_scattered;
 		high += th[i].maps_high;
 		for (e = 0; e < 160; e++)
 			errs[e] += th[i].errnos[e];
@@ -2215,9 +2217,9 @@ static void t_fuzz(void)
 	CHECK(maps == unmaps + gone && atomic_load(&edu_maps_alive) == 0,
 	      "%" PRIu64 " device mappings made, %" PRIu64 " unmapped, %" PRIu64 " gone with their buffer",
 	      maps, unmaps, gone);
-	printf("    fuzz: %.1f s; allocations %" PRIu64 " ok (%" PRIu64 " ALLOC_EXT), %" PRIu64 " taken back (EFAULT), %" PRIu64 " failed, %" PRIu64 " failed mapping after allocating, %" PRIu64 " ENOMEM with a device\n",
-	       bbt_now() - t0, ok, ext_ok, efault_out, failed, mapfail,
-	       enomem_dev);
+	printf("    fuzz: %.1f s; allocations %" PRIu64 " ok (%" PRIu64 " ALLOC_EXT, %" PRIu64 " scattered), %" PRIu64 " taken back (EFAULT), %" PRIu64 " failed, %" PRIu64 " failed mapping after allocating, %" PRIu64 " ENOMEM with a device\n",
+	       bbt_now() - t0, ok, ext_ok, scattered, efault_out, failed,
+	       mapfail, enomem_dev);
 	printf("    fuzz: device mappings %" PRIu64 " made (%" PRIu64 " by ALLOC_EXT, %" PRIu64 " of pages beyond the mask), %" PRIu64 " taken back (EFAULT), %" PRIu64 " unmapped, %" PRIu64 " gone with their buffer; %" PRIu64 " censuses\n",
 	       maps, by_ext, high, maps_efault, unmaps, gone, censuses);
 	printf("    fuzz: outcomes:");
