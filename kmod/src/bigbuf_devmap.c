@@ -497,6 +497,18 @@ int bb_devmap_add(struct bb_buffer *buf, struct pci_dev *pdev, u64 mask,
 	mutex_unlock(&bb_devmap_lock);
 	if (ret)
 		goto out_unlock;
+	/*
+	 * No room below a mask smaller than the buffer.  Said here: the IOVA
+	 * caches (iova_rcache_get()) do not check such a limit and can hand
+	 * out a range beyond it.
+	 */
+	if (map->mode == BIGBUF_DMA_TRANSLATED &&
+	    bb_buffer_bytes(buf) - 1 > mask) {
+		bb_dbg("map: %llu bytes do not fit below %s's mask %#llx\n",
+		       bb_buffer_bytes(buf), pci_name(pdev), mask);
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
 
 	ret = bb_devmap_sgt(buf, &map->sgt);
 	if (ret)

@@ -451,8 +451,12 @@ static long bb_ioctl_alloc_ext(struct bb_file *bf, void __user *argp)
 	if (device) {
 		ret = bb_devmap_add(buf, pdev, a.max_addr, a.map_flags, &mode,
 				    &dev_addr);
-		if (!ret && !IS_ALIGNED(dev_addr, (u64)req.align << PAGE_SHIFT) &&
-		    a.align > PAGE_SIZE && !IS_ALIGNED(dev_addr, a.align))
+		/*
+		 * The alignment is the device address's.  Behind a translating
+		 * IOMMU the pages were not aligned, and the DMA layer aligns an
+		 * IOVA to its size only.
+		 */
+		if (!ret && a.align > PAGE_SIZE && !IS_ALIGNED(dev_addr, a.align))
 			ret = -ENOMEM;
 		if (ret) {
 			bb_buffer_put(buf);

@@ -73,23 +73,6 @@ static const char *const mode_names[] = {
 
 /* ---- sysfs ------------------------------------------------------------ */
 
-static int read_file(const char *path, char *buf, size_t len)
-{
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = 0;
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = 0;
-	return 0;
-}
-
 static int write_file(const char *path, const char *text)
 {
 	ssize_t n, len = strlen(text);
@@ -102,98 +85,12 @@ static int write_file(const char *path, const char *text)
 	return n == len ? 0 : -1;
 }
 
-static long pci_attr(const char *name, const char *attr)
-{
-	char path[512], buf[64];
-
-	snprintf(path, sizeof(path), PCI_DIR "%s/%s", name, attr);
-	if (read_file(path, buf, sizeof(buf)))
-		return -1;
-	return strtol(buf, NULL, 0);
-}
-
-/* Name of the driver bound to @name, "" if none. */
-static void pci_driver(const char *name, char *out, size_t len)
-{
-	char path[300], link[512];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), PCI_DIR "%s/driver", name);
-	n = readlink(path, link, sizeof(link) - 1);
-	out[0] = 0;
-	if (n <= 0)
-		return;
-	link[n] = 0;
-	snprintf(out, len, "%s", strrchr(link, '/') + 1);
-}
-
-static int parse_pci(const char *s, struct bbt_pci *p)
-{
-	unsigned int dom, bus, slot, func;
-
-	if (sscanf(s, "%x:%x:%x.%x", &dom, &bus, &slot, &func) != 4 ||
-	    bus > 255 || slot > 31 || func > 7)
-		return -1;
-	memset(p, 0, sizeof(*p));
-	p->addr.domain = dom;
-	p->addr.bus = bus;
-	p->addr.slot = slot;
-	p->addr.func = func;
-	snprintf(p->name, sizeof(p->name), "%04x:%02x:%02x.%x", dom, bus, slot,
-		 func);
-	return 0;
-}
-
-/* First PCI function matching vendor/device (or with a driver if @bound). */
-static int find_pci(int vendor, int device, bool bound, struct bbt_pci *out)
-{
-	DIR *d = opendir(PCI_DIR);
-	struct dirent *e;
-	char drv[64];
-	int ret = -1;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		if (bound) {
-			pci_driver(e->d_name, drv, sizeof(drv));
-			if (!drv[0] || !strcmp(drv, "bigbuf"))
-				continue;
-		} else if (pci_attr(e->d_name, "vendor") != vendor ||
-			   pci_attr(e->d_name, "device") != device) {
-			continue;
-		}
-		if (!parse_pci(e->d_name, out)) {
-			ret = 0;
-			break;
-		}
-	}
-	closedir(d);
-	return ret;
-}
-
-static int iommu_mode(const char *name)
-{
-	char path[512], type[64];
-
-	snprintf(path, sizeof(path), PCI_DIR "%s/iommu_group/type", name);
-	if (read_file(path, type, sizeof(type)))
-		return BIGBUF_DMA_DIRECT;
-	if (!strcmp(type, "identity"))
-		return BIGBUF_DMA_IDENTITY;
-	if (!strcmp(type, "DMA") || !strcmp(type, "DMA-FQ"))
-		return BIGBUF_DMA_TRANSLATED;
-	return -1;
-}
-
 /* The device_mappings line of @name, NULL-terminated into @line. */
 static bool devmaps_line(const char *name, char *line, size_t len)
 {
 	char all[4096], *l, *save;
 
-	if (read_file(DEVMAPS_FILE, all, sizeof(all)))
+	if (bbt_read_file(DEVMAPS_FILE, all, sizeof(all)))
 		return false;
 	for (l = strtok_r(all, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
 		if (!strncmp(l, name, strlen(name))) {
@@ -357,7 +254,7 @@ static bool iommu_reports_faults(void)
 			amd = true;
 	if (d)
 		closedir(d);
-	if (!amd || read_file("/sys/class/dmi/id/sys_vendor", vendor,
+	if (!amd || bbt_read_file("/sys/class/dmi/id/sys_vendor", vendor,
 			      sizeof(vendor)))
 		return true;
 	return strcmp(vendor, "QEMU") != 0;
@@ -403,7 +300,7 @@ static void t_features(void)
 	CHECK(bbt_info.nr_nodes >= 1 &&
 	      bbt_info.nr_nodes >= (uint32_t)nr_online_nodes,
 	      "nr_nodes %u", bbt_info.nr_nodes);
-	pci_driver(edu.name, drv, sizeof(drv));
+	bbt_pci_driver(edu.name, drv, sizeof(drv));
 	bbt_note("%s: iommu %s, node %d, driver '%s'\n", edu.name,
 		 mode_names[expected_mode], edu_node, drv);
 	CHECK(!drv[0] || !strcmp(drv, "bigbuf"), "edu bound to %s", drv);
@@ -437,7 +334,7 @@ static void t_map_modes(void)
 		 (unsigned long long)m.dev_addr);
 	check_dev_maps(1, "after map");
 	CHECK(bbt_stats().dev_mapped_bytes == MiB);
-	pci_driver(edu.name, drv, sizeof(drv));
+	bbt_pci_driver(edu.name, drv, sizeof(drv));
 	CHECK(!strcmp(drv, "bigbuf"), "driver after map: '%s'", drv);
 	snprintf(want, sizeof(want), "%s %s 1 %llu", edu.name,
 		 mode_names[expected_mode], (unsigned long long)MiB);
@@ -456,7 +353,7 @@ static void t_map_modes(void)
 		 mode_names[expected_mode]);
 	CHECK(!strcmp(line, want), "device_mappings '%s'", line);
 	/* The stub stays bound: no other driver may take the function. */
-	pci_driver(edu.name, drv, sizeof(drv));
+	bbt_pci_driver(edu.name, drv, sizeof(drv));
 	CHECK(!strcmp(drv, "bigbuf"), "driver after unmap: '%s'", drv);
 out:
 	close(fd);
@@ -590,7 +487,7 @@ static void t_errors(void)
 	CHECK_ERR(bbt_devmap(fd, 0, &before, &edu, EDU_MASK, 0, &m), ENOENT);
 	CHECK_ERR(bbt_devmap(fd, 0, NULL, &edu, EDU_MASK, 0, &m), ENOENT);
 	/* A function some kernel driver owns. */
-	if (!find_pci(0, 0, true, &busy)) {
+	if (!bbt_find_pci(0, 0, true, &busy)) {
 		bbt_note("busy function: %s\n", busy.name);
 		CHECK_ERR(bbt_devmap(fd, a.id, NULL, &busy, 0, 0, &m), EBUSY);
 	} else {
@@ -786,11 +683,11 @@ static void t_unbind_remove(void)
 	CHECK(!write_file(PCI_DRIVERS "bigbuf/unbind", edu.name),
 	      "unbind: %s", strerror(errno));
 	check_dev_maps(0, "after unbind");
-	pci_driver(edu.name, drv, sizeof(drv));
+	bbt_pci_driver(edu.name, drv, sizeof(drv));
 	CHECK(!drv[0], "driver after unbind: '%s'", drv);
 	/* A stub that was unbound does not come back by itself. */
 	write_file("/sys/bus/pci/drivers_probe", edu.name);
-	pci_driver(edu.name, drv, sizeof(drv));
+	bbt_pci_driver(edu.name, drv, sizeof(drv));
 	CHECK(!drv[0], "driver after drivers_probe: '%s'", drv);
 
 	/* Map again (binds again), then remove the function. */
@@ -808,9 +705,9 @@ static void t_unbind_remove(void)
 	}
 	CHECK(!write_file("/sys/bus/pci/rescan", "1"), "rescan: %s",
 	      strerror(errno));
-	for (i = 0; i < 50 && pci_attr(edu.name, "vendor") != EDU_VENDOR; i++)
+	for (i = 0; i < 50 && bbt_pci_attr(edu.name, "vendor") != EDU_VENDOR; i++)
 		usleep(100000);
-	CHECK(pci_attr(edu.name, "vendor") == EDU_VENDOR, "edu back");
+	CHECK(bbt_pci_attr(edu.name, "vendor") == EDU_VENDOR, "edu back");
 	CHECK(!bbt_devmap(fd, ext.id, NULL, &edu, EDU_MASK, 0, &m),
 	      "map after rescan: %s", strerror(errno));
 	if (p)
@@ -1001,7 +898,7 @@ static int count_online_nodes(void)
 	int a, b, n = 0;
 	char *s;
 
-	if (read_file("/sys/devices/system/node/online", buf, sizeof(buf)))
+	if (bbt_read_file("/sys/devices/system/node/online", buf, sizeof(buf)))
 		return 1;
 	for (s = strtok(buf, ","); s; s = strtok(NULL, ","))
 		n += sscanf(s, "%d-%d", &a, &b) == 2 ? b - a + 1 : 1;
@@ -1017,19 +914,19 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc - 1; i++)
 		if (!strcmp(argv[i], "--pci"))
 			pci_arg = argv[i + 1];
-	if (pci_arg ? parse_pci(pci_arg, &edu) :
-		      find_pci(EDU_VENDOR, EDU_DEVICE, false, &edu)) {
+	if (pci_arg ? bbt_parse_pci(pci_arg, &edu) :
+		      bbt_find_pci(EDU_VENDOR, EDU_DEVICE, false, &edu)) {
 		fprintf(stderr, "%s: no edu PCI function (start QEMU with -device edu)\n",
 			argv[0]);
 		return 2;
 	}
-	expected_mode = iommu_mode(edu.name);
+	expected_mode = bbt_pci_dma_mode(edu.name);
 	if (expected_mode < 0) {
 		fprintf(stderr, "%s: %s: unexpected IOMMU group type\n", argv[0],
 			edu.name);
 		return 2;
 	}
-	edu_node = pci_attr(edu.name, "numa_node");
+	edu_node = bbt_pci_attr(edu.name, "numa_node");
 	nr_online_nodes = count_online_nodes();
 	printf("== %s: DMA %s, node %d, %d online node(s)\n", edu.name,
 	       mode_names[expected_mode], edu_node, nr_online_nodes);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Test runner and device helpers of the /dev/bigbuf test programs (bbtest.h). */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -16,6 +17,7 @@
 #include "bbtest.h"
 
 #define PARAM_DIR	"/sys/module/bigbuf/parameters/"
+#define PCI_DIR		"/sys/bus/pci/devices/"
 
 const char *bbt_dev = "/dev/bigbuf";
 long bbt_page;
@@ -226,6 +228,107 @@ void bbt_fill(void *p, size_t len, uint64_t seed)
 
 	for (i = 0; i < len / 8; i++)
 		w[i] = bbt_rand(&s) | 1;	/* never a zero word */
+}
+
+int bbt_read_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = 0;
+	return 0;
+}
+
+long bbt_pci_attr(const char *name, const char *attr)
+{
+	char path[512], buf[64];
+
+	snprintf(path, sizeof(path), PCI_DIR "%s/%s", name, attr);
+	if (bbt_read_file(path, buf, sizeof(buf)))
+		return -1;
+	return strtol(buf, NULL, 0);
+}
+
+void bbt_pci_driver(const char *name, char *out, size_t len)
+{
+	char path[300], link[512];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), PCI_DIR "%s/driver", name);
+	n = readlink(path, link, sizeof(link) - 1);
+	out[0] = 0;
+	if (n <= 0)
+		return;
+	link[n] = 0;
+	snprintf(out, len, "%s", strrchr(link, '/') + 1);
+}
+
+int bbt_parse_pci(const char *s, struct bbt_pci *p)
+{
+	unsigned int dom, bus, slot, func;
+
+	if (sscanf(s, "%x:%x:%x.%x", &dom, &bus, &slot, &func) != 4 ||
+	    bus > 255 || slot > 31 || func > 7)
+		return -1;
+	memset(p, 0, sizeof(*p));
+	p->addr.domain = dom;
+	p->addr.bus = bus;
+	p->addr.slot = slot;
+	p->addr.func = func;
+	snprintf(p->name, sizeof(p->name), "%04x:%02x:%02x.%x", dom, bus, slot,
+		 func);
+	return 0;
+}
+
+int bbt_find_pci(int vendor, int device, bool bound, struct bbt_pci *out)
+{
+	DIR *d = opendir(PCI_DIR);
+	struct dirent *e;
+	char drv[64];
+	int ret = -1;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (bound) {
+			bbt_pci_driver(e->d_name, drv, sizeof(drv));
+			if (!drv[0] || !strcmp(drv, "bigbuf"))
+				continue;
+		} else if (bbt_pci_attr(e->d_name, "vendor") != vendor ||
+			   bbt_pci_attr(e->d_name, "device") != device) {
+			continue;
+		}
+		if (!bbt_parse_pci(e->d_name, out)) {
+			ret = 0;
+			break;
+		}
+	}
+	closedir(d);
+	return ret;
+}
+
+int bbt_pci_dma_mode(const char *name)
+{
+	char path[512], type[64];
+
+	snprintf(path, sizeof(path), PCI_DIR "%s/iommu_group/type", name);
+	if (bbt_read_file(path, type, sizeof(type)))
+		return BIGBUF_DMA_DIRECT;
+	if (!strcmp(type, "identity"))
+		return BIGBUF_DMA_IDENTITY;
+	if (!strcmp(type, "DMA") || !strcmp(type, "DMA-FQ"))
+		return BIGBUF_DMA_TRANSLATED;
+	return -1;
 }
 
 long bbt_param_get(const char *name)

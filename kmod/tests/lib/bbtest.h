@@ -14,6 +14,7 @@
 #define BB_TEST_LIB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -107,6 +108,21 @@ struct bbt_pci {
 	struct bigbuf_pci_dev addr;
 	char name[16];			/* "0000:00:04.0" */
 };
+/* A (sysfs) file's text, trailing newlines and blanks cut; -1 on error. */
+int bbt_read_file(const char *path, char *buf, size_t len);
+/* Numeric attribute of PCI function @name ("vendor", "numa_node"); -1 on error. */
+long bbt_pci_attr(const char *name, const char *attr);
+/* Name of the driver bound to PCI function @name, "" if none. */
+void bbt_pci_driver(const char *name, char *out, size_t len);
+/* "0000:00:04.0" into @p; -1 if it is not a PCI function address. */
+int bbt_parse_pci(const char *s, struct bbt_pci *p);
+/*
+ * First PCI function with @vendor:@device, or (@bound) the first one bound
+ * to a kernel driver other than bigbuf's stub; -1 if there is none.
+ */
+int bbt_find_pci(int vendor, int device, bool bound, struct bbt_pci *out);
+/* How the kernel translates @name's DMA (sysfs iommu_group/type): BIGBUF_DMA_*, -1 unknown. */
+int bbt_pci_dma_mode(const char *name);
 /* BIGBUF_IOC_ALLOC_EXT; with @dev the buffer is mapped for it too. */
 int bbt_alloc_ext(int fd, const struct bbt_pci *dev, uint64_t size,
 		  uint64_t max_addr, uint32_t flags, struct bigbuf_alloc_ext *a);

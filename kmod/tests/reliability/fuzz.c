@@ -5,7 +5,11 @@
  * and lengths inside, at and past the edge of buffers, unknown ids),
  * munmap (whole and partial), mremap (grow, shrink, move), madvise
  * (MADV_DONTNEED, the pages must fault back in unchanged) and close, from
- * several threads at once.
+ * several threads at once.  Device mappings: ALLOC_EXT (nodes, a device,
+ * scattered buffers), MAP and UNMAP by id and by address, for QEMU's edu
+ * device when the guest has one, for a function another driver owns
+ * (EBUSY) and for functions in a PCI domain that does not exist (ENODEV);
+ * no call ever names another real PCI function.
  *
  *   bb_fuzz [-v] [--seed S] [--calls N] [--threads T] [test...]
  *
@@ -18,14 +22,20 @@
  * a mapping has the right length and is backed exactly by the buffer's
  * page frames (/proc/self/pagemap); the first word of each page carries a
  * tag of its buffer that must survive until the last unmap; FREE of a live
- * id succeeds once and then fails with ENOENT.  At the end the module's
- * counters must match what the fuzzer saw and return to zero buffers.
+ * id succeeds once and then fails with ENOENT; a device mapping has the
+ * device's mode, lies below the mask and (without a translating IOMMU) is
+ * the buffer's bus address, and goes with its buffer.  Now and then every
+ * thread stops for a census: the module must hold exactly the buffers,
+ * bytes and device mappings that the fuzzer believes alive.  At the end
+ * the module's counters must match what the fuzzer saw and return to zero
+ * buffers and device mappings.
  *
  * Each thread has its own generator (seed + thread index), so a failing
  * seed replays the same sequence of calls per thread; with --threads 1
  * the whole run is reproducible up to ENOMEM outcomes.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -56,11 +66,30 @@
 #define PM_PFN_MASK		((1ULL << 55) - 1)
 #define PAGEMAP_BATCH		512	/* entries per read */
 #define TAG_MAGIC		0xb16b0f0000000000ULL
+#define MAX_NODES		4096	/* node ids tracked as online */
+#define MAX_DOMAINS		64	/* PCI domains present */
+/* QEMU's edu device and its DMA engine's reach. */
+#define EDU_VENDOR		0x1234
+#define EDU_DEVICE		0x11e8
+#define EDU_MASK		((1ULL << 28) - 1)
+/* The DMA mask of a PCI function nobody set one for (dma_mask 0). */
+#define PCI_DEFAULT_MASK	((1ULL << 32) - 1)
+/*
+ * Without a translating IOMMU the kernel's direct DMA layer refuses a DMA
+ * mask that does not cover ZONE_DMA (16 MiB on x86): MAP gives EINVAL.
+ */
+#define DIRECT_MIN_MASK		((1ULL << 24) - 1)
+#define MIN_MASK_BITS		12
 
 static uint64_t opt_seed;
 static bool opt_seed_set;
 static uint64_t opt_calls = DEFAULT_CALLS;
 static unsigned int opt_threads = DEFAULT_THREADS;
+
+/* Page frames [start, start + n). */
+struct frun {
+	uint64_t start, n;
+};
 
 /* A buffer as the fuzzer knows it; freed when the last reference goes. */
 struct fbuf {
@@ -69,7 +98,15 @@ struct fbuf {
 	unsigned int refs;	/* table entry + mappings (one thread only) */
 	bool registered;	/* in the global page frame registry */
 	bool dying;		/* a call that may release it is under way */
+	uint32_t kind;		/* BIGBUF_KIND_* */
+	int node;		/* as QUERY must answer; NODE_UNKNOWN until seen */
+	uint64_t *pfns;		/* every page's frame (BIGBUF_KIND_DEV_CONTIG) */
+	struct frun *runs;	/* its frames, sorted runs (run0 if contiguous) */
+	unsigned int nr_runs;
+	struct frun run0;
+	bool edu_mapped;	/* has a device mapping for edu */
 };
+#define NODE_UNKNOWN		INT32_MIN
 
 struct fmap {
 	struct fbuf *buf;
@@ -94,6 +131,20 @@ struct fthread {
 	unsigned int nr_maps;
 	/* Outcomes that the module's counters must reflect. */
 	uint64_t allocs_ok, allocs_efault_out, allocs_failed;
+	/*
+	 * ALLOC_EXT with a device that failed after allocating (the module
+	 * counts an allocation and its free), and ENOMEM ones, which may have
+	 * failed before (counted as failure) or after it (no room for the
+	 * device mapping).  Behind a translating IOMMU, an ENOMEM one that
+	 * asked for an alignment may also have been mapped before its IOVA
+	 * turned out not aligned enough.
+	 */
+	uint64_t allocs_mapfail, allocs_enomem_dev, allocs_enomem_aligned;
+	uint64_t allocs_ext_ok, allocs_scattered;
+	/* Device mappings made (module's dev_maps_total) and what ended them. */
+	uint64_t maps_ok, maps_by_ext, maps_efault_out, unmaps_ok, maps_gone;
+	uint64_t maps_high;	/* of buffers whose pages lie beyond the mask */
+	uint64_t censuses;
 	uint64_t calls;		/* syscalls made */
 	double op_seconds[16];	/* time spent per entry of ops[] */
 	double alloc_ok_seconds, alloc_failed_seconds;	/* in ALLOC ioctls */
@@ -115,6 +166,97 @@ static struct {
 static atomic_uint_fast64_t next_uid = 1;
 static unsigned char *none_page;	/* argument that is not readable */
 
+/*
+ * The PCI functions the device-mapping calls may name, found in sysfs at
+ * start: edu (valid mappings), one bound to another kernel driver (EBUSY),
+ * and the PCI domains that exist (a function in any other one cannot
+ * exist: ENODEV).
+ */
+static struct bbt_pci edu, busy;
+static bool have_edu, have_busy;
+static int edu_mode;			/* BIGBUF_DMA_* */
+static int edu_node = -1;		/* its NUMA node, as dev_to_node() */
+static char busy_driver[64];
+static uint32_t pci_domains[MAX_DOMAINS];
+static unsigned int nr_pci_domains;
+static unsigned char node_online[MAX_NODES / 8];
+static unsigned int nr_online_nodes;
+
+/*
+ * Census: calls run under the read side; a census takes the write side,
+ * so no call is under way while it compares the module's counters with
+ * what the fuzzer believes alive (buffers in the registry, device
+ * mappings below).
+ */
+static pthread_rwlock_t census_lock;
+static struct bigbuf_stats census_base;
+static atomic_int_fast64_t edu_maps_alive, edu_bytes_alive;
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The buffer's frames as sorted runs: one for a physically contiguous
+ * buffer, from the frames seen through pagemap for a scattered one.  False
+ * if a scattered buffer holds a frame twice.
+ */
+static bool set_runs(struct fbuf *b)
+{
+	uint64_t n = b->size / bbt_page, *sorted, i;
+	struct frun *r;
+
+	if (!b->pfns) {
+		b->run0 = (struct frun){ b->phys / bbt_page, n };
+		b->runs = &b->run0;
+		b->nr_runs = 1;
+		return true;
+	}
+	sorted = malloc(n * sizeof(*sorted));
+	r = malloc(n * sizeof(*r));
+	if (!sorted || !r) {
+		free(sorted);
+		free(r);
+		return false;
+	}
+	memcpy(sorted, b->pfns, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), cmp_u64);
+	b->runs = r;
+	b->nr_runs = 0;
+	for (i = 0; i < n; i++) {
+		if (i && sorted[i] == sorted[i - 1]) {
+			free(sorted);
+			return false;
+		}
+		if (b->nr_runs && r[b->nr_runs - 1].start + r[b->nr_runs - 1].n == sorted[i])
+			r[b->nr_runs - 1].n++;
+		else
+			r[b->nr_runs++] = (struct frun){ sorted[i], 1 };
+	}
+	free(sorted);
+	return true;
+}
+
+static bool runs_overlap(const struct fbuf *a, const struct fbuf *b)
+{
+	unsigned int i = 0, j = 0;
+
+	while (i < a->nr_runs && j < b->nr_runs) {
+		const struct frun *x = &a->runs[i], *y = &b->runs[j];
+
+		if (x->start < y->start + y->n && y->start < x->start + x->n)
+			return true;
+		if (x->start + x->n <= y->start + y->n)
+			i++;
+		else
+			j++;
+	}
+	return false;
+}
+
 static void reg_add(struct fbuf *b)
 {
 	unsigned int i;
@@ -123,10 +265,13 @@ static void reg_add(struct fbuf *b)
 	for (i = 0; i < reg.nr; i++) {
 		const struct fbuf *o = reg.bufs[i];
 
-		if (!o->dying && b->phys < o->phys + o->size && o->phys < b->phys + b->size)
+		if (!o->dying && runs_overlap(b, o))
 			bbt_fail(__FILE__, __LINE__,
-				 "buffer phys %#" PRIx64 "+%#" PRIx64 " overlaps live buffer %#" PRIx64 "+%#" PRIx64,
-				 b->phys, b->size, o->phys, o->size);
+				 "buffer %s %#" PRIx64 "+%#" PRIx64 " shares page frames with live buffer %s %#" PRIx64 "+%#" PRIx64,
+				 b->pfns ? "scattered, first frame" : "phys",
+				 b->pfns ? b->pfns[0] * bbt_page : b->phys,
+				 b->size, o->pfns ? "scattered, first frame" : "phys",
+				 o->pfns ? o->pfns[0] * bbt_page : o->phys, o->size);
 	}
 	if (reg.nr < ARRAY_LEN(reg.bufs)) {
 		reg.bufs[reg.nr++] = b;
@@ -161,11 +306,20 @@ static void reg_dying(struct fbuf *b)
 	pthread_mutex_unlock(&reg.lock);
 }
 
-static void buf_put(struct fbuf *b)
+static void buf_put(struct fthread *t, struct fbuf *b)
 {
 	if (--b->refs)
 		return;
+	/* Released: its device mapping went with it. */
+	if (b->edu_mapped) {
+		atomic_fetch_sub(&edu_maps_alive, 1);
+		atomic_fetch_sub(&edu_bytes_alive, b->size);
+		t->maps_gone++;
+	}
 	reg_del(b);
+	if (b->runs != &b->run0)
+		free(b->runs);
+	free(b->pfns);
 	free(b);
 }
 
@@ -277,33 +431,284 @@ static uint64_t pick_limit(struct fthread *t)
  * the header lists them), or 0 if the request is valid and may succeed or
  * fail with a resource error only.
  */
-static int predict_alloc(const struct bigbuf_alloc *a)
+/* Size, alignment, strategy and limit, as ALLOC and ALLOC_EXT check them. */
+static int predict_request(uint64_t size, uint64_t align, uint64_t max_addr,
+			   unsigned int s)
 {
-	unsigned int s = a->flags & BIGBUF_STRATEGY_MASK;
 	uint64_t pages, limit_pages;
 
-	if (a->reserved[0] || a->reserved[1])
+	if (s >= BIGBUF_STRATEGY_COUNT)
 		return EINVAL;
-	if (a->flags & ~BIGBUF_ALLOC_FLAGS_VALID || s >= BIGBUF_STRATEGY_COUNT)
+	if (!size)
 		return EINVAL;
-	if (!a->size)
-		return EINVAL;
-	if (a->align && ((a->align & (a->align - 1)) ||
-			 a->align > bbt_info.max_align))
+	if (align && ((align & (align - 1)) || align > bbt_info.max_align))
 		return EINVAL;
 	if (s != BIGBUF_STRATEGY_AUTO && !(bbt_info.strategies & (1U << s)))
 		return EOPNOTSUPP;
-	if (a->size > bbt_info.max_alloc_size)
+	if (size > bbt_info.max_alloc_size)
 		return ENOMEM;
-	pages = (a->size + bbt_page - 1) / bbt_page;
-	if (a->max_addr) {
-		limit_pages = (a->max_addr + 1) / bbt_page;
-		if (a->max_addr == UINT64_MAX)
+	pages = (size + bbt_page - 1) / bbt_page;
+	if (max_addr) {
+		limit_pages = (max_addr + 1) / bbt_page;
+		if (max_addr == UINT64_MAX)
 			limit_pages = UINT64_MAX / bbt_page + 1;
 		if (limit_pages < pages)
 			return ENOMEM;
 	}
 	return 0;
+}
+
+static int predict_alloc(const struct bigbuf_alloc *a)
+{
+	if (a->reserved[0] || a->reserved[1])
+		return EINVAL;
+	if (a->flags & ~BIGBUF_ALLOC_FLAGS_VALID)
+		return EINVAL;
+	return predict_request(a->size, a->align, a->max_addr,
+			       a->flags & BIGBUF_STRATEGY_MASK);
+}
+
+static bool is_online(int64_t node)
+{
+	return node >= 0 && node < bbt_info.nr_nodes && node < MAX_NODES &&
+	       (node_online[node / 8] & (1U << (node % 8)));
+}
+
+static bool same_pci(const struct bigbuf_pci_dev *a,
+		     const struct bigbuf_pci_dev *b)
+{
+	return a->domain == b->domain && a->bus == b->bus &&
+	       a->slot == b->slot && a->func == b->func && a->pad == b->pad;
+}
+
+static bool pci_domain_exists(uint32_t domain)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_pci_domains; i++)
+		if (pci_domains[i] == domain)
+			return true;
+	return false;
+}
+
+/* A function in a PCI domain that does not exist. */
+static struct bigbuf_pci_dev absent_pci(struct fthread *t)
+{
+	struct bigbuf_pci_dev d = {
+		.bus = bbt_below(&t->rng, 256),
+		.slot = bbt_below(&t->rng, 32),
+		.func = bbt_below(&t->rng, 8),
+	};
+
+	do
+		d.domain = bbt_rand(&t->rng) >> bbt_below(&t->rng, 32);
+	while (pci_domain_exists(d.domain));
+	return d;
+}
+
+/*
+ * A request's function is edu, the busy one, or lies in a domain that
+ * does not exist: a random or corrupted one that could name a real
+ * function (the module would bind its stub driver to it) is moved out.
+ */
+static void never_real(struct fthread *t, struct bigbuf_pci_dev *d)
+{
+	if ((have_edu && same_pci(d, &edu.addr)) ||
+	    (have_busy && same_pci(d, &busy.addr)) ||
+	    !pci_domain_exists(d->domain))
+		return;
+	do
+		d->domain = bbt_rand(&t->rng) >> bbt_below(&t->rng, 32);
+	while (pci_domain_exists(d->domain));
+}
+
+/* Mostly edu, sometimes the busy or an absent function. */
+static struct bigbuf_pci_dev pick_pci(struct fthread *t)
+{
+	unsigned int r = bbt_below(&t->rng, 10);
+
+	if (have_edu && r < 7)
+		return edu.addr;
+	if (have_busy && (have_edu ? r < 8 : r < 5))
+		return busy.addr;
+	return absent_pci(t);
+}
+
+/* One bad field of a PCI function address. */
+static void corrupt_pci(struct fthread *t, struct bigbuf_pci_dev *d)
+{
+	switch (bbt_below(&t->rng, 3)) {
+	case 0:
+		d->slot = 32 + bbt_below(&t->rng, 256 - 32);
+		break;
+	case 1:
+		d->func = 8 + bbt_below(&t->rng, 256 - 8);
+		break;
+	default:
+		d->pad = 1 + bbt_below(&t->rng, 255);
+	}
+}
+
+static bool mask_valid(uint64_t m)
+{
+	return !m || (!(m & (m + 1)) && 64 - __builtin_clzll(m) >= MIN_MASK_BITS);
+}
+
+/* A valid DMA mask: mostly edu's, sometimes 0, 32 bits or 2^n - 1. */
+static uint64_t pick_mask(struct fthread *t)
+{
+	unsigned int n;
+
+	switch (bbt_below(&t->rng, 8)) {
+	case 0:
+		return 0;
+	case 1:
+		return PCI_DEFAULT_MASK;
+	case 2:
+		n = MIN_MASK_BITS + bbt_below(&t->rng, 64 - MIN_MASK_BITS + 1);
+		return n == 64 ? UINT64_MAX : (1ULL << n) - 1;
+	}
+	return EDU_MASK;
+}
+
+/* A mask the ABI rejects: too few bits, a hole, a single bit. */
+static uint64_t bad_mask(struct fthread *t)
+{
+	unsigned int n;
+
+	switch (bbt_below(&t->rng, 3)) {
+	case 0:
+		return (1ULL << (1 + bbt_below(&t->rng, MIN_MASK_BITS - 1))) - 1;
+	case 1:
+		n = MIN_MASK_BITS + bbt_below(&t->rng, 64 - MIN_MASK_BITS + 1);
+		return (n == 64 ? UINT64_MAX : (1ULL << n) - 1) &
+		       ~(1ULL << bbt_below(&t->rng, n - 1));
+	}
+	return 1ULL << bbt_below(&t->rng, 64);
+}
+
+/* bb_devmap_check(): the PCI address fields, map flags, mask. */
+static int predict_pci_check(const struct bigbuf_pci_dev *d, uint64_t mask,
+			     uint32_t flags)
+{
+	if (d->pad || d->slot >= 32 || d->func >= 8)
+		return EINVAL;
+	if (flags & ~BIGBUF_MAP_FLAGS_VALID)
+		return EINVAL;
+	if (!mask_valid(mask))
+		return EINVAL;
+	return 0;
+}
+
+/* Looking the function up (after never_real()): 0 and edu's mode, or the errno. */
+static int predict_pci_lookup(const struct bigbuf_pci_dev *d, int *mode)
+{
+	if (have_edu && same_pci(d, &edu.addr)) {
+		*mode = edu_mode;
+		return 0;
+	}
+	if (have_busy && same_pci(d, &busy.addr))
+		return EBUSY;
+	return ENODEV;
+}
+
+/* The limit a device mapping with dma_mask @mask must lie below. */
+static uint64_t mask_limit(uint64_t mask)
+{
+	return mask ? mask : PCI_DEFAULT_MASK;
+}
+
+/* Mapping live buffer @b for edu with @mask: 0 or the errno, in bb_devmap_add()'s order. */
+static int predict_edu_map(const struct fbuf *b, uint64_t mask)
+{
+	bool translated = edu_mode == BIGBUF_DMA_TRANSLATED;
+	uint64_t limit = mask_limit(mask);
+
+	if (!translated && b->kind == BIGBUF_KIND_DEV_CONTIG)
+		return EXDEV;
+	if (!translated && b->phys + b->size - 1 > limit)
+		return ERANGE;
+	if (b->edu_mapped)
+		return EEXIST;
+	/* No I/O address space below the mask holds the buffer. */
+	if (translated && b->size - 1 > limit)
+		return ENOMEM;
+	if (!translated && limit < DIRECT_MIN_MASK)
+		return EINVAL;
+	return 0;
+}
+
+/* What the ABI promises for an ALLOC_EXT argument. */
+struct ext_pred {
+	int err;		/* the errno; 0: valid */
+	bool device;		/* valid, and mapped for edu on success */
+	bool map_einval;	/* valid, but edu cannot take the mask: EINVAL after allocating */
+	int nid;		/* the node asked for, -1 none */
+	int mode;		/* edu's, with device */
+	uint64_t limit;		/* with device: dev_addr's */
+};
+
+static bool pci_given(const struct bigbuf_pci_dev *d)
+{
+	return d->domain || d->bus || d->slot || d->func || d->pad;
+}
+
+/* In the order of bb_ioctl_alloc_ext() and bb_make_ext_request(). */
+static struct ext_pred predict_alloc_ext(const struct bigbuf_alloc_ext *a)
+{
+	struct ext_pred p = { .nid = -1 };
+	bool device = a->flags & BIGBUF_ALLOC_DEVICE;
+	bool scatter = a->flags & BIGBUF_ALLOC_SCATTER;
+	unsigned int s = a->flags & BIGBUF_STRATEGY_MASK, i;
+	uint64_t limit = a->max_addr;
+
+	for (i = 0; i < ARRAY_LEN(a->reserved); i++)
+		if (a->reserved[i])
+			p.err = EINVAL;
+	if (p.err || a->flags & ~BIGBUF_ALLOC_EXT_FLAGS_VALID ||
+	    (!device && (a->map_flags || pci_given(&a->dev) || scatter))) {
+		p.err = EINVAL;
+		return p;
+	}
+	if (device) {
+		p.err = predict_pci_check(&a->dev, a->max_addr, a->map_flags);
+		if (!p.err)
+			p.err = predict_pci_lookup(&a->dev, &p.mode);
+		if (!p.err && scatter && p.mode != BIGBUF_DMA_TRANSLATED)
+			p.err = EXDEV;
+		if (p.err)
+			return p;
+		/* Behind a translating IOMMU the pages may lie anywhere. */
+		if (p.mode == BIGBUF_DMA_TRANSLATED)
+			limit = 0;
+		else
+			limit = mask_limit(a->max_addr);
+	}
+	p.err = predict_request(a->size, a->align, limit, s);
+	if (p.err)
+		return p;
+	if (scatter && s != BIGBUF_STRATEGY_AUTO && s != BIGBUF_STRATEGY_BUDDY) {
+		p.err = EINVAL;
+		return p;
+	}
+	if (a->node != BIGBUF_NODE_ANY) {
+		if (!is_online(a->node)) {
+			p.err = EINVAL;
+			return p;
+		}
+		p.nid = a->node;
+	} else if (device) {
+		p.nid = edu_node;
+	}
+	if (a->flags & BIGBUF_ALLOC_NODE_STRICT && p.nid < 0) {
+		p.err = EINVAL;
+		return p;
+	}
+	p.device = device;
+	p.limit = mask_limit(a->max_addr);
+	p.map_einval = device && p.mode != BIGBUF_DMA_TRANSLATED &&
+		       p.limit < DIRECT_MIN_MASK;
+	return p;
 }
 
 /* Break exactly one thing about a valid request, or everything. */
@@ -352,6 +757,129 @@ static void corrupt_alloc(struct fthread *t, struct bigbuf_alloc *a)
 	}
 }
 
+static int pick_online_node(struct fthread *t)
+{
+	unsigned int skip = bbt_below(&t->rng, nr_online_nodes), n;
+
+	for (n = 0; n < MAX_NODES; n++)
+		if (is_online(n) && !skip--)
+			return n;
+	return BIGBUF_NODE_ANY;
+}
+
+/* A node ALLOC_EXT must refuse: negative but not -1, too large, offline. */
+static int bad_node(struct fthread *t)
+{
+	unsigned int n, start;
+
+	switch (bbt_below(&t->rng, 3)) {
+	case 0:
+		return -2 - (int)bbt_below(&t->rng, INT32_MAX - 1);
+	case 1:
+		return bbt_info.nr_nodes +
+		       bbt_below(&t->rng, INT32_MAX - bbt_info.nr_nodes);
+	}
+	start = bbt_below(&t->rng, bbt_info.nr_nodes);
+	for (n = 0; n < bbt_info.nr_nodes; n++)
+		if (!is_online((start + n) % bbt_info.nr_nodes))
+			return (start + n) % bbt_info.nr_nodes;
+	return bbt_info.nr_nodes;	/* all possible nodes are online */
+}
+
+/*
+ * Break one thing about a valid ALLOC_EXT request (ALLOC's ways and the
+ * flags, node and device fields), or everything.
+ */
+static void corrupt_alloc_ext(struct fthread *t, struct bigbuf_alloc_ext *a)
+{
+	switch (bbt_below(&t->rng, 16)) {
+	case 0:
+		a->size = 0;
+		break;
+	case 1:
+		a->align = (1ULL << (1 + bbt_below(&t->rng, 40))) + 1 +
+			   bbt_below(&t->rng, 3);
+		break;
+	case 2:
+		a->align = bbt_info.max_align << (1 + bbt_below(&t->rng, 30));
+		break;
+	case 3:
+		a->reserved[bbt_below(&t->rng, 4)] = bbt_rand(&t->rng) | 1;
+		break;
+	case 4:	/* a flag bit no ALLOC_EXT knows */
+		a->flags |= 1U << (11 + bbt_below(&t->rng, 21));
+		break;
+	case 5:
+		a->flags = (a->flags & ~BIGBUF_STRATEGY_MASK) |
+			   (BIGBUF_STRATEGY_COUNT +
+			    bbt_below(&t->rng, 256 - BIGBUF_STRATEGY_COUNT));
+		break;
+	case 6:
+		a->size = bbt_info.max_alloc_size + 1 +
+			  bbt_below(&t->rng, UINT64_MAX - bbt_info.max_alloc_size);
+		break;
+	case 7:
+		a->size = UINT64_MAX - bbt_below(&t->rng, 2 * bbt_page);
+		break;
+	case 8:
+		a->max_addr = bbt_below(&t->rng, a->size > 1 ? a->size - 1 : 1);
+		if (!a->max_addr)
+			a->max_addr = 1;
+		break;
+	case 9:	/* scattered needs a device */
+		a->flags = (a->flags & ~BIGBUF_ALLOC_DEVICE) |
+			   BIGBUF_ALLOC_SCATTER;
+		a->dev = (struct bigbuf_pci_dev){ 0 };
+		a->map_flags = 0;
+		break;
+	case 10: /* strict without a node: valid only for a device with one */
+		a->flags |= BIGBUF_ALLOC_NODE_STRICT;
+		a->node = BIGBUF_NODE_ANY;
+		break;
+	case 11:
+		a->node = bad_node(t);
+		break;
+	case 12: /* a function, but no BIGBUF_ALLOC_DEVICE */
+		a->flags &= ~(BIGBUF_ALLOC_DEVICE | BIGBUF_ALLOC_SCATTER);
+		a->map_flags = 0;
+		a->dev = (struct bigbuf_pci_dev){ 0 };
+		if (bbt_below(&t->rng, 4) == 0)
+			a->dev.pad = 1 + bbt_below(&t->rng, 255);
+		else
+			a->dev = pick_pci(t);
+		break;
+	case 13: /* map flags, but no BIGBUF_ALLOC_DEVICE */
+		a->flags &= ~(BIGBUF_ALLOC_DEVICE | BIGBUF_ALLOC_SCATTER);
+		a->dev = (struct bigbuf_pci_dev){ 0 };
+		a->map_flags = 1 + bbt_below(&t->rng, UINT32_MAX);
+		break;
+	case 14: /* the device part */
+		if (!(a->flags & BIGBUF_ALLOC_DEVICE)) {
+			a->flags |= BIGBUF_ALLOC_DEVICE;
+			a->dev = pick_pci(t);
+			a->max_addr = pick_mask(t);
+		}
+		switch (bbt_below(&t->rng, 3)) {
+		case 0:
+			corrupt_pci(t, &a->dev);
+			break;
+		case 1:
+			a->max_addr = bad_mask(t);
+			break;
+		default:
+			a->map_flags |= 1U << (1 + bbt_below(&t->rng, 31));
+		}
+		break;
+	default: {
+		uint64_t *w = (uint64_t *)a;
+		size_t i;
+
+		for (i = 0; i < sizeof(*a) / 8; i++)
+			w[i] = bbt_rand(&t->rng);
+	}
+	}
+}
+
 static void check_pagemap(struct fthread *t, const struct fmap *m)
 {
 	size_t pages = m->len / bbt_page, i, n, k;
@@ -371,7 +899,8 @@ static void check_pagemap(struct fthread *t, const struct fmap *m)
 			break;
 		}
 		for (k = 0; k < n; k++) {
-			want = m->buf->phys / bbt_page + m->first + i + k;
+			want = m->buf->pfns ? m->buf->pfns[m->first + i + k] :
+			       m->buf->phys / bbt_page + m->first + i + k;
 			if ((e[k] & PM_PRESENT) && (e[k] & PM_PFN_MASK) == want)
 				continue;
 			bbt_fail(__FILE__, __LINE__,
@@ -440,7 +969,7 @@ static void drop_map(struct fthread *t, unsigned int i)
 	struct fbuf *b = t->maps[i].buf;
 
 	t->maps[i] = t->maps[--t->nr_maps];
-	buf_put(b);
+	buf_put(t, b);
 }
 
 static void drop_live(struct fthread *t, unsigned int i)
@@ -448,7 +977,7 @@ static void drop_live(struct fthread *t, unsigned int i)
 	struct fbuf *b = t->live[i].buf;
 
 	t->live[i] = t->live[--t->nr_live];
-	buf_put(b);
+	buf_put(t, b);
 }
 
 static int any_fd_slot(struct fthread *t)
@@ -460,21 +989,134 @@ static int any_fd_slot(struct fthread *t)
 	return s;
 }
 
-/* ALLOC: valid, broken, or with a faulting argument pointer. */
-static void op_alloc(struct fthread *t)
+/* Page frames of @pages pages mapped at @addr; false if one is not present. */
+static bool read_pfns(struct fthread *t, const void *addr, uint64_t pages,
+		      uint64_t *out)
 {
-	struct bigbuf_alloc a = { 0 }, in;
-	enum argp_kind k = pick_argp(t);
-	int slot = any_fd_slot(t), fd = t->fds[slot], want, err;
-	bool bad = bbt_below(&t->rng, 3) == 0;
+	off_t base = (uintptr_t)addr / bbt_page * 8;
+	uint64_t i, n;
+	int pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+
+	if (pm < 0)
+		return false;
+	for (i = 0; i < pages; i += n) {
+		n = pages - i < PAGEMAP_BATCH ? pages - i : PAGEMAP_BATCH;
+		if (pread(pm, out + i, n * 8, base + i * 8) != (ssize_t)(n * 8))
+			break;
+	}
+	close(pm);
+	for (i = 0; i < pages; i++) {
+		if (!(out[i] & PM_PRESENT)) {
+			bbt_fail(__FILE__, __LINE__,
+				 "thread %u: page %" PRIu64 " of a new scattered buffer not present",
+				 t->index, i);
+			return false;
+		}
+		out[i] &= PM_PFN_MASK;
+	}
+	return true;
+}
+
+/* A successful ALLOC or ALLOC_EXT: its answer and what the buffer is. */
+struct newbuf {
+	uint64_t id, phys, actual_size, mmap_offset, size;
+	uint32_t strategy, kind;
+	int node;		/* NODE_UNKNOWN: ALLOC does not say */
+	bool edu_mapped;
+};
+
+/*
+ * Checks common to both allocation calls, then the buffer joins the live
+ * ones: registered, mapped whole to see it zeroed and to tag its pages.
+ */
+static void track_new(struct fthread *t, int slot, const struct newbuf *nb)
+{
+	uint64_t rounded = (nb->size + bbt_page - 1) / bbt_page * bbt_page;
+	int fd = t->fds[slot];
 	struct fbuf *b;
 	unsigned char *p;
-	uint64_t rounded;
+	long ret;
+
+	CHECK(nb->id != 0 && nb->actual_size == rounded &&
+	      nb->mmap_offset == nb->id << BIGBUF_MMAP_SHIFT,
+	      "id %" PRIu64 " actual %" PRIu64 " for %" PRIu64, nb->id,
+	      nb->actual_size, nb->size);
+	for (unsigned int i = 0; i < t->nr_live; i++)
+		CHECK(t->live[i].fd_slot != slot || t->live[i].buf->id != nb->id,
+		      "id %" PRIu64 " handed out twice on one file", nb->id);
+	if (t->nr_live == MAX_LIVE) {
+		/*
+		 * A "corrupted" request can still be valid (e.g. alignment 4),
+		 * so the table may be full here: give the buffer back rather
+		 * than write past live[].  Its device mapping goes with it.
+		 */
+		struct bigbuf_free f = { .id = nb->id };
+
+		errno = 0;
+		ret = ioctl(fd, BIGBUF_IOC_FREE, &f);
+		expect(t, "free(untracked new buffer)", ret, errno, 0);
+		return;
+	}
+	b = calloc(1, sizeof(*b));
+	if (!b) {
+		bbt_fail(__FILE__, __LINE__, "out of memory");
+		return;
+	}
+	*b = (struct fbuf){ .uid = atomic_fetch_add(&next_uid, 1),
+			    .id = nb->id, .phys = nb->phys,
+			    .size = nb->actual_size,
+			    .mmap_offset = nb->mmap_offset, .refs = 1,
+			    .kind = nb->kind, .node = nb->node,
+			    .edu_mapped = nb->edu_mapped };
+	t->live[t->nr_live++] = (struct flive){ .buf = b, .fd_slot = slot };
+	if (b->edu_mapped) {
+		atomic_fetch_add(&edu_maps_alive, 1);
+		atomic_fetch_add(&edu_bytes_alive, b->size);
+	}
+
+	/* Zero on hand-out, seen through a fresh mapping of the whole. */
+	if (b->kind == BIGBUF_KIND_PHYS_CONTIG && set_runs(b))
+		reg_add(b);
+	p = bbt_map(fd, nb->mmap_offset, nb->actual_size);
+	outcome(t, p ? 0 : -1, errno);
+	if (!p) {
+		bbt_fail(__FILE__, __LINE__, "mmap of new buffer: %s",
+			 strerror(errno));
+		return;
+	}
+	if (b->kind == BIGBUF_KIND_DEV_CONTIG) {
+		/* Its frames are known only through the mapping. */
+		b->pfns = malloc(b->size / bbt_page * sizeof(*b->pfns));
+		if (!b->pfns || !read_pfns(t, p, b->size / bbt_page, b->pfns)) {
+			free(b->pfns);
+			b->pfns = NULL;
+			bbt_fail(__FILE__, __LINE__, "pagemap of a scattered buffer");
+		} else if (!set_runs(b)) {
+			bbt_fail(__FILE__, __LINE__,
+				 "scattered buffer %" PRIu64 " holds a page frame twice",
+				 b->id);
+		} else {
+			reg_add(b);
+		}
+	}
+	CHECK(zero_checked(p, nb->actual_size, &t->rng),
+	      "new buffer phys %#" PRIx64 " size %" PRIu64 " not zero",
+	      nb->phys, nb->actual_size);
+	if (add_map(t, b, p, nb->actual_size, 0) == 0 && bbt_below(&t->rng, 2)) {
+		outcome(t, munmap(p, nb->actual_size), errno);
+		drop_map(t, t->nr_maps - 1);
+	}
+}
+
+/* ALLOC: valid, broken, or with a faulting argument pointer. */
+static void alloc_plain(struct fthread *t, int slot, enum argp_kind k,
+			bool bad)
+{
+	struct bigbuf_alloc a = { 0 }, in;
+	int fd = t->fds[slot], want, err;
 	double t0;
 	long ret;
 
-	if (t->nr_live == MAX_LIVE && !bad && k == ARG_OK)
-		bad = true;	/* keep memory bounded */
 	a.size = pick_size(t);
 	a.align = pick_align(t);
 	a.max_addr = pick_limit(t);
@@ -526,11 +1168,6 @@ static void op_alloc(struct fthread *t)
 		return;
 	}
 	t->allocs_ok++;
-	rounded = (in.size + bbt_page - 1) / bbt_page * bbt_page;
-	CHECK(a.id != 0 && a.actual_size == rounded &&
-	      a.mmap_offset == a.id << BIGBUF_MMAP_SHIFT,
-	      "id %" PRIu64 " actual %" PRIu64 " for %" PRIu64,
-	      (uint64_t)a.id, (uint64_t)a.actual_size, (uint64_t)in.size);
 	CHECK(a.phys_addr % bbt_page == 0 &&
 	      (!in.align || a.phys_addr % in.align == 0),
 	      "phys %#" PRIx64 " align %#" PRIx64, (uint64_t)a.phys_addr,
@@ -542,50 +1179,196 @@ static void op_alloc(struct fthread *t)
 	CHECK(a.strategy >= BIGBUF_STRATEGY_BUDDY &&
 	      a.strategy < BIGBUF_STRATEGY_COUNT &&
 	      (!in.flags || a.strategy == in.flags), "strategy %u", a.strategy);
-	for (unsigned int i = 0; i < t->nr_live; i++)
-		CHECK(t->live[i].fd_slot != slot || t->live[i].buf->id != a.id,
-		      "id %" PRIu64 " handed out twice on one file",
-		      (uint64_t)a.id);
-	if (t->nr_live == MAX_LIVE) {
+	track_new(t, slot, &(struct newbuf){
+		.id = a.id, .phys = a.phys_addr, .actual_size = a.actual_size,
+		.mmap_offset = a.mmap_offset, .size = in.size,
+		.strategy = a.strategy, .kind = BIGBUF_KIND_PHYS_CONTIG,
+		.node = NODE_UNKNOWN });
+}
+
+/*
+ * ALLOC_EXT: ALLOC's sizes, alignments, limits and strategies, with a
+ * node (strict or not), a device (edu with a mask, the busy or an absent
+ * function) and scattered pages; broken as ALLOC is and in its own ways.
+ */
+static void alloc_ext(struct fthread *t, int slot, enum argp_kind k, bool bad)
+{
+	struct bigbuf_alloc_ext a = { 0 }, in;
+	int fd = t->fds[slot], err;
+	unsigned int s;
+	struct ext_pred p;
+	bool scatter;
+	double t0;
+	long ret;
+
+	a.size = pick_size(t);
+	a.align = pick_align(t);
+	a.max_addr = pick_limit(t);
+	a.flags = bbt_below(&t->rng, BIGBUF_STRATEGY_COUNT);
+	a.node = BIGBUF_NODE_ANY;
+	if (bbt_below(&t->rng, 4) == 0) {
+		a.node = pick_online_node(t);
+		if (bbt_below(&t->rng, 2))
+			a.flags |= BIGBUF_ALLOC_NODE_STRICT;
+	}
+	if (bbt_below(&t->rng, 2)) {
+		a.flags |= BIGBUF_ALLOC_DEVICE;
+		a.dev = pick_pci(t);
+		a.max_addr = pick_mask(t);
+		if (bbt_below(&t->rng, 4) == 0)
+			a.map_flags = BIGBUF_MAP_DEVICE_READ_ONLY;
+		if (bbt_below(&t->rng, 4) == 0) {
+			a.flags |= BIGBUF_ALLOC_SCATTER;
+			if (bbt_below(&t->rng, 4))	/* mostly the valid ones */
+				a.flags = (a.flags & ~BIGBUF_STRATEGY_MASK) |
+					  (bbt_below(&t->rng, 2) ?
+					   BIGBUF_STRATEGY_BUDDY :
+					   BIGBUF_STRATEGY_AUTO);
+		}
+	}
+	if (bad)
+		corrupt_alloc_ext(t, &a);
+	if (a.flags & BIGBUF_ALLOC_DEVICE)
+		never_real(t, &a.dev);
+	in = a;
+	p = predict_alloc_ext(&a);
+	t0 = bbt_now();
+	errno = 0;
+	ret = ioctl(fd, BIGBUF_IOC_ALLOC_EXT, argp_of(t, k, &a, &in, sizeof(in)));
+	err = errno;
+	if (ret)
+		t->alloc_failed_seconds += bbt_now() - t0;
+	else
+		t->alloc_ok_seconds += bbt_now() - t0;
+	if (k == ARG_NULL || k == ARG_NONE) {
+		expect(t, "alloc_ext(unreadable arg)", ret, err, EFAULT);
+		return;
+	}
+	if (p.err) {
+		char what[256];
+
+		snprintf(what, sizeof(what),
+			 "alloc_ext(bad input: size %#" PRIx64 " align %#" PRIx64 " max %#" PRIx64 " flags %#x node %d map_flags %#x dev %x:%x:%x.%x pad %u)",
+			 (uint64_t)in.size, (uint64_t)in.align,
+			 (uint64_t)in.max_addr, in.flags, in.node, in.map_flags,
+			 in.dev.domain, in.dev.bus, in.dev.slot, in.dev.func,
+			 in.dev.pad);
+		expect(t, what, ret, err, p.err);
+		if (ret == -1 && err == p.err)
+			t->allocs_failed++;
+		return;
+	}
+	outcome(t, ret, err);
+	if (k == ARG_RO)
+		bbt_count(CNT_BAD_INPUTS, 1);
+	if (ret == -1 && err == EFAULT && k == ARG_RO) {
+		/* Allocated (and mapped), the answer not writable: taken back. */
+		t->allocs_efault_out++;
+		if (p.device)
+			t->maps_efault_out++;
+		return;
+	}
+	if (ret == -1 && err == ENOMEM && p.device) {
+		t->allocs_enomem_dev++;
+		if (p.mode == BIGBUF_DMA_TRANSLATED && in.align > (uint64_t)bbt_page)
+			t->allocs_enomem_aligned++;
+		return;
+	}
+	if (ret == -1 && (err == ENOMEM || err == EINTR)) {
+		t->allocs_failed++;
+		return;
+	}
+	if (ret == -1 && err == EINVAL && p.map_einval) {
+		t->allocs_mapfail++;
+		return;
+	}
+	if (ret || k == ARG_RO) {
+		bbt_fail(__FILE__, __LINE__,
+			 "alloc_ext%s size %#" PRIx64 " align %#" PRIx64 " max %#" PRIx64 " flags %#x node %d map_flags %#x dev %x:%x:%x.%x: got %ld/%s",
+			 k == ARG_RO ? "(read-only arg, want EFAULT)" : "",
+			 (uint64_t)in.size, (uint64_t)in.align,
+			 (uint64_t)in.max_addr, in.flags, in.node, in.map_flags,
+			 in.dev.domain, in.dev.bus, in.dev.slot, in.dev.func,
+			 ret, strerror(err));
+		return;
+	}
+	t->allocs_ok++;
+	t->allocs_ext_ok++;
+	scatter = in.flags & BIGBUF_ALLOC_SCATTER;
+	t->allocs_scattered += scatter;
+	s = in.flags & BIGBUF_STRATEGY_MASK;
+	CHECK(a.kind == (scatter ? BIGBUF_KIND_DEV_CONTIG : BIGBUF_KIND_PHYS_CONTIG),
+	      "kind %u, flags %#x", a.kind, in.flags);
+	CHECK(a.strategy >= BIGBUF_STRATEGY_BUDDY &&
+	      a.strategy < BIGBUF_STRATEGY_COUNT &&
+	      (scatter ? a.strategy == BIGBUF_STRATEGY_BUDDY :
+		     !s || a.strategy == s), "strategy %u, flags %#x",
+	      a.strategy, in.flags);
+	CHECK(a.node == BIGBUF_NODE_ANY || is_online(a.node), "node %d", a.node);
+	if (in.flags & BIGBUF_ALLOC_NODE_STRICT)
+		CHECK(a.node == p.nid, "node %d, strictly asked for %d", a.node,
+		      p.nid);
+	if (scatter)
+		CHECK(a.phys_addr == 0, "scattered buffer at phys %#" PRIx64,
+		      (uint64_t)a.phys_addr);
+	else
+		CHECK(a.phys_addr % bbt_page == 0, "phys %#" PRIx64,
+		      (uint64_t)a.phys_addr);
+	if (!p.device) {
+		CHECK(a.mode == 0 && a.dev_addr == 0,
+		      "no device, but mode %u dev_addr %#" PRIx64, a.mode,
+		      (uint64_t)a.dev_addr);
+		CHECK(!in.align || a.phys_addr % in.align == 0,
+		      "phys %#" PRIx64 " align %#" PRIx64,
+		      (uint64_t)a.phys_addr, (uint64_t)in.align);
+		CHECK(!in.max_addr ||
+		      a.phys_addr + a.actual_size - 1 <= in.max_addr,
+		      "phys %#" PRIx64 "+%#" PRIx64 " above %#" PRIx64,
+		      (uint64_t)a.phys_addr, (uint64_t)a.actual_size,
+		      (uint64_t)in.max_addr);
+	} else {
+		t->maps_ok++;
+		t->maps_by_ext++;
+		CHECK(a.mode == (uint32_t)p.mode, "mode %u, edu's is %d",
+		      a.mode, p.mode);
+		CHECK(a.dev_addr % bbt_page == 0 && a.actual_size - 1 <= p.limit &&
+		      a.dev_addr <= p.limit - (a.actual_size - 1),
+		      "dev_addr %#" PRIx64 "+%#" PRIx64 " beyond mask %#" PRIx64,
+		      (uint64_t)a.dev_addr, (uint64_t)a.actual_size, p.limit);
 		/*
-		 * A "corrupted" request can still be valid (e.g. alignment 4),
-		 * so the table may be full here: give the buffer back rather
-		 * than write past live[].
+		 * The alignment is the device address's: without a translating
+		 * IOMMU that is the physical one.
 		 */
-		struct bigbuf_free f = { .id = a.id };
+		CHECK(!in.align || a.dev_addr % in.align == 0,
+		      "dev_addr %#" PRIx64 " align %#" PRIx64 " (%s)",
+		      (uint64_t)a.dev_addr, (uint64_t)in.align,
+		      p.mode == BIGBUF_DMA_TRANSLATED ? "translated" : "direct");
+		if (p.mode != BIGBUF_DMA_TRANSLATED)
+			CHECK(a.dev_addr == a.phys_addr,
+			      "dev_addr %#" PRIx64 " of phys %#" PRIx64,
+			      (uint64_t)a.dev_addr, (uint64_t)a.phys_addr);
+		else if (!scatter && a.phys_addr + a.actual_size - 1 > p.limit)
+			t->maps_high++;
+	}
+	track_new(t, slot, &(struct newbuf){
+		.id = a.id, .phys = a.phys_addr, .actual_size = a.actual_size,
+		.mmap_offset = a.mmap_offset, .size = in.size,
+		.strategy = a.strategy, .kind = a.kind, .node = a.node,
+		.edu_mapped = p.device });
+}
 
-		errno = 0;
-		ret = ioctl(fd, BIGBUF_IOC_FREE, &f);
-		expect(t, "free(untracked new buffer)", ret, errno, 0);
-		return;
-	}
-	b = calloc(1, sizeof(*b));
-	if (!b) {
-		bbt_fail(__FILE__, __LINE__, "out of memory");
-		return;
-	}
-	*b = (struct fbuf){ .uid = atomic_fetch_add(&next_uid, 1),
-			    .id = a.id, .phys = a.phys_addr,
-			    .size = a.actual_size, .mmap_offset = a.mmap_offset,
-			    .refs = 1 };
-	reg_add(b);
-	t->live[t->nr_live++] = (struct flive){ .buf = b, .fd_slot = slot };
+static void op_alloc(struct fthread *t)
+{
+	enum argp_kind k = pick_argp(t);
+	int slot = any_fd_slot(t);
+	bool bad = bbt_below(&t->rng, 3) == 0;
 
-	/* Zero on hand-out, seen through a fresh mapping of the whole. */
-	p = bbt_map(fd, a.mmap_offset, a.actual_size);
-	outcome(t, p ? 0 : -1, errno);
-	if (!p) {
-		bbt_fail(__FILE__, __LINE__, "mmap of new buffer: %s",
-			 strerror(errno));
-		return;
-	}
-	CHECK(zero_checked(p, a.actual_size, &t->rng),
-	      "new buffer phys %#" PRIx64 " size %" PRIu64 " not zero",
-	      (uint64_t)a.phys_addr, (uint64_t)a.actual_size);
-	if (add_map(t, b, p, a.actual_size, 0) == 0 && bbt_below(&t->rng, 2)) {
-		outcome(t, munmap(p, a.actual_size), errno);
-		drop_map(t, t->nr_maps - 1);
-	}
+	if (t->nr_live == MAX_LIVE && !bad && k == ARG_OK)
+		bad = true;	/* keep memory bounded */
+	if (bbt_below(&t->rng, 3) == 0)
+		alloc_ext(t, slot, k, bad);
+	else
+		alloc_plain(t, slot, k, bad);
 }
 
 static void op_free(struct fthread *t)
@@ -697,11 +1480,298 @@ static void op_query(struct fthread *t)
 	if (k == ARG_NULL || k == ARG_NONE || (k == ARG_RO && want == 0))
 		want = EFAULT;
 	expect(t, "query", ret, err, want);
-	if (!ret && k == ARG_OK && b)
-		CHECK(q.phys_addr == b->phys && q.size == b->size &&
-		      q.mmap_offset == b->mmap_offset,
-		      "query of %" PRIu64 " answered phys %#" PRIx64 " size %" PRIu64,
-		      b->id, (uint64_t)q.phys_addr, (uint64_t)q.size);
+	if (ret || k != ARG_OK || !b)
+		return;
+	CHECK(q.phys_addr == b->phys && q.size == b->size &&
+	      q.mmap_offset == b->mmap_offset && q.kind == b->kind,
+	      "query of %" PRIu64 " answered phys %#" PRIx64 " size %" PRIu64 " kind %u",
+	      b->id, (uint64_t)q.phys_addr, (uint64_t)q.size, q.kind);
+	/* The node is fixed at creation; ALLOC does not tell it. */
+	if (b->node == NODE_UNKNOWN) {
+		CHECK(q.node == BIGBUF_NODE_ANY || is_online(q.node),
+		      "query of %" PRIu64 ": node %d", b->id, q.node);
+		b->node = q.node;
+	}
+	CHECK(q.node == b->node, "query of %" PRIu64 ": node %d, was %d",
+	      b->id, q.node, b->node);
+	CHECK(q.dev_maps == (b->edu_mapped ? 1U : 0U),
+	      "query of %" PRIu64 ": %u device mappings, want %u", b->id,
+	      q.dev_maps, b->edu_mapped ? 1U : 0U);
+}
+
+/* A live buffer (by id) or one of this thread's mappings (by address). */
+struct target {
+	struct fbuf *buf;	/* NULL: none, the call must fail with ENOENT */
+	int slot;
+	uint64_t id, addr;
+};
+
+/* An address that lies in no mapping of /dev/bigbuf, in any thread. */
+static uint64_t foreign_addr(struct fthread *t)
+{
+	static const uint64_t high[] = {
+		0xffffffff81000000ULL,	/* kernel text */
+		0xffff888000000000ULL,	/* direct map */
+		0x8000000000000000ULL,	/* not canonical */
+		0x00007ffffffff000ULL,	/* last user page */
+	};
+
+	switch (bbt_below(&t->rng, 6)) {
+	case 0:
+		return 0;
+	case 1:
+		return (uintptr_t)none_page + bbt_below(&t->rng, bbt_page);
+	case 2:
+		return (uintptr_t)t->ro_page + bbt_below(&t->rng, bbt_page);
+	case 3:
+		return (uintptr_t)t;	/* static data */
+	case 4:
+		return (uintptr_t)&t->rng & ~7ULL;
+	}
+	return high[bbt_below(&t->rng, ARRAY_LEN(high))];
+}
+
+/*
+ * What a MAP/UNMAP names: mostly a live buffer by id or a mapping by an
+ * address inside it, else an unknown id, another file's id or an address
+ * outside every bigbuf mapping.  False if nothing fits (skip the call).
+ */
+static bool pick_target(struct fthread *t, struct target *g)
+{
+	unsigned int r = bbt_below(&t->rng, 12), i, other;
+	const struct fmap *m;
+
+	*g = (struct target){ .slot = any_fd_slot(t) };
+	if (r < 6 && t->nr_live) {
+		i = bbt_below(&t->rng, t->nr_live);
+		g->buf = t->live[i].buf;
+		g->slot = t->live[i].fd_slot;
+		g->id = g->buf->id;
+		/* With an id the address is ignored. */
+		if (bbt_below(&t->rng, 4) == 0)
+			g->addr = bbt_rand(&t->rng);
+		return true;
+	}
+	if (r < 9 && t->nr_maps) {
+		m = &t->maps[bbt_below(&t->rng, t->nr_maps)];
+		g->buf = m->buf;
+		g->addr = (uintptr_t)m->addr + bbt_below(&t->rng, m->len);
+		return true;
+	}
+	if (r == 9 && t->nr_live) {
+		/* Ids are per file: a live id on another file of ours. */
+		i = bbt_below(&t->rng, t->nr_live);
+		other = (t->live[i].fd_slot + 1 + bbt_below(&t->rng, MAX_FDS - 1)) %
+			MAX_FDS;
+		if (t->fds[other] < 0)
+			t->fds[other] = bbt_open();
+		g->slot = other;
+		g->id = t->live[i].buf->id;
+	} else if (r == 10) {
+		g->addr = foreign_addr(t);
+	} else {
+		g->id = bbt_rand(&t->rng) >> bbt_below(&t->rng, 64);
+		if (!g->id)
+			g->addr = foreign_addr(t);
+	}
+	for (i = 0; i < t->nr_live; i++)
+		if (g->id && t->live[i].fd_slot == g->slot &&
+		    t->live[i].buf->id == g->id)
+			return false;	/* a live id after all */
+	return true;
+}
+
+/*
+ * MAP: live buffers for edu by id and by address, with edu's and other
+ * masks; and every way to get it wrong (fields, flags, mask, reserved,
+ * names of buffers and functions, argument pointers).
+ */
+static void op_devmap(struct fthread *t)
+{
+	struct bigbuf_map m = { 0 }, in;
+	enum argp_kind k = pick_argp(t);
+	struct target g;
+	int want = 0, mode = 0, err;
+	uint64_t limit;
+	char what[160];
+	long ret;
+
+	if (!pick_target(t, &g))
+		return;
+	m.id = g.id;
+	m.addr = g.addr;
+	m.dev = pick_pci(t);
+	m.dma_mask = pick_mask(t);
+	if (bbt_below(&t->rng, 4) == 0)
+		m.flags = BIGBUF_MAP_DEVICE_READ_ONLY;
+	if (bbt_below(&t->rng, 4) == 0) {
+		switch (bbt_below(&t->rng, 4)) {
+		case 0:
+			m.reserved[bbt_below(&t->rng, 2)] = bbt_rand(&t->rng) | 1;
+			break;
+		case 1:
+			corrupt_pci(t, &m.dev);
+			break;
+		case 2:
+			m.flags |= 1U << (1 + bbt_below(&t->rng, 31));
+			break;
+		default:
+			m.dma_mask = bad_mask(t);
+		}
+	}
+	never_real(t, &m.dev);
+	in = m;
+	limit = mask_limit(m.dma_mask);
+	/* In bb_ioctl_map()'s order. */
+	if (m.reserved[0] || m.reserved[1])
+		want = EINVAL;
+	if (!want)
+		want = predict_pci_check(&m.dev, m.dma_mask, m.flags);
+	if (!want && !g.buf)
+		want = ENOENT;
+	if (!want)
+		want = predict_pci_lookup(&m.dev, &mode);
+	if (!want)
+		want = predict_edu_map(g.buf, m.dma_mask);
+	errno = 0;
+	ret = ioctl(t->fds[g.slot], BIGBUF_IOC_MAP,
+		    argp_of(t, k, &m, &in, sizeof(in)));
+	err = errno;
+	snprintf(what, sizeof(what),
+		 "map(id %" PRIu64 " addr %#" PRIx64 " dev %x:%x:%x.%x mask %#" PRIx64 " flags %#x)",
+		 (uint64_t)in.id, (uint64_t)in.addr, in.dev.domain, in.dev.bus,
+		 in.dev.slot, in.dev.func, (uint64_t)in.dma_mask, in.flags);
+	if (k == ARG_NULL || k == ARG_NONE)
+		want = EFAULT;
+	if (want) {
+		expect(t, what, ret, err, want);
+		return;
+	}
+	outcome(t, ret, err);
+	if (k == ARG_RO) {
+		/* Mapped, the answer not writable: the mapping is taken back. */
+		bbt_count(CNT_BAD_INPUTS, 1);
+		if (ret == -1 && err == EFAULT)
+			t->maps_efault_out++;
+		else if (ret != -1 || err != ENOMEM)
+			bbt_fail(__FILE__, __LINE__, "thread %u: %s, read-only arg: got %ld/%s, want EFAULT",
+				 t->index, what, ret, strerror(err));
+		return;
+	}
+	if (ret) {
+		/* No room below the mask in the device's address space. */
+		if (err != ENOMEM)
+			bbt_fail(__FILE__, __LINE__, "thread %u: %s: got %ld/%s, want success",
+				 t->index, what, ret, strerror(err));
+		return;
+	}
+	t->maps_ok++;
+	CHECK(m.mode == (uint32_t)mode, "%s: mode %u, edu's is %d", what,
+	      m.mode, mode);
+	CHECK(m.dev_addr % bbt_page == 0 && g.buf->size - 1 <= limit &&
+	      m.dev_addr <= limit - (g.buf->size - 1),
+	      "%s: dev_addr %#" PRIx64 "+%#" PRIx64 " beyond the mask", what,
+	      (uint64_t)m.dev_addr, g.buf->size);
+	if (mode != BIGBUF_DMA_TRANSLATED)
+		CHECK(m.dev_addr == g.buf->phys,
+		      "%s: dev_addr %#" PRIx64 " of phys %#" PRIx64, what,
+		      (uint64_t)m.dev_addr, g.buf->phys);
+	else if (g.buf->kind == BIGBUF_KIND_PHYS_CONTIG &&
+		 g.buf->phys + g.buf->size - 1 > limit)
+		t->maps_high++;
+	g.buf->edu_mapped = true;
+	atomic_fetch_add(&edu_maps_alive, 1);
+	atomic_fetch_add(&edu_bytes_alive, g.buf->size);
+}
+
+/* UNMAP: of mapped and unmapped buffers, by id and address, and broken. */
+static void op_devunmap(struct fthread *t)
+{
+	struct bigbuf_unmap u = { 0 }, in;
+	enum argp_kind k = pick_argp(t);
+	struct target g;
+	int want = 0, err;
+	char what[128];
+	long ret;
+
+	if (!pick_target(t, &g))
+		return;
+	u.id = g.id;
+	u.addr = g.addr;
+	u.dev = pick_pci(t);
+	if (bbt_below(&t->rng, 5) == 0) {
+		if (bbt_below(&t->rng, 2))
+			u.reserved[bbt_below(&t->rng, 2)] = bbt_rand(&t->rng) | 1;
+		else
+			corrupt_pci(t, &u.dev);
+	}
+	in = u;
+	/* In bb_ioctl_unmap()'s order; UNMAP looks no PCI function up. */
+	if (u.reserved[0] || u.reserved[1])
+		want = EINVAL;
+	if (!want)
+		want = predict_pci_check(&u.dev, 0, 0);
+	if (!want && !(g.buf && g.buf->edu_mapped && have_edu &&
+		       same_pci(&u.dev, &edu.addr)))
+		want = ENOENT;
+	errno = 0;
+	ret = ioctl(t->fds[g.slot], BIGBUF_IOC_UNMAP,
+		    argp_of(t, k, &u, &in, sizeof(in)));
+	err = errno;
+	snprintf(what, sizeof(what),
+		 "unmap(id %" PRIu64 " addr %#" PRIx64 " dev %x:%x:%x.%x)",
+		 (uint64_t)in.id, (uint64_t)in.addr, in.dev.domain, in.dev.bus,
+		 in.dev.slot, in.dev.func);
+	/* UNMAP only reads its argument: a read-only one is fine. */
+	if (k == ARG_NULL || k == ARG_NONE)
+		want = EFAULT;
+	expect(t, what, ret, err, want);
+	if (ret || want)
+		return;
+	t->unmaps_ok++;
+	g.buf->edu_mapped = false;
+	atomic_fetch_sub(&edu_maps_alive, 1);
+	atomic_fetch_sub(&edu_bytes_alive, g.buf->size);
+}
+
+/*
+ * Every other thread is between two calls: the module holds exactly the
+ * buffers this process has alive (the registry) and the device mappings
+ * the fuzzer made and did not see go.
+ */
+static void op_census(struct fthread *t)
+{
+	struct bigbuf_stats s;
+	uint64_t bufs, bytes = 0;
+	unsigned int i;
+	long ret;
+
+	errno = 0;
+	ret = ioctl(t->fds[any_fd_slot(t)], BIGBUF_IOC_STATS, &s);
+	expect(t, "stats (census)", ret, errno, 0);
+	if (ret)
+		return;
+	t->censuses++;
+	pthread_mutex_lock(&reg.lock);
+	bufs = reg.nr;
+	for (i = 0; i < reg.nr; i++)
+		bytes += reg.bufs[i]->size;
+	pthread_mutex_unlock(&reg.lock);
+	CHECK(s.buffers - census_base.buffers == bufs &&
+	      s.bytes_held - census_base.bytes_held == bytes,
+	      "census: module holds %llu buffers, %llu bytes more than at start; fuzzer has %" PRIu64 ", %" PRIu64,
+	      (unsigned long long)(s.buffers - census_base.buffers),
+	      (unsigned long long)(s.bytes_held - census_base.bytes_held),
+	      bufs, bytes);
+	CHECK(s.dev_maps - census_base.dev_maps ==
+	      (uint64_t)atomic_load(&edu_maps_alive) &&
+	      s.dev_mapped_bytes - census_base.dev_mapped_bytes ==
+	      (uint64_t)atomic_load(&edu_bytes_alive),
+	      "census: module holds %llu device mappings (%llu bytes) more than at start; fuzzer made %lld (%lld bytes)",
+	      (unsigned long long)(s.dev_maps - census_base.dev_maps),
+	      (unsigned long long)(s.dev_mapped_bytes - census_base.dev_mapped_bytes),
+	      (long long)atomic_load(&edu_maps_alive),
+	      (long long)atomic_load(&edu_bytes_alive));
 }
 
 static void op_info_stats(struct fthread *t)
@@ -736,7 +1806,8 @@ static void op_random_cmd(struct fthread *t)
 {
 	static const unsigned long valid[] = {
 		BIGBUF_IOC_ALLOC, BIGBUF_IOC_FREE, BIGBUF_IOC_INFO,
-		BIGBUF_IOC_STATS, BIGBUF_IOC_QUERY,
+		BIGBUF_IOC_STATS, BIGBUF_IOC_QUERY, BIGBUF_IOC_MAP,
+		BIGBUF_IOC_UNMAP, BIGBUF_IOC_ALLOC_EXT,
 	};
 	unsigned char arg[256];
 	unsigned int cmd, i;
@@ -968,7 +2039,11 @@ static const struct {
 	{ "mremap", op_mremap, 5 },
 	{ "madvise", op_madvise, 3 },
 	{ "close", op_close, 3 },
+	{ "map", op_devmap, 10 },
+	{ "unmap", op_devunmap, 6 },
+	{ "census", op_census, 1 },	/* must stay last (CENSUS_OP) */
 };
+#define CENSUS_OP	(ARRAY_LEN(ops) - 1)
 _Static_assert(ARRAY_LEN(ops) <= ARRAY_LEN(((struct fthread *)0)->op_seconds),
 	       "op_seconds too small");
 
@@ -1014,9 +2089,16 @@ static void *fuzz_thread(void *arg)
 			r -= ops[i].weight;
 		t0 = bbt_now();
 		current_op = ops[i].name;
+		if (i == CENSUS_OP)
+			pthread_rwlock_wrlock(&census_lock);
+		else
+			pthread_rwlock_rdlock(&census_lock);
 		ops[i].fn(t);
+		pthread_rwlock_unlock(&census_lock);
 		t->op_seconds[i] += bbt_now() - t0;
 	}
+	current_op = "cleanup";
+	pthread_rwlock_rdlock(&census_lock);
 	while (t->nr_maps) {
 		check_and_tag(t, &t->maps[0]);
 		reg_dying(t->maps[0].buf);
@@ -1025,6 +2107,7 @@ static void *fuzz_thread(void *arg)
 	}
 	for (i = 0; i < MAX_FDS; i++)
 		close_slot(t, i);
+	pthread_rwlock_unlock(&census_lock);
 	munmap(t->ro_page, bbt_page);
 	return NULL;
 }
@@ -1035,8 +2118,12 @@ static void t_fuzz(void)
 	pthread_t tid[MAX_THREADS];
 	struct bigbuf_stats s0, s1;
 	uint64_t ok = 0, efault_out = 0, failed = 0, errs[160] = { 0 };
+	uint64_t mapfail = 0, enomem_dev = 0, ext_ok = 0, maps = 0, by_ext = 0;
+	uint64_t maps_efault = 0, unmaps = 0, gone = 0, d_alloc, d_fail, sure;
+	uint64_t censuses = 0, enomem_aligned = 0, high = 0, d_total, scattered = 0;
 	struct sigaction crash = { .sa_sigaction = on_crash,
 				   .sa_flags = SA_SIGINFO };
+	pthread_rwlockattr_t rwa;
 	unsigned int i, e;
 	double t0 = bbt_now(), secs_ok, secs_failed;
 
@@ -1049,7 +2136,16 @@ static void t_fuzz(void)
 	none_page = mmap(NULL, bbt_page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
 			 -1, 0);
 	CHECK(none_page != MAP_FAILED);
+	/* Writers first: a census must not wait for ever behind the calls. */
+	pthread_rwlockattr_init(&rwa);
+	pthread_rwlockattr_setkind_np(&rwa,
+				      PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&census_lock, &rwa);
+	pthread_rwlockattr_destroy(&rwa);
+	atomic_store(&edu_maps_alive, 0);
+	atomic_store(&edu_bytes_alive, 0);
 	s0 = bbt_stats();
+	census_base = s0;
 	for (i = 0; i < opt_threads; i++) {
 		memset(&th[i], 0, sizeof(th[i]));
 		th[i].index = i;
@@ -1061,27 +2157,72 @@ static void t_fuzz(void)
 		ok += th[i].allocs_ok;
 		efault_out += th[i].allocs_efault_out;
 		failed += th[i].allocs_failed;
+		mapfail += th[i].allocs_mapfail;
+		enomem_dev += th[i].allocs_enomem_dev;
+		ext_ok += th[i].allocs_ext_ok;
+		maps += th[i].maps_ok;
+		by_ext += th[i].maps_by_ext;
+		maps_efault += th[i].maps_efault_out;
+		unmaps += th[i].unmaps_ok;
+		gone += th[i].maps_gone;
+		censuses += th[i].censuses;
+		enomem_aligned += th[i].allocs_enomem_aligned;
+		scattered += th[i].allocs_scattered;
+		high += th[i].maps_high;
 		for (e = 0; e < 160; e++)
 			errs[e] += th[i].errnos[e];
 	}
+	pthread_rwlock_destroy(&census_lock);
 	bbt_settle_empty("fuzz");
 	s1 = bbt_stats();
-	/* The module counted exactly what the fuzzer saw. */
-	CHECK(s1.allocations - s0.allocations == ok + efault_out,
-	      "module counted %llu allocations, fuzzer saw %" PRIu64 " + %" PRIu64 " taken back",
-	      (unsigned long long)(s1.allocations - s0.allocations), ok,
-	      efault_out);
-	CHECK(s1.frees - s0.frees == s1.allocations - s0.allocations,
+	/*
+	 * The module counted exactly what the fuzzer saw.  Every ALLOC or
+	 * ALLOC_EXT that read its argument is one allocation or one failure;
+	 * one with a device whose mapping failed after allocating counts as
+	 * an allocation (and its free), and an ENOMEM one with a device may
+	 * be either.
+	 */
+	d_alloc = s1.allocations - s0.allocations;
+	d_fail = s1.failures - s0.failures;
+	sure = ok + efault_out + mapfail;
+	CHECK(d_alloc + d_fail == sure + failed + enomem_dev,
+	      "module counted %llu allocations + %llu failures, fuzzer saw %" PRIu64 " ok, %" PRIu64 " taken back, %" PRIu64 " failed after allocating, %" PRIu64 " failed, %" PRIu64 " ENOMEM with a device",
+	      (unsigned long long)d_alloc, (unsigned long long)d_fail, ok,
+	      efault_out, mapfail, failed, enomem_dev);
+	CHECK(d_alloc >= sure && d_alloc <= sure + enomem_dev,
+	      "module counted %llu allocations, fuzzer saw %" PRIu64 " ok + %" PRIu64 " taken back + %" PRIu64 " failed after allocating (+ up to %" PRIu64 " ENOMEM with a device)",
+	      (unsigned long long)d_alloc, ok, efault_out, mapfail, enomem_dev);
+	CHECK(s1.frees - s0.frees == d_alloc,
 	      "%llu frees for %llu allocations",
 	      (unsigned long long)(s1.frees - s0.frees),
-	      (unsigned long long)(s1.allocations - s0.allocations));
-	CHECK(s1.failures - s0.failures == failed,
-	      "module counted %llu failures, fuzzer saw %" PRIu64,
-	      (unsigned long long)(s1.failures - s0.failures), failed);
+	      (unsigned long long)d_alloc);
 	CHECK(s1.pages_grabbed - s0.pages_grabbed >=
 	      s1.pages_returned - s0.pages_returned);
-	printf("    fuzz: %.1f s; allocations %" PRIu64 " ok, %" PRIu64 " taken back (EFAULT), %" PRIu64 " failed; outcomes:",
-	       bbt_now() - t0, ok, efault_out, failed);
+	/*
+	 * Every device mapping made is counted once and went with its buffer
+	 * (those of ALLOC_EXT calls that failed on the IOVA's alignment too).
+	 */
+	d_total = s1.dev_maps_total - s0.dev_maps_total;
+	CHECK(d_total >= maps + maps_efault &&
+	      d_total <= maps + maps_efault + enomem_aligned,
+	      "module made %llu device mappings, fuzzer saw %" PRIu64 " + %" PRIu64 " taken back (+ up to %" PRIu64 " refused for their alignment)",
+	      (unsigned long long)d_total, maps, maps_efault, enomem_aligned);
+	CHECK(s1.dev_maps == s0.dev_maps &&
+	      s1.dev_mapped_bytes == s0.dev_mapped_bytes,
+	      "module holds %llu device mappings of %llu bytes, had %llu of %llu",
+	      (unsigned long long)s1.dev_maps,
+	      (unsigned long long)s1.dev_mapped_bytes,
+	      (unsigned long long)s0.dev_maps,
+	      (unsigned long long)s0.dev_mapped_bytes);
+	CHECK(maps == unmaps + gone && atomic_load(&edu_maps_alive) == 0,
+	      "%" PRIu64 " device mappings made, %" PRIu64 " unmapped, %" PRIu64 " gone with their buffer",
+	      maps, unmaps, gone);
+	printf("    fuzz: %.1f s; allocations %" PRIu64 " ok (%" PRIu64 " ALLOC_EXT, %" PRIu64 " scattered), %" PRIu64 " taken back (EFAULT), %" PRIu64 " failed, %" PRIu64 " failed mapping after allocating, %" PRIu64 " ENOMEM with a device\n",
+	       bbt_now() - t0, ok, ext_ok, scattered, efault_out, failed,
+	       mapfail, enomem_dev);
+	printf("    fuzz: device mappings %" PRIu64 " made (%" PRIu64 " by ALLOC_EXT, %" PRIu64 " of pages beyond the mask), %" PRIu64 " taken back (EFAULT), %" PRIu64 " unmapped, %" PRIu64 " gone with their buffer; %" PRIu64 " censuses\n",
+	       maps, by_ext, high, maps_efault, unmaps, gone, censuses);
+	printf("    fuzz: outcomes:");
 	for (e = 0; e < 160; e++)
 		if (errs[e])
 			printf(" %s %" PRIu64, e ? strerrorname_np(e) : "ok",
@@ -1214,6 +2355,79 @@ static int fuzz_opt(int argc, char **argv)
 	return 2;
 }
 
+/* "0-3,5" into node_online. */
+static void read_online_nodes(void)
+{
+	char buf[512], *p, *end;
+	long a, b;
+
+	memset(node_online, 0, sizeof(node_online));
+	nr_online_nodes = 0;
+	if (bbt_read_file("/sys/devices/system/node/online", buf, sizeof(buf)))
+		snprintf(buf, sizeof(buf), "0");
+	for (p = buf; *p; p = *end ? end + 1 : end) {
+		a = b = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (*end == '-')
+			b = strtol(end + 1, &end, 10);
+		for (; a <= b && a < MAX_NODES; a++)
+			if (!(node_online[a / 8] & (1U << (a % 8)))) {
+				node_online[a / 8] |= 1U << (a % 8);
+				nr_online_nodes++;
+			}
+	}
+}
+
+/* The PCI domains that exist, from the sysfs names of their functions. */
+static void read_pci_domains(void)
+{
+	DIR *d = opendir("/sys/bus/pci/devices");
+	struct bbt_pci p;
+	struct dirent *e;
+
+	nr_pci_domains = 0;
+	while (d && (e = readdir(d)))
+		if (!bbt_parse_pci(e->d_name, &p) &&
+		    !pci_domain_exists(p.addr.domain) &&
+		    nr_pci_domains < MAX_DOMAINS)
+			pci_domains[nr_pci_domains++] = p.addr.domain;
+	if (d)
+		closedir(d);
+	/* Without sysfs, assume the usual one domain. */
+	if (!nr_pci_domains)
+		pci_domains[nr_pci_domains++] = 0;
+}
+
+static void fuzz_setup(void)
+{
+	read_online_nodes();
+	read_pci_domains();
+	have_edu = !bbt_find_pci(EDU_VENDOR, EDU_DEVICE, false, &edu);
+	if (have_edu) {
+		edu_mode = bbt_pci_dma_mode(edu.name);
+		edu_node = bbt_pci_attr(edu.name, "numa_node");
+		if (edu_mode < 0) {
+			fprintf(stderr, "%s: unexpected IOMMU group type\n",
+				edu.name);
+			exit(2);
+		}
+	}
+	have_busy = !bbt_find_pci(0, 0, true, &busy);
+	if (have_busy)
+		bbt_pci_driver(busy.name, busy_driver, sizeof(busy_driver));
+	if (have_edu)
+		printf("    fuzz: edu %s, DMA %s, node %d\n", edu.name,
+		       edu_mode == BIGBUF_DMA_TRANSLATED ? "translated" :
+		       edu_mode == BIGBUF_DMA_IDENTITY ? "identity" : "direct",
+		       edu_node);
+	else
+		printf("    fuzz: no edu device: no valid device mappings\n");
+	printf("    fuzz: busy function %s (%s), %u PCI domain(s), %u of %u node(s) online\n",
+	       have_busy ? busy.name : "none", have_busy ? busy_driver : "-",
+	       nr_pci_domains, nr_online_nodes, bbt_info.nr_nodes);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct bbt_test tests[] = {
@@ -1221,5 +2435,6 @@ int main(int argc, char **argv)
 		{ "free_race", t_free_race },
 	};
 
-	return bbt_main(argc, argv, tests, ARRAY_LEN(tests), fuzz_opt);
+	return bbt_main_with(argc, argv, tests, ARRAY_LEN(tests), fuzz_opt,
+			     fuzz_setup);
 }

@@ -290,7 +290,9 @@ struct bigbuf_unmap {
  * NUMA node and, optionally, the mapping for a device in the same call
  * @size, @align, @strategy, @id, @phys_addr, @mmap_offset, @actual_size:
  *               as in struct bigbuf_alloc; @phys_addr is 0 for a
- *               device-contiguous buffer (it has no single one)
+ *               device-contiguous buffer (it has no single one); with
+ *               BIGBUF_ALLOC_DEVICE @align is that of @dev_addr (behind a
+ *               translating IOMMU not that of @phys_addr)
  * @max_addr:    in: as in struct bigbuf_alloc; with BIGBUF_ALLOC_DEVICE
  *               the device's address limit (bigbuf_map.dma_mask rules)
  * @flags:       in: strategy byte | BIGBUF_ALLOC_*
