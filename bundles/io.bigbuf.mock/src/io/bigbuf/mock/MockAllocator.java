@@ -19,6 +19,7 @@ import java.util.OptionalLong;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.metatype.annotations.Designate;
 
 /**
  * {@link ContiguousAllocator} over a {@link PhysicalMemoryModel}: the model decides the fake
@@ -43,6 +44,7 @@ import org.osgi.service.component.annotations.Deactivate;
             AllocatorServiceProperties.BACKEND + "=" + AllocatorServiceProperties.BACKEND_MOCK,
             "service.description=bigbuf mock backend (simulated physical memory)"
         })
+@Designate(ocd = MockConfiguration.class)
 public final class MockAllocator extends AllocatorSupport<ArenaBuffer> {
 
     /** Configuration PID; see {@link MockConfiguration} for the properties. */

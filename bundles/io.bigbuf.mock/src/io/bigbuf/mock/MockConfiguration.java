@@ -1,27 +1,48 @@
 package io.bigbuf.mock;
 
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.AttributeType;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
+
 /**
- * Configuration of the mock backend, PID {@value MockAllocator#PID}. Each method maps to
- * a property ({@code memory_size} is {@code memory.size}, DS 1.3 naming). The Metatype description
- * that consoles show is {@code OSGI-INF/metatype/io.bigbuf.mock.xml}; keep both in sync.
+ * Configuration of the mock backend, PID {@value MockAllocator#PID}. Each method maps to a
+ * property ({@code memory_size} is {@code memory.size}, DS 1.3 naming); the build generates the
+ * Metatype description consoles show ({@code OSGI-INF/metatype/}) from these annotations, defaults
+ * and limits included.
  */
+@ObjectClassDefinition(id = MockAllocator.PID, name = "bigbuf mock backend",
+        description = "Simulated physical memory for the bigbuf ContiguousAllocator. Changing any value restarts"
+                + " the backend: all its buffers are closed.")
 public @interface MockConfiguration {
 
-    /** Size of the simulated physical memory, e.g. {@code 1G}; a multiple of 4 MiB. */
+    @AttributeDefinition(name = "Simulated memory size", description = "Size of the simulated physical address"
+            + " space, a multiple of the 4 MiB max-order block (e.g. 1G, 8G).")
     String memory_size() default "8G";
 
-    /** Physical address of the first simulated page, e.g. {@code 0x100000000}; 4 MiB aligned. */
+    @AttributeDefinition(name = "Physical base address", description = "Physical address of the first simulated"
+            + " page, aligned to 4 MiB (e.g. 0, 0x100000000).")
     String memory_base() default "0";
 
-    /** {@code none}, {@code random} or {@code striped}, see {@link io.bigbuf.mock.model.FragmentationPattern}. */
+    /** The names of {@link io.bigbuf.mock.model.FragmentationPattern} (a test checks that they agree). */
+    @AttributeDefinition(name = "Fragmentation pattern",
+            description = "How pinned (unmovable) pages are scattered over the 4 MiB blocks at start.",
+            options = {
+                @Option(label = "none: no pinned pages", value = "none"),
+                @Option(label = "random: a random page in a random share of the blocks", value = "random"),
+                @Option(label = "striped: the middle page of every n-th block", value = "striped")
+            })
     String fragmentation_pattern() default "random";
 
-    /** Share of 4 MiB blocks that get a pinned page, 0..100. */
+    @AttributeDefinition(name = "Fragmented blocks (%)", type = AttributeType.INTEGER, min = "0", max = "100",
+            description = "Share of 4 MiB blocks that get one pinned page.")
     int fragmentation_percent() default 10;
 
-    /** Seed of the random pattern. */
+    @AttributeDefinition(name = "Fragmentation seed",
+            description = "Seed of the random pattern; the same seed gives the same layout.")
     long fragmentation_seed() default 42;
 
-    /** 0, or n to make every n-th allocation fail. */
+    @AttributeDefinition(name = "Inject a failure every n-th allocation", min = "0", description = "0 disables"
+            + " failure injection; n makes every n-th allocation fail with OutOfContiguousMemoryException.")
     int failure_every() default 0;
 }
