@@ -1,6 +1,7 @@
 package io.bigbuf.api;
 
 import java.lang.foreign.MemorySegment;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * One physically contiguous buffer handed out by a {@link ContiguousAllocator}.
@@ -15,6 +16,7 @@ import java.lang.foreign.MemorySegment;
  * alone keeps the buffer. Always close buffers; a backend may release one that the program has
  * dropped entirely, the buffer and every segment of it, without closing (with a warning).
  */
+@ProviderType
 public interface DmaBuffer extends AutoCloseable {
 
     /** Identifier, unique among the buffers of one allocator for its whole lifetime. */

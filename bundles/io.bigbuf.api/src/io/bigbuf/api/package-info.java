@@ -7,7 +7,12 @@
  * dynamically and pick up the best-ranked backend; buffers are {@link io.bigbuf.api.DmaBuffer}s
  * exposing a {@link java.lang.foreign.MemorySegment} and the physical address a device uses.
  *
- * <p>Versioning: this package follows OSGi semantic versioning. Consumers import
- * {@code [1.0,2.0)}; backends (providers of {@code ContiguousAllocator}) import {@code [1.0,1.1)}.
+ * <p>Versioning: this package follows OSGi semantic versioning; its version is stated once, in the
+ * bundle's {@code Export-Package}, and the build compares every change with the last release
+ * ({@code api-baseline/}), failing when the version is not raised as the change requires.
+ * {@link io.bigbuf.api.ContiguousAllocator} and {@link io.bigbuf.api.DmaBuffer} are provider types
+ * (backends implement them, consumers only call them): consumers import {@code [1.0,2.0)} (or from
+ * the minor version whose additions they use), backends import {@code [1.x,1.x+1)} of the version
+ * they implement.
  */
 package io.bigbuf.api;

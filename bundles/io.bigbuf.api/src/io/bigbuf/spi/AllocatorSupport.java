@@ -20,6 +20,7 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.osgi.annotation.versioning.ConsumerType;
 
 /**
  * The part of a {@link ContiguousAllocator} that is the same for every backend. A backend
@@ -44,6 +45,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * @param <B> the backend's buffer type
  */
+@ConsumerType
 public abstract class AllocatorSupport<B extends BufferSupport> implements ContiguousAllocator {
 
     private final BackendInfo info;

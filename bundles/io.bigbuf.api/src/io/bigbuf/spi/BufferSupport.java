@@ -2,10 +2,11 @@ package io.bigbuf.spi;
 
 import io.bigbuf.api.ByteSize;
 import io.bigbuf.api.DmaBuffer;
-import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.lang.System.Logger;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.osgi.annotation.versioning.ConsumerType;
 
 /**
  * A {@link DmaBuffer} of a backend built on {@link AllocatorSupport}: the accessors, the closed
@@ -16,6 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link IllegalStateException} from then on), then releases the record: so neither Java code nor,
  * once the pages are reused, a device ever sees memory that belongs to someone else.
  */
+@ConsumerType
 public abstract class BufferSupport implements DmaBuffer {
 
     private static final Logger LOG = System.getLogger(BufferSupport.class.getName());
