@@ -1,5 +1,6 @@
 package io.bigbuf.mock;
 
+import io.bigbuf.mock.model.FragmentationPattern;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -24,7 +25,7 @@ public @interface MockConfiguration {
             + " page, aligned to 4 MiB (e.g. 0, 0x100000000).")
     String memory_base() default "0";
 
-    /** The names of {@link io.bigbuf.mock.model.FragmentationPattern} (a test checks that they agree). */
+    /** The names of {@link FragmentationPattern} (a test checks that they agree). */
     @AttributeDefinition(name = "Fragmentation pattern",
             description = "How pinned (unmovable) pages are scattered over the 4 MiB blocks at start.",
             options = {
@@ -34,7 +35,8 @@ public @interface MockConfiguration {
             })
     String fragmentation_pattern() default "random";
 
-    @AttributeDefinition(name = "Fragmented blocks (%)", type = AttributeType.INTEGER, min = "0", max = "100",
+    @AttributeDefinition(name = "Fragmented blocks (%)", type = AttributeType.INTEGER, min = "0",
+            max = "" + FragmentationPattern.MAX_PERCENT,
             description = "Share of 4 MiB blocks that get one pinned page.")
     int fragmentation_percent() default 10;
 
