@@ -2,6 +2,7 @@ package io.bigbuf.api;
 
 import java.util.List;
 import java.util.Optional;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * Allocates physically contiguous, zero-filled memory buffers that a PCI device can reach by DMA.
@@ -14,6 +15,7 @@ import java.util.Optional;
  * <p>Failed calls never change the allocator's state: a request that is rejected or cannot be
  * satisfied leaves all live buffers and the free memory exactly as they were.
  */
+@ProviderType
 public interface ContiguousAllocator {
 
     /**

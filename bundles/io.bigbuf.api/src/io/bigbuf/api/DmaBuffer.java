@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * One contiguous buffer handed out by a {@link ContiguousAllocator}: physically contiguous, or
@@ -22,6 +23,7 @@ import java.util.OptionalInt;
  * alone keeps the buffer. Always close buffers; a backend may release one that the program has
  * dropped entirely, the buffer and every segment of it, without closing (with a warning).
  */
+@ProviderType
 public interface DmaBuffer extends AutoCloseable {
 
     /** Identifier, unique among the buffers of one allocator for its whole lifetime. */

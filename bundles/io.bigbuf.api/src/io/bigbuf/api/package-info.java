@@ -9,8 +9,12 @@
  * or, for a buffer mapped for a PCI function ({@link io.bigbuf.api.PciAddress}), the address
  * that function must program whatever its IOMMU does ({@link io.bigbuf.api.DmaTranslation}).
  *
- * <p>Versioning: this package follows OSGi semantic versioning. Consumers import
- * {@code [1.0,2.0)} (or from the minor version that added what they use, e.g.
- * {@code [1.2,2.0)} for device mappings); backends (providers of {@code ContiguousAllocator}) import {@code [1.2,1.3)}.
+ * <p>Versioning: this package follows OSGi semantic versioning; its version is stated once, in the
+ * bundle's {@code Export-Package}, and the build compares every change with the last release
+ * ({@code api-baseline/}), failing when the version is not raised as the change requires.
+ * {@link io.bigbuf.api.ContiguousAllocator} and {@link io.bigbuf.api.DmaBuffer} are provider types
+ * (backends implement them, consumers only call them): consumers import {@code [1.0,2.0)} (or from
+ * the minor version whose additions they use, e.g. {@code [1.2,2.0)} for device mappings), backends import {@code [1.x,1.x+1)} of the version
+ * they implement.
  */
 package io.bigbuf.api;

@@ -25,6 +25,7 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.osgi.annotation.versioning.ConsumerType;
 
 /**
  * The part of a {@link ContiguousAllocator} that is the same for every backend. A backend
@@ -48,14 +49,16 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *     rejected, one that fails with
  *     {@link OutOfContiguousMemoryException} as a failure, wherever it was thrown (here, in the
  *     backend's checks or in its allocation); {@link BackendUnavailableException} counts as
- *     neither. Registry and counters change under one lock, so a statistics snapshot is
- *     consistent with itself.</li>
+ *     neither. Registry and counters change under one lock, so the live buffers, bytes held
+ *     and counters of a statistics snapshot agree with each other; the backend's largest free
+ *     run is read just before, under the backend's own lock.</li>
  * </ul>
  * A failed call changes nothing but those counters, provided the backend's
  * {@link #allocateBuffer} undoes its own partial work before it throws.
  *
  * @param <B> the backend's buffer type
  */
+@ConsumerType
 public abstract class AllocatorSupport<B extends BufferSupport> implements ContiguousAllocator {
 
     private final BackendInfo info;

@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.osgi.annotation.versioning.ConsumerType;
 
 /**
  * A {@link DmaBuffer} of a backend built on {@link AllocatorSupport}: the accessors, the closed
@@ -33,6 +34,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * serialised, and wait for neither each other's nor other buffers' kernel calls. A closed buffer
  * has no mappings (the backend's release ends them with the memory).
  */
+@ConsumerType
 public abstract class BufferSupport implements DmaBuffer {
 
     private static final Logger LOG = System.getLogger(BufferSupport.class.getName());

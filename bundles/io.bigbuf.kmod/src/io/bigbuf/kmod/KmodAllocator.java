@@ -30,6 +30,7 @@ import java.nio.file.Path;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.metatype.annotations.Designate;
 
 /**
  * {@link ContiguousAllocator} on the bigbuf kernel module. Plain Java (usable without OSGi), and
@@ -79,6 +80,7 @@ import org.osgi.service.component.annotations.Deactivate;
             "service.description=bigbuf kernel module backend (/dev/bigbuf)",
             KmodAllocator.SATISFYING_CONDITION_TARGET + "=(osgi.condition.id=" + KmodConfiguration.DEVICE_CONDITION_ID + ")"
         })
+@Designate(ocd = KmodConfiguration.class)
 public final class KmodAllocator extends AllocatorSupport<KmodBuffer> {
 
     /** DS 1.5 component property selecting the condition that must be present. */

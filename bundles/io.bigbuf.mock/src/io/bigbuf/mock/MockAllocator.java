@@ -31,6 +31,7 @@ import java.util.Set;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.metatype.annotations.Designate;
 
 /**
  * {@link ContiguousAllocator} over a {@link PhysicalMemoryModel}: the model decides the fake
@@ -61,6 +62,7 @@ import org.osgi.service.component.annotations.Deactivate;
             AllocatorServiceProperties.BACKEND + "=" + AllocatorServiceProperties.BACKEND_MOCK,
             "service.description=bigbuf mock backend (simulated physical memory)"
         })
+@Designate(ocd = MockConfiguration.class)
 public final class MockAllocator extends AllocatorSupport<ArenaBuffer> {
 
     /** Configuration PID; see {@link MockConfiguration} for the properties. */

@@ -48,9 +48,6 @@ public final class DeviceWatcher {
     /** Service property of the condition: the device path it stands for. */
     public static final String DEVICE_PATH_PROPERTY = "bigbuf.device.path";
 
-    /** Polls faster than this would only burn CPU. */
-    static final long MIN_POLL_INTERVAL_MS = 10;
-
     private static final Logger LOG = System.getLogger(DeviceWatcher.class.getName());
     private static final long STOP_TIMEOUT_SECONDS = 10;
 
@@ -65,9 +62,9 @@ public final class DeviceWatcher {
 
     @Activate
     void activate(BundleContext bundleContext, KmodConfiguration config) {
-        if (config.poll_interval_ms() < MIN_POLL_INTERVAL_MS) {
+        if (config.poll_interval_ms() < KmodConfiguration.MIN_POLL_INTERVAL_MS) {
             throw new IllegalArgumentException("invalid configuration " + KmodConfiguration.PID
-                    + ": poll.interval.ms must be at least " + MIN_POLL_INTERVAL_MS + ", got " + config.poll_interval_ms());
+                    + ": poll.interval.ms must be at least " + KmodConfiguration.MIN_POLL_INTERVAL_MS + ", got " + config.poll_interval_ms());
         }
         context = bundleContext;
         device = Path.of(config.device_path());

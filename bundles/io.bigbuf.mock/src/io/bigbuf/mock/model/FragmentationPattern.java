@@ -57,13 +57,16 @@ public enum FragmentationPattern {
      * @param seed    seed for {@link #RANDOM}
      */
     public void apply(PhysicalMemoryModel model, int percent, long seed) {
-        if (percent < 0 || percent > 100) {
-            throw new IllegalArgumentException("fragmentation percent must be within 0..100, got " + percent);
+        if (percent < 0 || percent > MAX_PERCENT) {
+            throw new IllegalArgumentException("fragmentation percent must be within 0.." + MAX_PERCENT + ", got " + percent);
         }
         pinPages(model, percent, seed);
     }
 
     abstract void pinPages(PhysicalMemoryModel model, int percent, long seed);
+
+    /** Largest share of blocks {@link #apply} fragments: all of them. */
+    public static final int MAX_PERCENT = 100;
 
     /** Case-insensitive lookup with a message listing the valid names. */
     public static FragmentationPattern parse(String name) {

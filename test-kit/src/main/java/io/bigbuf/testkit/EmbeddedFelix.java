@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,10 +13,13 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.stream.Stream;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.osgi.framework.Bundle;
@@ -41,34 +46,76 @@ public final class EmbeddedFelix implements AutoCloseable {
 
     public static final Path BUNDLES = Path.of(System.getProperty("bigbuf.bundles.dir", "target/bundles"));
 
-    /** Packages the tests share with the framework, with the versions the bundles import. */
-    public static final String SHARED_API = String.join(",",
-            "io.bigbuf.api;version=1.2.0",
-            "io.bigbuf.spi;version=1.1.0",
-            "org.osgi.service.component;version=1.5.1",
-            "org.osgi.service.component.runtime;version=1.5.0",
-            "org.osgi.service.component.runtime.dto;version=1.5.0",
-            "org.osgi.util.promise;version=1.3.0",
-            "org.osgi.util.function;version=1.2.0",
-            "org.osgi.service.cm;version=1.6.1",
-            "org.osgi.service.metatype;version=1.4.1",
-            "org.apache.felix.service.command;version=1.0.0");
+    /** Packages the tests share with the framework: on the test class path, exported by the system bundle. */
+    public static final List<String> SHARED_PACKAGES = List.of(
+            "io.bigbuf.api", "io.bigbuf.spi",
+            "org.osgi.service.component", "org.osgi.service.component.runtime",
+            "org.osgi.service.component.runtime.dto", "org.osgi.util.promise", "org.osgi.util.function",
+            "org.osgi.service.cm", "org.osgi.service.metatype", "org.apache.felix.service.command");
 
-    /** Runtime bundles of a shared-API framework, in start order. */
-    public static final List<String> RUNTIME = List.of(
-            "org.apache.felix.log", "org.apache.felix.configadmin", "org.apache.felix.metatype",
-            "org.apache.felix.scr", "org.apache.felix.gogo.runtime");
+    /**
+     * {@link #SHARED_PACKAGES} as {@code org.osgi.framework.system.packages.extra}, each with the
+     * version the jar on the class path exports (so no version is repeated here).
+     */
+    public static final String SHARED_API = sharedApi();
+
+    private static String sharedApi() {
+        Map<String, String> onClassPath = BundleManifests.exportedByClassPath(EmbeddedFelix.class.getClassLoader(),
+                SHARED_PACKAGES);
+        List<String> clauses = new ArrayList<>();
+        for (String pkg : SHARED_PACKAGES) {
+            String version = onClassPath.get(pkg);
+            if (version == null) {
+                throw new IllegalStateException("no jar on the class path exports " + pkg
+                        + "; the test module must depend on the bundle or API jar that does");
+            }
+            clauses.add(pkg + ";version=" + version);
+        }
+        return String.join(",", clauses);
+    }
+
+    /** Every bundle of the runtime (what {@code ./bigbuf run} starts), by name, sorted: {@link #BUNDLES}. */
+    public static List<String> allBundles() {
+        try (Stream<Path> jars = Files.list(BUNDLES)) {
+            List<String> names = jars.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".jar"))
+                    .map(n -> n.substring(0, n.length() - ".jar".length()))
+                    .sorted()
+                    .toList();
+            if (names.isEmpty()) {
+                throw new IllegalStateException("no bundles in " + BUNDLES + "; run the full reactor (./mvnw verify)");
+            }
+            return names;
+        } catch (IOException e) {
+            throw new UncheckedIOException("no runtime bundles in " + BUNDLES + "; run the full reactor (./mvnw verify)", e);
+        }
+    }
+
+    /**
+     * The runtime of a shared-API framework: every third-party bundle of the runtime (not
+     * {@code io.bigbuf.*}) except those that only export shared packages (the class path has
+     * them), sorted like the launcher starts them.
+     */
+    public static List<String> runtime() {
+        return allBundles().stream()
+                .filter(name -> !name.startsWith("io.bigbuf."))
+                .filter(name -> {
+                    Map<String, String> exports = BundleManifests.exportedBy(BUNDLES.resolve(name + ".jar"));
+                    return exports.isEmpty() || !SHARED_PACKAGES.containsAll(exports.keySet());
+                })
+                .toList();
+    }
 
     private final Framework framework;
     private EmbeddedFelix(Framework framework) {
         this.framework = framework;
     }
 
-    /** Starts a framework sharing {@link #SHARED_API}, with {@link #RUNTIME} plus the given bundles. */
+    /** Starts a framework sharing {@link #SHARED_API}, with {@link #runtime()} plus the given bundles. */
     public static EmbeddedFelix withSharedApi(Path storage, String... bundles) throws BundleException {
-        List<String> all = new ArrayList<>(RUNTIME);
+        Set<String> all = new LinkedHashSet<>(runtime());
         all.addAll(Arrays.asList(bundles));
-        return start(storage, SHARED_API, all);
+        return start(storage, SHARED_API, List.copyOf(all));
     }
 
     /**

@@ -7,7 +7,7 @@ import java.lang.annotation.Target;
 
 /**
  * The bundles {@link FelixExtension} installs and starts, after the shared-API runtime
- * ({@link EmbeddedFelix#RUNTIME}): jar names in {@link EmbeddedFelix#BUNDLES} without {@code .jar}.
+ * ({@link EmbeddedFelix#runtime()}): jar names in {@link EmbeddedFelix#BUNDLES} without {@code .jar}.
  */
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.TYPE)

@@ -18,24 +18,19 @@ import org.osgi.framework.wiring.BundleWire;
 import org.osgi.framework.wiring.BundleWiring;
 
 /**
- * The real bundles only, nothing shared from the class path: the manifests must be enough.
- * Checks that io.bigbuf.api exports version 1.2.0, every bigbuf bundle is wired to it, and the DS
- * components come up (service registered, consumer using it, commands registered).
+ * The whole runtime as {@code ./bigbuf run} starts it, real bundles only, nothing shared from the
+ * class path: the manifests must be enough. Checks that io.bigbuf.api exports version 1.2.0, the
+ * bigbuf bundles are wired to it, and the DS components come up (service registered, consumer
+ * using it, commands registered).
  */
 class ApiBundleWiringIT {
-
-    private static final List<String> ALL = List.of(
-            "org.osgi.util.function", "org.osgi.util.promise", "org.osgi.service.component",
-            "org.apache.felix.log", "org.apache.felix.configadmin", "org.apache.felix.metatype",
-            "org.apache.felix.scr", "org.apache.felix.gogo.runtime",
-            "io.bigbuf.api", "io.bigbuf.mock", "io.bigbuf.shell", "io.bigbuf.examples.consumer");
 
     @TempDir
     Path storage;
 
     @Test
     void bundlesResolveAgainstTheApiBundleAndComponentsStart() throws Exception {
-        try (EmbeddedFelix felix = EmbeddedFelix.start(storage, null, ALL)) {
+        try (EmbeddedFelix felix = EmbeddedFelix.start(storage, null, EmbeddedFelix.allBundles())) {
             for (Bundle b : felix.context().getBundles()) {
                 assertEquals(Bundle.ACTIVE, b.getState(), b.getSymbolicName() + " is not active");
             }
