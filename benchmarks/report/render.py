@@ -630,7 +630,7 @@ def mapcost_detail(iommu):
                    f"{f'{100 * sg_delta / extra:.0f} %' if sg_delta is not None and extra > 0 else ''} |")
         line("· scatterlist build and free (`sg_alloc_table`, `sg_set_page`, `sg_free_table`)", c.sg_build)
         line("· DMA mask set and restored (`dma_set_mask` twice)", c.mask)
-        out.append(f"| · rest: buffer lookup, PCI lookup and stub-driver checks, device lock, locks, "
+        out.append(f"| · rest, by difference: buffer lookup, PCI lookup and stub-driver checks, device lock, locks, "
                    f"mapping record, statistics, its ioctl path | {fmt_t(rest)} | | "
                    f"{f'{100 * rest / extra:.0f} %' if extra > 0 else ''} |")
         out.append("")
