@@ -739,17 +739,21 @@ class Largest:
         """Probes at @size of the given phases (repeats first, else any)."""
         return [r for r in self.probes if int(r["size_mib"]) == size and r["phase"] in phases]
 
-    def time_us(self, size, repeat_phase):
-        """Median time of the successful probes at @size: alloc (+ map for phys)."""
-        rs = [r for r in self.at(size, (repeat_phase,)) if r["ok"] == "1"]
+    def time_us(self, size, repeat_phase, noswap=True):
+        """Median time of the successful probes at @size (with @noswap: without swap-out): alloc (+ map
+        for phys); the repeats, else the bisection's probes."""
+        def good(r):
+            return r["ok"] == "1" and not (noswap and int(r["pswpout"]))
+        rs = [r for r in self.at(size, (repeat_phase,)) if good(r)]
         if not rs:
-            rs = [r for r in self.at(size, ("bisect", "bisect-noswap")) if r["ok"] == "1"]
+            rs = [r for r in self.at(size, ("bisect", "bisect-noswap")) if good(r)]
         ts = [float(r["alloc_us"]) + max(float(r["map_us"]), 0) for r in rs]
         return statistics.median(ts) if ts else None
 
-    def repeats(self, size, phase):
+    def repeats(self, size, phase, noswap=True):
+        """(successes, probes) of the repeats at @size; with @noswap a swap-out is a failure."""
         rs = self.at(size, (phase,))
-        return sum(r["ok"] == "1" for r in rs), len(rs)
+        return sum(r["ok"] == "1" and not (noswap and int(r["pswpout"])) for r in rs), len(rs)
 
     def swapouts(self, size):
         rs = [int(r["pswpout"]) for r in self.at(size, ("repeat", "bisect")) if r["ok"] == "1"]
@@ -798,7 +802,7 @@ def largest_headline(iommu):
         prep = p.repeats(p_lo, "repeat-noswap" if p.lo_ns != p.lo else "repeat") if p and p_lo else (0, 0)
         srep = s.repeats(s_ns, "repeat-noswap" if s.lo_ns != s.lo else "repeat") if s and s_ns else (0, 0)
         out.append(f"| {short_kernel(kver)} | {mem_label(mem)} | {free_txt} | {fmt_mib(p_lo)} "
-                   f"(repeats ok {fmt_rep(prep)}) | {fmt_mib(s_ns)} (repeats ok {fmt_rep(srep)}) | "
+                   f"(repeats ok {fmt_rep(prep)}) | {fmt_mib(s_ns)} (repeats ok without swap-out {fmt_rep(srep)}) | "
                    f"{fmt_ratio(r_ns)} | {fmt_mib(s_any)} ({sw if sw is not None else '–'}) | {fmt_ratio(r_any)} | "
                    f"{fmt_ms(pt) if pt else '–'} / {fmt_ms(st) if st else '–'} |")
     return out if len(out) > 2 else []
@@ -852,8 +856,11 @@ def iommu_section(data):
                  for r in rows if r["phase"] == "result"]
         head += ["Largest buffer on fragmented memory behind a translating IOMMU (bisection to "
                  f"{min(grans) if grans else '?'} MiB):", ""] + lh
-        head += ["", "Ratio: device-contiguous / physically contiguous (above 1: scattering gets more). "
-                 "Times from an emulated CPU.", ""]
+        head += ["", "Ratio: device-contiguous / physically contiguous (above 1: scattering gets more). Repeats: "
+                 "more probes at the largest size (3 in a full run), each on freshly fragmented memory (near the limit an allocation "
+                 "succeeds or not depending on where the used pages fell). Times from an emulated CPU: median of the "
+                 "successful repeats (else of the bisection's probe), for the physically contiguous buffer ALLOC "
+                 "plus MAP.", ""]
     detail = []
     run = read_kv(os.path.join(data, "iommu-run.txt"))
     walls = []
