@@ -977,7 +977,8 @@ def main():
     md += iommu_head
     md.append("")
     if readme:
-        update_readme(readme, [f"### Headline ({meta.get('date', '?')}, {meta.get('mode', '?')} run; "
+        partial = f"; {meta['partial']}" if meta.get("partial") else ""
+        update_readme(readme, [f"### Headline ({meta.get('date', '?')}, {meta.get('mode', '?')} run{partial}; "
                                "full results: [results/results.md](results/results.md))", "",
                                "Kernel side, bigbuf `auto` against the 2009 seed algorithm:", ""]
                       + md[head_start:head_end] + ["Java side:", ""] + java
@@ -985,8 +986,9 @@ def main():
     if summary_readme:
         # The emulated-CPU bandwidth rows only show that Java works on a real mapping: not headline.
         java_real = [ln for ln in java if "/dev/bigbuf mapping" not in ln]
+        partial = f"; {meta['partial']}" if meta.get("partial") else ""
         update_readme(summary_readme, [f"Last full run: {meta.get('date', '?')}, commit {meta.get('commit', '?')}, "
-                                       f"{meta.get('wall_min', '?')} on {meta.get('host_cpus', '?')} CPUs "
+                                       f"{meta.get('wall_min', '?')} on {meta.get('host_cpus', '?')} CPUs{partial} "
                                        "([all results](benchmarks/results/results.md)). Kernel side, bigbuf "
                                        "`auto` against the 2009 seed algorithm:", ""]
                       + md[head_start:head_end] + ["Java side, each figure next to its baseline:", ""] + java_real
