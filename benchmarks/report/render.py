@@ -784,7 +784,8 @@ def fmt_rep(ok_n):
 def largest_headline(iommu):
     out = ["| kernel | guest | free memory before | largest physically contiguous (AUTO, then MAP) | largest "
            "device-contiguous (SCATTER), no swap-out | ratio | largest device-contiguous, swapping allowed "
-           "(pages swapped out) | ratio | time per allocation at the largest: physically / device-contiguous "
+           "(pages swapped out; smallest size that got a process OOM-killed) | ratio | time per allocation "
+           "at the largest: physically / device-contiguous "
            "(no swap-out) |",
            "|---|---|---:|---:|---:|---:|---:|---:|---|"]
     for kver, mem, setup, ms in largest_sets(iommu):
@@ -801,9 +802,12 @@ def largest_headline(iommu):
         st = s.time_us(s_ns, "repeat-noswap" if s.lo_ns != s.lo else "repeat") if s and s_ns else None
         prep = p.repeats(p_lo, "repeat-noswap" if p.lo_ns != p.lo else "repeat") if p and p_lo else (0, 0)
         srep = s.repeats(s_ns, "repeat-noswap" if s.lo_ns != s.lo else "repeat") if s and s_ns else (0, 0)
+        ooms = sorted(int(r["size_mib"]) for r in (s.probes if s else [])
+                      if r["frag_killed"] == "1" or int(r["oom_kill"]))
+        oom_txt = f"; OOM kill at {ooms[0]} MiB" if ooms else ""
         out.append(f"| {short_kernel(kver)} | {mem_label(mem)} | {free_txt} | {fmt_mib(p_lo)} "
                    f"(repeats ok {fmt_rep(prep)}) | {fmt_mib(s_ns)} (repeats ok without swap-out {fmt_rep(srep)}) | "
-                   f"{fmt_ratio(r_ns)} | {fmt_mib(s_any)} ({sw if sw is not None else '–'}) | {fmt_ratio(r_any)} | "
+                   f"{fmt_ratio(r_ns)} | {fmt_mib(s_any)} ({sw if sw is not None else '–'}{oom_txt}) | {fmt_ratio(r_any)} | "
                    f"{fmt_ms(pt) if pt else '–'} / {fmt_ms(st) if st else '–'} |")
     return out if len(out) > 2 else []
 
