@@ -11,6 +11,9 @@ Inputs (all optional, sections without data say so):
   data/kernel-<kver>-<mem>.csv   allocation sweep rows (benchmarks/tools/allocbench.c)
   data/env-<kver>-<mem>.txt      guest set-up
   data/splats-<kver>-<mem>.txt   kernel warnings / OOM lines seen in the guest console
+  data/iommu-map-<setup>-<kver>-<mem>.csv      IOMMU part: MAP + UNMAP cost (tools/iommubench.c)
+  data/iommu-largest-<setup>-<kver>-<mem>.csv  IOMMU part: largest buffer bisection
+  data/iommu-env-*.txt, iommu-splats-*.txt, iommu-run.txt   its guest set-up, console lines, run time
   data/java-*.json, data/java-*.csv   Java side (benchmarks/jmh/run-java)
   data/run-*.txt                 run metadata
 Only reports figures: nothing here passes or fails a run.
@@ -417,6 +420,476 @@ def java_section(data):
     return out
 
 
+# --- IOMMU part -------------------------------------------------------------------------------
+IOMMU_SETUPS = ["lazy", "strict", "direct"]
+IOMMU_SETUP_LABEL = {
+    "lazy": "Intel IOMMU, translated, lazy invalidation",
+    "strict": "Intel IOMMU, translated, strict (`iommu.strict=1`)",
+    "direct": "none (direct)",
+}
+IOMMU_NAME_RE = re.compile(r"iommu-(map|largest)-(lazy|strict|direct)-(.+)-(\d+[MG])\.csv$")
+FTRACE_NAME_RE = re.compile(r"iommu-ftrace-(lazy|strict|direct)-(.+)-(\d+[MG])\.txt$")
+# function_graph lines: " 1) ! 300.2 us    |      dma_map_sgtable();" or "... |    } /* name */"
+FTRACE_LINE_RE = re.compile(r"^\s*(\d+)\)\s+(?:[+!#*@$]\s*)?([\d.]+) us\s+\|\s+(.*)$")
+FTRACE_OPEN_RE = re.compile(r"^\s*(\d+)\)\s+\|\s+(\S.*?)\(\) \{\s*$")
+
+
+def strip_mod(name):
+    return re.sub(r"\s*\[\w+\]$", "", name.strip())
+
+
+def load_ftrace(path):
+    """{"map"|"unmap": {function: [durations, one per call]}} from a function_graph trace.
+
+    Calls are attributed to the bb_ioctl call they ran in: a MAP if bb_devmap_add ran inside it,
+    else an UNMAP if bb_devmap_del did. Durations include function_graph's own overhead."""
+    out = {"map": {}, "unmap": {}}
+    stacks = {}     # cpu -> list of {name, calls: [(name, us)]}
+    with open(path, errors="replace") as f:
+        for line in f:
+            mo = FTRACE_OPEN_RE.match(line)
+            if mo:
+                stacks.setdefault(mo.group(1), []).append({"name": strip_mod(mo.group(2)), "calls": []})
+                continue
+            m = FTRACE_LINE_RE.match(line)
+            if not m:
+                continue
+            cpu, us, rest = m.group(1), float(m.group(2)), m.group(3).strip()
+            st = stacks.setdefault(cpu, [])
+            if rest.startswith("}"):
+                mc = re.match(r"\}\s*/\*\s*(.*?)\s*\*/", rest)
+                name = strip_mod(mc.group(1)) if mc else (st[-1]["name"] if st else "?")
+                frame = None
+                while st:
+                    fr = st.pop()
+                    if fr["name"] == name:
+                        frame = fr
+                        break
+                calls = (frame["calls"] if frame else []) + [(name, us)]
+            elif rest.endswith("();"):
+                calls = [(strip_mod(rest[:-3]), us)]
+            else:
+                continue
+            if st:
+                st[-1]["calls"].extend(calls)
+            elif name_of(calls) == "bb_ioctl":
+                names = {n for n, _ in calls}
+                kind = "map" if "bb_devmap_add" in names else "unmap" if "bb_devmap_del" in names else None
+                if kind:
+                    for n, d in calls:
+                        out[kind].setdefault(n, []).append(d)
+    return out
+
+
+def name_of(calls):
+    return calls[-1][0] if calls else None
+
+
+
+def percentile(xs, q):
+    xs = sorted(xs)
+    if not xs:
+        return None
+    k = (len(xs) - 1) * q
+    lo, hi = math.floor(k), math.ceil(k)
+    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
+
+
+def kernel_key(kver):
+    return [int(x) for x in re.findall(r"\d+", short_kernel(kver))]
+
+
+def load_iommu(data_dir):
+    """{("map"|"largest", setup, kver, mem): [rows]}"""
+    out = {}
+    for path in sorted(glob.glob(os.path.join(data_dir, "iommu-*.csv"))):
+        m = IOMMU_NAME_RE.search(os.path.basename(path))
+        if not m:
+            continue
+        with open(path, newline="") as f:
+            out[(m.group(1), m.group(2), m.group(3), m.group(4))] = list(csv.DictReader(f))
+    return out
+
+
+def read_kv(path):
+    kv = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                if "=" in line and not line.startswith(" "):
+                    k, v = line.rstrip("\n").split("=", 1)
+                    kv[k] = v
+    return kv
+
+
+class MapCost:
+    """Per repetition: bigbuf MAP + UNMAP against the reference's map + unmap, and the steps."""
+
+    def __init__(self, rows):
+        reps = {}
+        for r in rows:
+            reps.setdefault(int(r["rep"]), {})[r["what"]] = (float(r["user_us"]), float(r["kernel_us"]),
+                                                            r["ok"] == "1")
+        full = [v for v in reps.values() if all(k in v for k in ("bigbuf_map", "bigbuf_unmap", "ref_map",
+                                                                  "ref_unmap"))]
+        self.n = len(full)
+        self.mode = rows[0]["mode"] if rows else "?"
+        self.iommu = rows[0]["iommu"] if rows else "?"
+        self.size_mib = int(rows[0]["size_mib"]) if rows else 0
+
+        def user(k):
+            return [v[k][0] for v in full if k in v]
+
+        def kern(k):
+            return [v[k][1] for v in full if k in v]
+
+        self.bb = [v["bigbuf_map"][0] + v["bigbuf_unmap"][0] for v in full]
+        self.ref = [v["ref_map"][0] + v["ref_unmap"][0] for v in full]
+        self.bb_map, self.bb_unmap = user("bigbuf_map"), user("bigbuf_unmap")
+        self.ref_map, self.ref_unmap = user("ref_map"), user("ref_unmap")
+        self.ref_kernel = [v["ref_map"][1] + v["ref_unmap"][1] for v in full]
+        self.sg_map = [v["step_map_sg"][1] + v["step_unmap_sg"][1] for v in full
+                       if "step_map_sg" in v and "step_unmap_sg" in v]
+        self.verify = kern("step_verify")
+        self.verify_ok = all(v["step_verify"][2] for v in full if "step_verify" in v)
+        self.sg_build = kern("step_sg_build")
+        self.mask = kern("step_mask")
+
+    def med(self, xs):
+        return statistics.median(xs) if xs else None
+
+
+def fmt_t(us):
+    return fmt_us(us) if us is not None else "–"
+
+
+def mapcost_rows(iommu):
+    """(kernel, setup, MapCost) in kernel order, then set-up order."""
+    out = []
+    for (part, setup, kver, mem), rows in iommu.items():
+        if part == "map" and rows:
+            out.append((kver, setup, mem, MapCost(rows)))
+    out.sort(key=lambda t: (kernel_key(t[0]), IOMMU_SETUPS.index(t[1])))
+    return out
+
+
+def profile_shares(data):
+    """{(setup, kver, mem): (MAP ioctl median, own time of bb_devmap_add)} from the ftrace profiles."""
+    out = {}
+    for path in glob.glob(os.path.join(data, "iommu-ftrace-*.txt")):
+        m = FTRACE_NAME_RE.search(os.path.basename(path))
+        if not m:
+            continue
+        d = load_ftrace(path)["map"]
+        if not d.get("bb_ioctl") or not d.get("bb_devmap_add"):
+            continue
+        out[(m.group(1), m.group(2), m.group(3))] = (statistics.median(d["bb_ioctl"]), devmap_add_own(d))
+    return out
+
+
+def devmap_add_own(d):
+    """Median of bb_devmap_add less its traced children (per call): its own, inlined work."""
+    n = len(d["bb_devmap_add"])
+    return statistics.median(d["bb_devmap_add"]) - sum(
+        statistics.median(d[c]) * len(d[c]) / n for c in FTRACE_ADD_CHILDREN if c in d)
+
+
+def mapcost_headline(iommu, data):
+    out = ["| kernel | IOMMU | bigbuf MAP + UNMAP, median (p90) | reference `dma_map_page_attrs` + "
+           "`dma_unmap_page_attrs`, median (p90) | ratio bigbuf / reference (median) | bigbuf's page-by-page "
+           "verification: share of its MAP ioctl (profiled) |",
+           "|---|---|---:|---:|---:|---:|"]
+    shares = profile_shares(data)
+    for kver, setup, mem, c in mapcost_rows(iommu):
+        if not c.n:
+            continue
+        b, r = c.med(c.bb), c.med(c.ref)
+        prof = shares.get((setup, kver, mem))
+        share = f"{100 * prof[1] / prof[0]:.0f} % ({fmt_us(prof[1])} of {fmt_us(prof[0])})" if prof else "–"
+        out.append(f"| {short_kernel(kver)} | {IOMMU_SETUP_LABEL[setup]} | {fmt_t(b)} ({fmt_t(percentile(c.bb, .9))}) | "
+                   f"{fmt_t(r)} ({fmt_t(percentile(c.ref, .9))}) | {fmt_ratio(b / r)} | {share} |")
+    return out if len(out) > 2 else []
+
+
+def mapcost_detail(iommu):
+    out = []
+    for kver, setup, mem, c in mapcost_rows(iommu):
+        if not c.n:
+            continue
+        b, r = c.med(c.bb), c.med(c.ref)
+        extra = b - r
+        verify, sg_build, mask = c.med(c.verify), c.med(c.sg_build), c.med(c.mask)
+        sg_delta = c.med(c.sg_map) - c.med(c.ref_kernel) if c.sg_map else None
+        parts = [x for x in (verify, sg_build, mask, sg_delta) if x is not None]
+        rest = extra - sum(parts)
+        out.append(f"#### {short_kernel(kver)} ({kver}), {IOMMU_SETUP_LABEL[setup]}, {mem_label(mem)} guest")
+        out.append("")
+        out.append(f"{c.size_mib} MiB physically contiguous buffer, mapped for edu (mode `{c.mode}`, IOMMU group type "
+                   f"`{c.iommu}`), {c.n} repetitions; the reference's verification of bigbuf's check on the same "
+                   f"mapping: {'every page matched' if c.verify_ok else '**mismatch**'}.")
+        out.append("")
+        out.append("| what | median | p90 | share of bigbuf's extra time |")
+        out.append("|---|---:|---:|---:|")
+
+        def line(what, xs=None, med=None, share=True):
+            m = med if med is not None else (c.med(xs) if xs else None)
+            p90 = fmt_t(percentile(xs, .9)) if xs else "–"
+            sh = f"{100 * m / extra:.0f} %" if share and m is not None and extra > 0 else ""
+            out.append(f"| {what} | {fmt_t(m)} | {p90} | {sh} |")
+
+        line("bigbuf `BIGBUF_IOC_MAP` (ioctl, from user space)", c.bb_map, share=False)
+        line("bigbuf `BIGBUF_IOC_UNMAP`", c.bb_unmap, share=False)
+        line("**bigbuf MAP + UNMAP**", c.bb, share=False)
+        line("reference map ioctl (`dma_map_page_attrs`)", c.ref_map, share=False)
+        line("reference unmap ioctl (`dma_unmap_page_attrs`)", c.ref_unmap, share=False)
+        line("**reference map + unmap**", c.ref, share=False)
+        line("of that, the two DMA API calls themselves (in-kernel time)", c.ref_kernel, share=False)
+        out.append(f"| **bigbuf's extra time** (difference of the medians) | {fmt_t(extra)} | | 100 % |")
+        line("· verification: `iommu_iova_to_phys()` (translated) or `phys_to_dma()` per page", c.verify)
+        out.append(f"| · `dma_map_sgtable` + `dma_unmap_sgtable` of a one-entry table instead of "
+                   f"`dma_map_page_attrs` + unmap | {fmt_t(sg_delta)} | | "
+                   f"{f'{100 * sg_delta / extra:.0f} %' if sg_delta is not None and extra > 0 else ''} |")
+        line("· scatterlist build and free (`sg_alloc_table`, `sg_set_page`, `sg_free_table`)", c.sg_build)
+        line("· DMA mask set and restored (`dma_set_mask` twice)", c.mask)
+        out.append(f"| · rest, by difference: buffer lookup, PCI lookup and stub-driver checks, device lock, locks, "
+                   f"mapping record, statistics, its ioctl path | {fmt_t(rest)} | | "
+                   f"{f'{100 * rest / extra:.0f} %' if extra > 0 else ''} |")
+        out.append("")
+    return out
+
+
+FTRACE_LABEL = {
+    "bb_ioctl": "**bigbuf's ioctl, in all**",
+    "bb_lookup": "buffer lookup (`bb_lookup`)",
+    "bb_devmap_check": "request checks, `capable(CAP_SYS_RAWIO)` (`bb_devmap_check`)",
+    "bb_devmap_get_pci": "PCI lookup, coherence, stub-driver binding check (`bb_devmap_get_pci`)",
+    "pci_get_domain_bus_and_slot": "· `pci_get_domain_bus_and_slot`",
+    "bb_devmap_add": "the mapping (`bb_devmap_add`)",
+    "sg_alloc_table": "· `sg_alloc_table`",
+    "dma_set_mask": "· `dma_set_mask` (set and restore)",
+    "dma_map_sgtable": "· `dma_map_sgtable`",
+    "dma_map_sg_attrs": "· `dma_map_sg_attrs`",
+    "iommu_get_domain_for_dev": "· `iommu_get_domain_for_dev`",
+    "bb_devmap_del": "unmapping (`bb_devmap_del`)",
+    "bb_devmap_destroy": "· `bb_devmap_destroy`",
+    "dma_unmap_sg_attrs": "· · `dma_unmap_sg_attrs`",
+    "sg_free_table": "· · `sg_free_table`",
+}
+FTRACE_ORDER = {"map": ["bb_ioctl", "bb_devmap_check", "bb_lookup", "bb_devmap_get_pci",
+                        "pci_get_domain_bus_and_slot", "bb_devmap_add", "sg_alloc_table", "dma_set_mask",
+                        "dma_map_sgtable", "dma_map_sg_attrs", "iommu_get_domain_for_dev"],
+                "unmap": ["bb_ioctl", "bb_devmap_check", "bb_lookup", "bb_devmap_del", "bb_devmap_destroy",
+                          "dma_unmap_sg_attrs", "sg_free_table"]}
+# Children of bb_devmap_add whose time is subtracted to leave its own (inlined verification loop).
+FTRACE_ADD_CHILDREN = ["sg_alloc_table", "dma_set_mask", "dma_map_sgtable"]
+
+
+def ftrace_detail(data):
+    out = []
+    found = []
+    for path in glob.glob(os.path.join(data, "iommu-ftrace-*.txt")):
+        m = FTRACE_NAME_RE.search(os.path.basename(path))
+        if m:
+            found.append((kernel_key(m.group(2)), IOMMU_SETUPS.index(m.group(1)), m.group(1), m.group(2),
+                          m.group(3), path))
+    for _, _, setup, kver, mem, path in sorted(found):
+        prof = load_ftrace(path)
+        if not prof["map"].get("bb_ioctl"):
+            continue
+        out.append(f"#### Profile of bigbuf's MAP and UNMAP: {short_kernel(kver)}, {IOMMU_SETUP_LABEL[setup]}")
+        out.append("")
+        out.append("`function_graph` tracer on bigbuf's own traceable functions and the kernel functions they "
+                   "call (only those are hooked), 30 MAP + UNMAP of the same buffer. Medians per call; the "
+                   "tracer adds a few µs per traced call. Functions the compiler inlined (`bb_ioctl_map`, "
+                   "`bb_devmap_sgt`, `bb_devmap_verify`, `bb_pci_claim`) have no line of their own: their time "
+                   "is in their caller's.")
+        out.append("")
+        out.append("| ioctl | function | calls per ioctl | median per call |")
+        out.append("|---|---|---:|---:|")
+        for kind in ("map", "unmap"):
+            d = prof[kind]
+            n = len(d.get("bb_ioctl", []))
+            for fn in FTRACE_ORDER[kind]:
+                if fn not in d:
+                    continue
+                out.append(f"| {kind.upper()} | {FTRACE_LABEL.get(fn, fn)} | {len(d[fn]) / n:.1f} | "
+                           f"{fmt_us(statistics.median(d[fn]))} |")
+            if kind == "map" and "bb_devmap_add" in d:
+                own = devmap_add_own(d)
+                out.append(f"| MAP | · the rest of `bb_devmap_add`: the inlined verification loop "
+                           f"(`iommu_iova_to_phys` / `phys_to_dma` per page), locks, list checks | – | "
+                           f"{fmt_us(own)} |")
+        out.append("")
+    return out
+
+
+class Largest:
+    """One method's bisection in one guest."""
+
+    def __init__(self, rows):
+        self.rows = rows
+        res = {r["phase"]: r for r in rows if r["phase"].startswith("result")}
+        self.lo = int(res["result"]["lo_mib"]) if "result" in res else None
+        self.hi = int(res["result"]["hi_mib"]) if "result" in res else None
+        self.lo_ns = int(res["result-noswap"]["lo_mib"]) if "result-noswap" in res else None
+        self.hi_ns = int(res["result-noswap"]["hi_mib"]) if "result-noswap" in res else None
+        self.probes = [r for r in rows if not r["phase"].startswith("result")]
+
+    def at(self, size, phases):
+        """Probes at @size of the given phases (repeats first, else any)."""
+        return [r for r in self.probes if int(r["size_mib"]) == size and r["phase"] in phases]
+
+    def time_us(self, size, repeat_phase, noswap=True):
+        """Median time of the successful probes at @size (with @noswap: without swap-out): alloc (+ map
+        for phys); the repeats, else the bisection's probes."""
+        def good(r):
+            return r["ok"] == "1" and not (noswap and int(r["pswpout"]))
+        rs = [r for r in self.at(size, (repeat_phase,)) if good(r)]
+        if not rs:
+            rs = [r for r in self.at(size, ("bisect", "bisect-noswap")) if good(r)]
+        ts = [float(r["alloc_us"]) + max(float(r["map_us"]), 0) for r in rs]
+        return statistics.median(ts) if ts else None
+
+    def repeats(self, size, phase, noswap=True):
+        """(successes, probes) of the repeats at @size; with @noswap a swap-out is a failure."""
+        rs = self.at(size, (phase,))
+        return sum(r["ok"] == "1" and not (noswap and int(r["pswpout"])) for r in rs), len(rs)
+
+    def swapouts(self, size):
+        rs = [int(r["pswpout"]) for r in self.at(size, ("repeat", "bisect")) if r["ok"] == "1"]
+        return int(statistics.median(rs)) if rs else None
+
+
+def largest_sets(iommu):
+    out = []
+    for (part, setup, kver, mem), rows in iommu.items():
+        if part == "largest" and rows:
+            by = {}
+            for r in rows:
+                by.setdefault(r["method"], []).append(r)
+            out.append((kver, mem, setup, {m: Largest(v) for m, v in by.items()}))
+    out.sort(key=lambda t: (kernel_key(t[0]), mem_mib(t[1])))
+    return out
+
+
+def fmt_mib(x):
+    return f"{x} MiB" if x is not None else "–"
+
+
+def fmt_rep(ok_n):
+    ok, n = ok_n
+    return f"{ok}/{n}" if n else "–"
+
+
+def largest_headline(iommu):
+    out = ["| kernel | guest | free memory before | largest physically contiguous (AUTO, then MAP) | largest "
+           "device-contiguous (SCATTER), no swap-out | ratio | largest device-contiguous, swapping allowed "
+           "(pages swapped out; smallest size that got a process OOM-killed) | ratio | time per allocation "
+           "at the largest: physically / device-contiguous "
+           "(no swap-out) |",
+           "|---|---|---:|---:|---:|---:|---:|---:|---|"]
+    for kver, mem, setup, ms in largest_sets(iommu):
+        p, s = ms.get("phys"), ms.get("scatter")
+        free = [int(r["free_mib"]) for m in ms.values() for r in m.probes]
+        free_txt = f"{min(free)}–{max(free)} MiB" if free else "–"
+        p_lo = p.lo_ns if p and p.lo_ns is not None else (p.lo if p else None)
+        s_ns = s.lo_ns if s else None
+        s_any = s.lo if s else None
+        r_ns = s_ns / p_lo if p_lo and s_ns is not None else None
+        r_any = s_any / p_lo if p_lo and s_any is not None else None
+        sw = s.swapouts(s_any) if s and s_any else None
+        pt = p.time_us(p_lo, "repeat-noswap" if p.lo_ns != p.lo else "repeat") if p and p_lo else None
+        st = s.time_us(s_ns, "repeat-noswap" if s.lo_ns != s.lo else "repeat") if s and s_ns else None
+        prep = p.repeats(p_lo, "repeat-noswap" if p.lo_ns != p.lo else "repeat") if p and p_lo else (0, 0)
+        srep = s.repeats(s_ns, "repeat-noswap" if s.lo_ns != s.lo else "repeat") if s and s_ns else (0, 0)
+        ooms = sorted(int(r["size_mib"]) for r in (s.probes if s else [])
+                      if r["frag_killed"] == "1" or int(r["oom_kill"]))
+        oom_txt = f"; OOM kill at {ooms[0]} MiB" if ooms else ""
+        out.append(f"| {short_kernel(kver)} | {mem_label(mem)} | {free_txt} | {fmt_mib(p_lo)} "
+                   f"(repeats ok {fmt_rep(prep)}) | {fmt_mib(s_ns)} (repeats ok without swap-out {fmt_rep(srep)}) | "
+                   f"{fmt_ratio(r_ns)} | {fmt_mib(s_any)} ({sw if sw is not None else '–'}{oom_txt}) | {fmt_ratio(r_any)} | "
+                   f"{fmt_ms(pt) if pt else '–'} / {fmt_ms(st) if st else '–'} |")
+    return out if len(out) > 2 else []
+
+
+def largest_detail(iommu):
+    out = []
+    for kver, mem, setup, ms in largest_sets(iommu):
+        out.append(f"#### {short_kernel(kver)} ({kver}), {mem_label(mem)} guest, {IOMMU_SETUP_LABEL[setup]}, "
+                   "fragmented memory")
+        out.append("")
+        out.append("Every probe in order: size, result, time (allocation; for `phys` plus MAP), pages swapped out, "
+                   "pages migrated, free memory before it. `bisect-noswap` probes count a swap-out as a failure; "
+                   "`repeat` probes run at the largest size found, each on freshly fragmented memory.")
+        out.append("")
+        out.append("| method | phase | size | result | time | swap-outs | migrated | free before |")
+        out.append("|---|---|---:|---|---:|---:|---:|---:|")
+        for method in ("phys", "scatter"):
+            m = ms.get(method)
+            if not m:
+                continue
+            for r in m.probes:
+                t = float(r["alloc_us"]) + max(float(r["map_us"]), 0)
+                res = "ok" if r["ok"] == "1" else f"fail ({os.strerror(int(r['err'])) if int(r['err']) else 'OOM kill'})"
+                if r["frag_killed"] == "1" or int(r["oom_kill"]):
+                    res += " · **OOM kill**"
+                out.append(f"| {method} | {r['phase']} | {r['size_mib']} MiB | {res} | {fmt_ms(t)} | {r['pswpout']} | "
+                           f"{r['pgmigrate']} | {r['free_mib']} MiB |")
+        out.append("")
+    return out
+
+
+def iommu_section(data):
+    """(headline lines, detail lines) of the IOMMU part."""
+    iommu = load_iommu(data)
+    if not iommu:
+        return ["No IOMMU-part results in this run (`benchmarks/run --only iommu`)."], []
+    head = []
+    mh = mapcost_headline(iommu, data)
+    if mh:
+        head += ["Cost of mapping a 64 MiB physically contiguous buffer for QEMU's edu device, bigbuf against a "
+                 "reference module doing only the DMA API calls on the same pages for the same function:", ""] + mh
+        head += ["", "Emulated CPU (QEMU TCG) and an emulated IOMMU: the times are not those of hardware; compare "
+                 "bigbuf with the reference measured in the same guest, interleaved. Lower is better; the ratio "
+                 "is median bigbuf / median reference. Verification share: `function_graph` profile of bigbuf's "
+                 "MAP ioctl, the time of `bb_devmap_add` less the DMA API and other traced calls it makes (the "
+                 "verification loop is inlined there); the detail tables also time each step on its own.", ""]
+    lh = largest_headline(iommu)
+    if lh:
+        grans = [int(r["hi_mib"]) - int(r["lo_mib"]) for (part, *_), rows in iommu.items() if part == "largest"
+                 for r in rows if r["phase"] == "result"]
+        head += ["Largest buffer on fragmented memory behind a translating IOMMU (bisection to "
+                 f"{min(grans) if grans else '?'} MiB):", ""] + lh
+        head += ["", "Ratio: device-contiguous / physically contiguous (above 1: scattering gets more). Repeats: "
+                 "more probes at the largest size (3 in a full run), each on freshly fragmented memory (near the limit an allocation "
+                 "succeeds or not depending on where the used pages fell). Times from an emulated CPU: median of the "
+                 "successful repeats (else of the bisection's probe), for the physically contiguous buffer ALLOC "
+                 "plus MAP.", ""]
+    detail = []
+    run = read_kv(os.path.join(data, "iommu-run.txt"))
+    walls = []
+    for path in sorted(glob.glob(os.path.join(data, "iommu-env-*.txt"))):
+        kv = read_kv(path)
+        if kv.get("guest_wall_s"):
+            walls.append(f"{os.path.basename(path)[len('iommu-env-'):-4]} {int(kv['guest_wall_s'])} s")
+    if run.get("iommu_wall_s"):
+        detail.append(f"Run time of the IOMMU part: {int(run['iommu_wall_s']) / 60:.1f} min (builds and guests, "
+                      f"two at a time); per guest: {', '.join(walls)}.")
+        detail.append("")
+    detail += mapcost_detail(iommu) + ftrace_detail(data) + largest_detail(iommu)
+    splats = []
+    for path in sorted(glob.glob(os.path.join(data, "iommu-splats-*.txt"))):
+        with open(path) as f:
+            lines = [ln.rstrip() for ln in f if ln.strip()]
+        if lines:
+            splats.append(f"- `{os.path.basename(path)}`: {len(lines)} line(s), first: `{lines[0][:160]}`")
+    detail.append("Kernel warnings, OOM and DMA fault messages on the IOMMU guests' consoles: " +
+                  ("none." if not splats else ""))
+    detail += splats
+    detail.append("")
+    return head, detail
+
+
 def read_meta(data_dir):
     """Metadata of the full run (run-all.txt) first, then of partial re-runs (run-java.txt...)."""
     meta, partial = {}, []
@@ -502,19 +975,28 @@ def main():
     java = java_section(data)
     md += java
     md.append("")
+    iommu_head, iommu_detail = iommu_section(data)
+    md.append("## IOMMU: device mappings")
+    md.append("")
+    md += iommu_head
+    md.append("")
     if readme:
-        update_readme(readme, [f"### Headline ({meta.get('date', '?')}, {meta.get('mode', '?')} run; "
+        partial = f"; {meta['partial']}" if meta.get("partial") else ""
+        update_readme(readme, [f"### Headline ({meta.get('date', '?')}, {meta.get('mode', '?')} run{partial}; "
                                "full results: [results/results.md](results/results.md))", "",
                                "Kernel side, bigbuf `auto` against the 2009 seed algorithm:", ""]
-                      + md[head_start:head_end] + ["Java side:", ""] + java)
+                      + md[head_start:head_end] + ["Java side:", ""] + java
+                      + ["", "IOMMU part (device mappings):", ""] + iommu_head)
     if summary_readme:
         # The emulated-CPU bandwidth rows only show that Java works on a real mapping: not headline.
         java_real = [ln for ln in java if "/dev/bigbuf mapping" not in ln]
+        partial = f"; {meta['partial']}" if meta.get("partial") else ""
         update_readme(summary_readme, [f"Last full run: {meta.get('date', '?')}, commit {meta.get('commit', '?')}, "
-                                       f"{meta.get('wall_min', '?')} on {meta.get('host_cpus', '?')} CPUs "
+                                       f"{meta.get('wall_min', '?')} on {meta.get('host_cpus', '?')} CPUs{partial} "
                                        "([all results](benchmarks/results/results.md)). Kernel side, bigbuf "
                                        "`auto` against the 2009 seed algorithm:", ""]
-                      + md[head_start:head_end] + ["Java side, each figure next to its baseline:", ""] + java_real)
+                      + md[head_start:head_end] + ["Java side, each figure next to its baseline:", ""] + java_real
+                      + ["", "IOMMU part (device mappings):", ""] + iommu_head)
     md.append("## Kernel side in detail")
     md.append("")
     if rows:
@@ -547,6 +1029,10 @@ def main():
         md.append("Kernel warnings / OOM messages on the guest consoles: " + ("none." if not splats else ""))
         md += splats
         md.append("")
+    if iommu_detail:
+        md.append("## IOMMU part in detail")
+        md.append("")
+        md += iommu_detail
     with open(os.path.join(res, "results.md"), "w") as f:
         f.write("\n".join(md).rstrip() + "\n")
 

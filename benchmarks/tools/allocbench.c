@@ -30,13 +30,12 @@
 #include <unistd.h>
 
 #include <linux/bigbuf.h>
+#include "benchutil.h"
 #include "bigbuf_seedref.h"
 #include "meminfo.h"
 
-#define MIB		((uint64_t)1 << 20)
 #define MAX_SIZES	32
 #define MAX_STRATS	8
-#define MAX_FRAG_ARGS	32
 
 enum backend { BACKEND_BIGBUF, BACKEND_SEED };
 
@@ -69,9 +68,7 @@ struct sweep_opts {
 	const char *state;		/* "clean" or "fragmented" */
 	const char *bigbuf_dev;
 	const char *seed_dev;
-	const char *fragment;		/* fragmenter binary, fragmented state only */
-	char *frag_args[MAX_FRAG_ARGS];
-	int nr_frag_args;
+	struct frag_cmd frag;		/* fragmenter, fragmented state only */
 	uint64_t frag_seed;
 	unsigned int sizes_mib[MAX_SIZES];
 	int nr_sizes;
@@ -93,71 +90,7 @@ struct result {
 	uint64_t phys;
 };
 
-/* Fragmenter state of one try. */
-struct frag {
-	pid_t pid;
-	uint64_t seed;
-	char line[512];		/* its FRAG line */
-	uint64_t free_mib, maxorder_mib;
-};
-
-struct vm_counters {
-	uint64_t oom_kill, pswpout, pgsteal, compact_stall, pgmigrate;
-};
-
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "allocbench: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static void vm_read(struct vm_counters *c)
-{
-	c->oom_kill = vmstat_read("oom_kill");
-	c->pswpout = vmstat_read("pswpout");
-	c->pgsteal = vmstat_read("pgsteal_kswapd") + vmstat_read("pgsteal_direct");
-	c->compact_stall = vmstat_read("compact_stall");
-	c->pgmigrate = vmstat_read("pgmigrate_success");
-}
-
-/*
- * Wait until reclaim in the background has stopped (kswapd woken earlier,
- * e.g. by watermark boosting while the fragmenter filled memory), so that
- * the counters read around a try count what that try caused: no change of
- * pgscan/pgsteal/pswpout for SETTLE_QUIET_MS, at most SETTLE_MAX_MS.
- */
-#define SETTLE_POLL_MS	50
-#define SETTLE_QUIET_MS	300
-#define SETTLE_MAX_MS	5000
-
-static uint64_t reclaim_activity(void)
-{
-	return vmstat_read("pgscan_kswapd") + vmstat_read("pgsteal_kswapd") +
-	       vmstat_read("pswpout") + vmstat_read("compact_daemon_migrate_scanned");
-}
-
-static void settle(void)
-{
-	const struct timespec poll = { 0, SETTLE_POLL_MS * 1000000L };
-	uint64_t last = reclaim_activity(), cur;
-	int quiet = 0, waited;
-
-	for (waited = 0; waited < SETTLE_MAX_MS && quiet < SETTLE_QUIET_MS;
-	     waited += SETTLE_POLL_MS) {
-		nanosleep(&poll, NULL);
-		cur = reclaim_activity();
-		quiet = cur == last ? quiet + SETTLE_POLL_MS : 0;
-		last = cur;
-	}
-}
+const char *bench_prog = "allocbench";
 
 static int open_dev(const char *path)
 {
@@ -235,69 +168,6 @@ static void try_seed(int fd, unsigned int flags, uint64_t size,
 	if (ioctl(fd, SEEDREF_IOC_FREE))
 		die("SEEDREF_IOC_FREE");
 	r->free_us = now_us() - t0;
-}
-
-/* Start the fragmenter and wait until it has fragmented memory. */
-static int frag_start(const struct sweep_opts *o, uint64_t seed, struct frag *fr)
-{
-	char seed_str[32], *argv[MAX_FRAG_ARGS + 4];
-	int pipefd[2], i, n = 0;
-	FILE *in;
-
-	fr->seed = seed;
-	snprintf(seed_str, sizeof(seed_str), "%" PRIu64, seed);
-	argv[n++] = (char *)o->fragment;
-	argv[n++] = "--seed";
-	argv[n++] = seed_str;
-	for (i = 0; i < o->nr_frag_args; i++)
-		argv[n++] = o->frag_args[i];
-	argv[n] = NULL;
-
-	if (pipe2(pipefd, O_CLOEXEC))
-		die("pipe");
-	fflush(NULL);
-	fr->pid = fork();
-	if (fr->pid < 0)
-		die("fork");
-	if (!fr->pid) {
-		dup2(pipefd[1], STDOUT_FILENO);
-		execv(o->fragment, argv);
-		perror("allocbench: exec fragment");
-		_exit(127);
-	}
-	close(pipefd[1]);
-	in = fdopen(pipefd[0], "r");
-	fr->line[0] = '\0';
-	while (in && fgets(fr->line, sizeof(fr->line), in)) {
-		if (!strncmp(fr->line, "FRAG ", 5))
-			break;
-	}
-	if (in)
-		fclose(in);
-	if (strncmp(fr->line, "FRAG ", 5)) {
-		fprintf(stderr, "allocbench: the fragmenter failed\n");
-		return -1;
-	}
-	fr->line[strcspn(fr->line, "\n")] = '\0';
-	{
-		const char *p = strstr(fr->line, " free_after_mib=");
-		const char *q = strstr(fr->line, " maxorder_free_after_mib=");
-
-		fr->free_mib = p ? strtoull(p + 16, NULL, 10) : 0;
-		fr->maxorder_mib = q ? strtoull(q + 25, NULL, 10) : 0;
-	}
-	return 0;
-}
-
-/* Stop the fragmenter and reap it. */
-static void frag_stop(struct frag *fr)
-{
-	int status;
-
-	kill(fr->pid, SIGTERM);
-	if (waitpid(fr->pid, &status, 0) != fr->pid)
-		die("waitpid");
-	fr->pid = -1;
 }
 
 static int parse_list(const char *s, unsigned int *out, int max)
@@ -380,11 +250,11 @@ static int sweep_parse(int argc, char **argv, struct sweep_opts *o)
 		} else if (!strcmp(a, "--tries"))
 			o->tries = atoi(v);
 		else if (!strcmp(a, "--fragment"))
-			o->fragment = v;
+			o->frag.path = v;
 		else if (!strcmp(a, "--frag-seed"))
 			o->frag_seed = strtoull(v, NULL, 0);
-		else if (!strcmp(a, "--frag-arg") && o->nr_frag_args < MAX_FRAG_ARGS)
-			o->frag_args[o->nr_frag_args++] = (char *)v;
+		else if (!strcmp(a, "--frag-arg") && o->frag.nr_args < MAX_FRAG_ARGS)
+			o->frag.args[o->frag.nr_args++] = (char *)v;
 		else if (!strcmp(a, "--bigbuf"))
 			o->bigbuf_dev = v;
 		else if (!strcmp(a, "--seedref"))
@@ -397,7 +267,7 @@ static int sweep_parse(int argc, char **argv, struct sweep_opts *o)
 		goto bad;
 	if (strcmp(o->state, "clean") && strcmp(o->state, "fragmented"))
 		goto bad;
-	if (!strcmp(o->state, "fragmented") && !o->fragment)
+	if (!strcmp(o->state, "fragmented") && !o->frag.path)
 		goto bad;
 	return 0;
 bad:
@@ -424,7 +294,7 @@ static int sweep_try(const struct sweep_opts *o, struct sweep_ctx *x,
 	struct result r = { .kernel_us = -1, .got = "" };
 	struct vm_counters c0, c1;
 	struct buddy_summary b;
-	int killed = 0, wstatus;
+	int killed;
 
 	/*
 	 * A fresh fragmented state for every try, unless the previous try
@@ -435,7 +305,7 @@ static int sweep_try(const struct sweep_opts *o, struct sweep_ctx *x,
 	if (!strcmp(o->state, "fragmented") && (x->fr.pid < 0 || x->dirty)) {
 		if (x->fr.pid > 0)
 			frag_stop(&x->fr);
-		if (frag_start(o, o->frag_seed + t, &x->fr))
+		if (frag_start(&o->frag, o->frag_seed + t, &x->fr))
 			return -1;
 	}
 	settle();
@@ -449,14 +319,9 @@ static int sweep_try(const struct sweep_opts *o, struct sweep_ctx *x,
 	/* Reclaim the try set off in kswapd belongs to the try. */
 	settle();
 	vm_read(&c1);
-	x->dirty = r.ok || c1.pgmigrate != c0.pgmigrate ||
-		   c1.pgsteal != c0.pgsteal || c1.pswpout != c0.pswpout ||
-		   c1.oom_kill != c0.oom_kill;
+	x->dirty = r.ok || vm_changed(&c0, &c1);
 	/* A fragmenter that ended on its own was OOM-killed. */
-	if (x->fr.pid > 0 && waitpid(x->fr.pid, &wstatus, WNOHANG) == x->fr.pid) {
-		killed = 1;
-		x->fr.pid = -1;
-	}
+	killed = frag_died(&x->fr);
 
 	fprintf(x->csv,
 		"%s,%s,%s,%s,%u,%d,%d,%d,%.1f,%.1f,%.1f,%.2f,%.2f,%s,"
