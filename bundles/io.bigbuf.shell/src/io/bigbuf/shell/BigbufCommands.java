@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Locale;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -39,7 +41,19 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 })
 public class BigbufCommands {
 
+    /**
+     * How long a command waits for a backend that is registered but not bound yet: SCR binds it
+     * while the backend activates, so a command right after a backend (re)start would miss it.
+     */
+    private static final long BIND_GRACE_MILLIS = 5_000;
+
     private final CurrentAllocator allocator = new CurrentAllocator();
+    private volatile BundleContext context;
+
+    @Activate
+    void activate(BundleContext bundleContext) {
+        this.context = bundleContext;
+    }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, unbind = "unsetAllocator")
@@ -196,7 +210,25 @@ public class BigbufCommands {
     }
 
     private ContiguousAllocator current() {
+        awaitRegisteredBackend();
         return allocator.require("no bigbuf backend is running; start bundle io.bigbuf.mock or load the kernel module");
+    }
+
+    private void awaitRegisteredBackend() {
+        BundleContext bundleContext = context;
+        if (bundleContext == null || allocator.get().isPresent()) {
+            return;
+        }
+        long deadline = System.nanoTime() + BIND_GRACE_MILLIS * 1_000_000;
+        while (allocator.get().isEmpty() && System.nanoTime() < deadline
+                && bundleContext.getServiceReference(ContiguousAllocator.class) != null) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     private DmaBuffer buffer(String id) {
