@@ -602,9 +602,11 @@ int bb_alloc_range(const struct bb_request *req, unsigned long *pfn,
  * @pages: array of req->nr_pages entries, filled in order
  *
  * Takes the largest free buddy blocks first, smaller ones when those run
- * out: large blocks keep the IOMMU's page tables small.  Blocks above
- * PAGE_ALLOC_COSTLY_ORDER are only taken when free, without reclaim;
- * smaller ones may reclaim but never invoke the OOM killer.
+ * out, down to single pages, all without reclaim: large blocks keep the
+ * IOMMU's page tables small, and what is free costs nobody anything.  Only
+ * when not even a single page is free does it reclaim, one light pass per
+ * page (__GFP_NORETRY: page cache first, never the OOM killer): reclaiming
+ * for blocks instead swaps out far more than the buffer needs.
  *
  * Context: process context, may sleep.
  * Return: 0, -ENOMEM or -EINTR; nothing is held on failure.
@@ -613,6 +615,7 @@ int bb_alloc_scatter(const struct bb_request *req, struct page **pages)
 {
 	unsigned long done = 0, i, n;
 	unsigned int order = BB_MAX_ORDER;
+	bool reclaim = false;
 	struct page *page;
 	gfp_t gfp;
 	int ret;
@@ -624,17 +627,17 @@ int bb_alloc_scatter(const struct bb_request *req, struct page **pages)
 		}
 		order = min_t(unsigned int, order, ilog2(req->nr_pages - done));
 		gfp = GFP_KERNEL | __GFP_NOWARN | bb_node_gfp(req);
-		if (order > PAGE_ALLOC_COSTLY_ORDER)
-			gfp = (gfp | __GFP_NORETRY) & ~__GFP_RECLAIM;
-		else
-			gfp |= __GFP_RETRY_MAYFAIL;
+		gfp = reclaim ? gfp | __GFP_NORETRY : gfp & ~__GFP_RECLAIM;
 		page = alloc_pages_node(req->nid, gfp, order);
 		if (!page) {
-			if (!order) {
+			if (order) {
+				order--;
+			} else if (!reclaim) {
+				reclaim = true;
+			} else {
 				ret = -ENOMEM;
 				goto fail;
 			}
-			order--;
 			continue;
 		}
 		n = 1UL << order;

@@ -42,6 +42,7 @@
 #include <linux/pci.h>
 #include <linux/scatterlist.h>
 #include <linux/sched.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
@@ -50,8 +51,8 @@
 /* Device mappings one buffer may have. */
 #define BB_MAX_DEVMAPS_PER_BUF	16
 
-/* Pages between cond_resched() calls while verifying a mapping. */
-#define BB_VERIFY_RESCHED	1024
+/* Stride of the IOMMU page-table check of a mapping (see bb_devmap_verify()). */
+#define BB_VERIFY_STRIDE	SZ_2M
 
 /* Largest scatterlist segment for a physically contiguous buffer. */
 #define BB_SG_SEGMENT		(1UL << 30)
@@ -317,15 +318,31 @@ out_unlock:
 	return ret;
 }
 
+/*
+ * Whether the function can use @mask at all (the platform may need more
+ * bits than a small mask has without an IOMMU).  Called with its device
+ * lock held; the mask is put back.
+ */
+static bool bb_mask_usable(struct device *dev, u64 mask)
+{
+	u64 saved = dma_get_mask(dev);
+	bool usable = !dma_set_mask(dev, mask);
+
+	dma_set_mask(dev, saved);
+	return usable;
+}
+
 /**
  * bb_devmap_get_pci - look a PCI function up and bind the stub to it
  * @d:    the function (validated by bb_devmap_check())
+ * @mask: the address limit that will be asked for (0: the function's own)
  * @mode: set to its BIGBUF_DMA_* mode
  *
  * Return: a referenced pci_dev (pci_dev_put() it) or an ERR_PTR: -ENODEV,
- * -EBUSY, -EOPNOTSUPP (DMA not cache-coherent), -EINTR.
+ * -EBUSY, -EOPNOTSUPP (DMA not cache-coherent), -EINVAL (the function
+ * cannot use @mask), -EINTR.
  */
-struct pci_dev *bb_devmap_get_pci(const struct bigbuf_pci_dev *d,
+struct pci_dev *bb_devmap_get_pci(const struct bigbuf_pci_dev *d, u64 mask,
 				  unsigned int *mode)
 {
 	struct pci_dev *pdev;
@@ -354,6 +371,11 @@ struct pci_dev *bb_devmap_get_pci(const struct bigbuf_pci_dev *d,
 	device_lock(&pdev->dev);
 	ret = pdev->dev.driver == &bb_pci_driver.driver ?
 	      bb_dma_mode(&pdev->dev) : -EBUSY;
+	if (ret >= 0 && mask && !bb_mask_usable(&pdev->dev, mask)) {
+		bb_dbg("map: %s cannot use DMA mask %#llx\n", pci_name(pdev),
+		       mask);
+		ret = -EINVAL;
+	}
 	device_unlock(&pdev->dev);
 	if (ret < 0)
 		goto out_put;
@@ -393,41 +415,60 @@ static int bb_devmap_sgt(struct bb_buffer *buf, struct sg_table *sgt)
 /*
  * Whether the function reaches exactly the buffer's pages at one range
  * [dev_addr, dev_addr + size) at or below @mask: every DMA segment follows
- * the previous one, and every page translates to the page it stands for
- * (IOMMU page table), or has the bus address of its page (no bounce
- * buffer slipped in).
+ * the previous one, and the buffer's pages are where the addresses say.
+ * Without an IOMMU every segment must have the bus address of its own
+ * pages (a bounce buffer would have another); behind one the IOMMU's page
+ * table must translate each segment's first and last page and every page
+ * at a 2 MiB boundary of the IOVA range to the buffer's page.  The DMA
+ * layer maps a segment as a whole (and bounces one as a whole), so that
+ * covers how it can go wrong, at a fraction of a check of every page.
  */
 static bool bb_devmap_verify(struct bb_devmap *map, struct device *dev,
 			     u64 mask)
 {
-	struct bb_buffer *buf = map->buf;
 	struct iommu_domain *domain = NULL;
 	struct scatterlist *sg;
-	dma_addr_t next = map->dev_addr;
-	unsigned long i;
+	dma_addr_t next = map->dev_addr, at;
+	phys_addr_t phys;
 	unsigned int n;
+	u64 off, last;
 
 	for_each_sgtable_dma_sg(&map->sgt, sg, n) {
 		if (sg_dma_address(sg) != next)
 			return false;
 		next += sg_dma_len(sg);
 	}
-	if (next - map->dev_addr != bb_buffer_bytes(buf) || next - 1 > mask)
+	if (next - map->dev_addr != bb_buffer_bytes(map->buf) ||
+	    next - 1 > mask)
 		return false;
 	if (map->mode == BIGBUF_DMA_TRANSLATED) {
 		domain = iommu_get_domain_for_dev(dev);
 		if (!domain)
 			return false;
+	} else if (map->sgt.nents != map->sgt.orig_nents) {
+		return false;	/* direct mapping never merges segments */
 	}
-	for (i = 0; i < buf->nr_pages; i++) {
-		dma_addr_t addr = map->dev_addr + ((dma_addr_t)i << PAGE_SHIFT);
-		phys_addr_t phys = page_to_phys(bb_buffer_page(buf, i));
 
-		if (domain ? iommu_iova_to_phys(domain, addr) != phys :
-			     addr != phys_to_dma(dev, phys))
-			return false;
-		if (!((i + 1) % BB_VERIFY_RESCHED))
-			cond_resched();
+	at = map->dev_addr;
+	for_each_sgtable_sg(&map->sgt, sg, n) {
+		phys = sg_phys(sg);
+		last = sg->length - PAGE_SIZE;
+		if (!domain) {
+			if (sg_dma_address(sg) != at ||
+			    at != phys_to_dma(dev, phys) ||
+			    at + last != phys_to_dma(dev, phys + last))
+				return false;
+		} else {
+			for (off = 0; off < last;
+			     off = ALIGN(at + off + 1, BB_VERIFY_STRIDE) - at)
+				if (iommu_iova_to_phys(domain, at + off) !=
+				    phys + off)
+					return false;
+			if (iommu_iova_to_phys(domain, at + last) != phys + last)
+				return false;
+		}
+		at += sg->length;
+		cond_resched();
 	}
 	return true;
 }

@@ -73,8 +73,11 @@ struct bb_request {
  * @nid:        node of all its pages, NUMA_NO_NODE if they lie on several
  * @devmaps:    its device mappings (bigbuf_devmap.c, under its lock)
  * @nr_devmaps: length of @devmaps (same lock)
+ * @handed_out: its id was published: counted as an allocation, and as a
+ *              free on release
  *
- * Everything but @ref and the device mappings is fixed at creation.
+ * Everything but @ref, @handed_out (set before publishing) and the device
+ * mappings is fixed at creation.
  */
 struct bb_buffer {
 	struct kref ref;
@@ -86,6 +89,7 @@ struct bb_buffer {
 	int nid;
 	struct list_head devmaps;
 	unsigned int nr_devmaps;
+	bool handed_out;
 };
 
 static inline struct page *bb_buffer_page(const struct bb_buffer *buf,
@@ -132,7 +136,7 @@ void bb_free_scatter(struct page **pages, unsigned long nr_pages);
 
 struct pci_dev;
 int bb_devmap_check(const struct bigbuf_pci_dev *d, u64 mask, u32 flags);
-struct pci_dev *bb_devmap_get_pci(const struct bigbuf_pci_dev *d,
+struct pci_dev *bb_devmap_get_pci(const struct bigbuf_pci_dev *d, u64 mask,
 				  unsigned int *mode);
 int bb_devmap_add(struct bb_buffer *buf, struct pci_dev *pdev, u64 mask,
 		  u32 flags, unsigned int *mode, u64 *dev_addr);

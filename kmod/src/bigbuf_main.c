@@ -39,6 +39,7 @@
 #include <linux/module.h>
 #include <linux/nodemask.h>
 #include <linux/pci.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
@@ -51,6 +52,9 @@
 #define BB_ID_BITS		(62 - BIGBUF_MMAP_SHIFT)
 #define BB_ID_MAX		((1U << BB_ID_BITS) - 1)
 #define BB_MMAP_PGSHIFT		(BIGBUF_MMAP_SHIFT - PAGE_SHIFT)
+
+/* An IOMMU large page (x86: 2 MiB), in pages. */
+#define BB_LARGE_IOMMU_PAGES	(SZ_2M >> PAGE_SHIFT)
 
 /* Pages handed to vm_insert_pages() per call. */
 #define BB_INSERT_BATCH		64
@@ -96,20 +100,24 @@ struct bb_file {
 
 static struct bb_buffer *bb_prealloc;
 
-static void bb_stats_alloc(int ret, unsigned long nr_pages,
-			   unsigned int strategy)
+/* A failed ALLOC/ALLOC_EXT, whether or not it had taken memory already. */
+static void bb_stats_failure(void)
 {
 	spin_lock(&bb_stats.lock);
-	if (ret) {
-		bb_stats.s.failures++;
-	} else {
-		bb_stats.s.allocations++;
-		bb_stats.s.by_strategy[strategy]++;
-		bb_stats.s.buffers++;
-		bb_stats.s.bytes_held += (u64)nr_pages << PAGE_SHIFT;
-		bb_stats.s.peak_bytes_held = max(bb_stats.s.peak_bytes_held,
-						 bb_stats.s.bytes_held);
-	}
+	bb_stats.s.failures++;
+	spin_unlock(&bb_stats.lock);
+}
+
+/*
+ * An allocation handed out (its id published): counted once, and freed
+ * once by its release.  A buffer that a failing call gives back was never
+ * handed out and counts as that call's failure only.
+ */
+static void bb_stats_handed_out(struct bb_buffer *buf)
+{
+	spin_lock(&bb_stats.lock);
+	bb_stats.s.allocations++;
+	bb_stats.s.by_strategy[buf->strategy]++;
 	spin_unlock(&bb_stats.lock);
 }
 
@@ -126,7 +134,8 @@ static void bb_buffer_release(struct kref *ref)
 		bb_free_range(buf->pfn, buf->nr_pages);
 	}
 	spin_lock(&bb_stats.lock);
-	bb_stats.s.frees++;
+	if (buf->handed_out)
+		bb_stats.s.frees++;
 	bb_stats.s.buffers--;
 	bb_stats.s.bytes_held -= (u64)buf->nr_pages << PAGE_SHIFT;
 	spin_unlock(&bb_stats.lock);
@@ -193,7 +202,12 @@ static struct bb_buffer *bb_buffer_create(const struct bb_request *req,
 	buf->nr_pages = req->nr_pages;
 	buf->strategy = strategy;
 	buf->nid = bb_buffer_nid(buf);
-	bb_stats_alloc(0, buf->nr_pages, strategy);
+	spin_lock(&bb_stats.lock);
+	bb_stats.s.buffers++;
+	bb_stats.s.bytes_held += (u64)buf->nr_pages << PAGE_SHIFT;
+	bb_stats.s.peak_bytes_held = max(bb_stats.s.peak_bytes_held,
+					 bb_stats.s.bytes_held);
+	spin_unlock(&bb_stats.lock);
 	return buf;
 
 out_pages:
@@ -201,7 +215,6 @@ out_pages:
 out_free:
 	kfree(buf);
 out:
-	bb_stats_alloc(ret, 0, 0);
 	return ERR_PTR(ret);
 }
 
@@ -288,16 +301,24 @@ static int bb_make_alloc_request(const struct bigbuf_alloc *a,
 			       a->flags & BIGBUF_STRATEGY_MASK, req);
 }
 
-/* Give a new buffer an id on the file; the file owns the reference. */
+/*
+ * Give a new buffer an id on the file, which then owns the reference; on
+ * failure the buffer is dropped.  Either way the call's outcome is counted.
+ */
 static int bb_file_publish(struct bb_file *bf, struct bb_buffer *buf, u32 *id)
 {
-	int ret = xa_alloc(&bf->bufs, id, buf, XA_LIMIT(1, BB_ID_MAX),
-			   GFP_KERNEL);
+	int ret;
 
+	/* Set first: once published, a FREE of a guessed id may release it. */
+	buf->handed_out = true;
+	ret = xa_alloc(&bf->bufs, id, buf, XA_LIMIT(1, BB_ID_MAX), GFP_KERNEL);
 	if (ret) {
+		buf->handed_out = false;
 		bb_buffer_put(buf);
+		bb_stats_failure();
 		return ret == -EBUSY ? -ENOSPC : ret;
 	}
+	bb_stats_handed_out(buf);
 	return 0;
 }
 
@@ -322,12 +343,14 @@ static long bb_ioctl_alloc(struct bb_file *bf, void __user *argp)
 		return -EFAULT;
 	ret = bb_make_alloc_request(&a, &req);
 	if (ret) {
-		bb_stats_alloc(ret, 0, 0);
+		bb_stats_failure();
 		return ret;
 	}
 	buf = bb_buffer_create(&req, false);
-	if (IS_ERR(buf))
+	if (IS_ERR(buf)) {
+		bb_stats_failure();
 		return PTR_ERR(buf);
+	}
 
 	/* Fill in the answer before publishing: buf may be freed after. */
 	a.strategy = buf->strategy;
@@ -377,8 +400,15 @@ static int bb_make_ext_request(const struct bigbuf_alloc_ext *a,
 		bb_dbg("alloc: scattered buffers come from the buddy allocator\n");
 		return -EINVAL;
 	}
+	/*
+	 * Behind a translating IOMMU the IOVA is what must be aligned; the
+	 * pages of a buffer of 2 MiB or more get 2 MiB alignment so that the
+	 * IOMMU can map them with large pages (the IOVA is aligned to the
+	 * buffer's size rounded up to a power of two).
+	 */
 	if (device && mode == BIGBUF_DMA_TRANSLATED)
-		req->align = 1;	/* the IOVA is aligned, not the pages */
+		req->align = req->nr_pages >= BB_LARGE_IOMMU_PAGES ?
+			     BB_LARGE_IOMMU_PAGES : 1;
 	if (a->node != BIGBUF_NODE_ANY) {
 		if (a->node < 0 || a->node >= nr_node_ids ||
 		    !node_online(a->node)) {
@@ -427,7 +457,7 @@ static long bb_ioctl_alloc_ext(struct bb_file *bf, void __user *argp)
 		ret = bb_devmap_check(&a.dev, a.max_addr, a.map_flags);
 		if (ret)
 			goto out_count;
-		pdev = bb_devmap_get_pci(&a.dev, &mode);
+		pdev = bb_devmap_get_pci(&a.dev, a.max_addr, &mode);
 		if (IS_ERR(pdev)) {
 			ret = PTR_ERR(pdev);
 			goto out_count;
@@ -446,21 +476,21 @@ static long bb_ioctl_alloc_ext(struct bb_file *bf, void __user *argp)
 	buf = bb_buffer_create(&req, a.flags & BIGBUF_ALLOC_SCATTER);
 	if (IS_ERR(buf)) {
 		ret = PTR_ERR(buf);
-		goto out_pci;
+		goto out_put;
 	}
 	if (device) {
 		ret = bb_devmap_add(buf, pdev, a.max_addr, a.map_flags, &mode,
 				    &dev_addr);
 		/*
-		 * The alignment is the device address's.  Behind a translating
-		 * IOMMU the pages were not aligned, and the DMA layer aligns an
-		 * IOVA to its size only.
+		 * The alignment asked for is the device address's, and the DMA
+		 * layer aligns an IOVA only to the buffer's size rounded up to
+		 * a power of two.
 		 */
 		if (!ret && a.align > PAGE_SIZE && !IS_ALIGNED(dev_addr, a.align))
 			ret = -ENOMEM;
 		if (ret) {
 			bb_buffer_put(buf);
-			goto out_pci;
+			goto out_put;
 		}
 	}
 
@@ -486,7 +516,7 @@ out_put:
 	if (!IS_ERR_OR_NULL(pdev))
 		pci_dev_put(pdev);
 out_count:
-	bb_stats_alloc(ret, 0, 0);
+	bb_stats_failure();
 	return ret;
 out_pci:
 	if (pdev)
@@ -539,7 +569,7 @@ static long bb_ioctl_map(struct bb_file *bf, void __user *argp)
 		bb_dbg("map: no buffer %llu / at %#llx\n", m.id, m.addr);
 		return -ENOENT;
 	}
-	pdev = bb_devmap_get_pci(&m.dev, &mode);
+	pdev = bb_devmap_get_pci(&m.dev, m.dma_mask, &mode);
 	if (IS_ERR(pdev)) {
 		ret = PTR_ERR(pdev);
 		goto out_put;
@@ -983,8 +1013,11 @@ static int __init bb_prealloc_init(void)
 	buf = bb_buffer_create(&req, false);
 	if (IS_ERR(buf)) {
 		ret = PTR_ERR(buf);
+		bb_stats_failure();
 		goto fail;
 	}
+	buf->handed_out = true;
+	bb_stats_handed_out(buf);
 	bb_prealloc = buf;
 	pr_info("preallocated %llu bytes at %#llx\n",
 		(u64)buf->nr_pages << PAGE_SHIFT, PFN_PHYS(buf->pfn));

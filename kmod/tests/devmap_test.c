@@ -537,15 +537,34 @@ static void t_errors(void)
 	ro = open(bbt_dev, O_RDONLY | O_CLOEXEC);
 	CHECK_ERR(bbt_alloc_ext(ro, &edu, MiB, EDU_MASK, 0, &ext), EBADF);
 	close(ro);
-	/* No IOVA space / no physical memory below a 1 MiB mask for 4 MiB. */
-	CHECK_ERR(bbt_alloc_ext(fd, &edu, 4 * MiB, MiB - 1, 0, &ext), ENOMEM);
+	/* No IOVA space / no physical memory below a 16 MiB mask for 32 MiB. */
+	CHECK_ERR(bbt_alloc_ext(fd, &edu, 32 * MiB, 16 * MiB - 1, 0, &ext),
+		  ENOMEM);
+	/*
+	 * Masks below the DMA zone (24 bits on x86): the platform refuses
+	 * them without an IOMMU, before anything is allocated; behind one,
+	 * the buffer cannot fit below them.
+	 */
+	CHECK_ERR(bbt_alloc_ext(fd, &edu, 4 * MiB, MiB - 1, 0, &ext),
+		  expected_mode == BIGBUF_DMA_TRANSLATED ? ENOMEM : EINVAL);
+	CHECK_ERR(bbt_alloc_ext(fd, &edu, 128 * KiB, 0xffff, 0, &ext),
+		  expected_mode == BIGBUF_DMA_TRANSLATED ? ENOMEM : EINVAL);
 	after = bbt_stats();
 	CHECK(after.buffers == before.buffers &&
 	      after.dev_maps == before.dev_maps,
 	      "failed ALLOC_EXT left %llu buffers, %llu mappings",
 	      (unsigned long long)after.buffers,
 	      (unsigned long long)after.dev_maps);
-	CHECK(after.failures > before.failures, "failures not counted");
+	/* Failures only, also for those that had taken memory already. */
+	CHECK(after.allocations == before.allocations &&
+	      after.frees == before.frees,
+	      "failed ALLOC_EXT counted %llu allocations, %llu frees",
+	      (unsigned long long)(after.allocations - before.allocations),
+	      (unsigned long long)(after.frees - before.frees));
+	/* Every one above but EBADF, which the file's mode decides first. */
+	CHECK(after.failures - before.failures == 12,
+	      "%llu failures counted for 12 failed ALLOC_EXT",
+	      (unsigned long long)(after.failures - before.failures));
 	p = bbt_map(fd, a.mmap_offset, MiB);
 	CHECK(p != NULL);
 out:
