@@ -65,7 +65,7 @@ kernel_modules_dir() {
 # The .config of kernel $1, or nothing.
 kernel_config() {
     local f
-    for f in "$KERNEL_CACHE/$1/config" "/boot/config-$1"; do
+    for f in "$KERNEL_CACHE/$1/config" "$KERNEL_CACHE/$1/lib/modules/$1/config" "/boot/config-$1"; do
         if [[ -r $f ]]; then printf '%s\n' "$f"; return 0; fi
     done
 }
