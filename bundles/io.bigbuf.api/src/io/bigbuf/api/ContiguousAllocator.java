@@ -14,6 +14,11 @@ import org.osgi.annotation.versioning.ProviderType;
  *
  * <p>Failed calls never change the allocator's state: a request that is rejected or cannot be
  * satisfied leaves all live buffers and the free memory exactly as they were.
+ *
+ * <p>The allocator holds its buffers only while someone else does: a buffer that nobody
+ * references any more (neither the {@link DmaBuffer} nor any segment of it) and that was not
+ * closed is released by a {@link java.lang.ref.Cleaner} with a warning, on every backend (see
+ * {@link DmaBuffer}). {@link #buffers()} and {@link #buffer(long)} do not keep a buffer alive.
  */
 @ProviderType
 public interface ContiguousAllocator {
@@ -22,7 +27,8 @@ public interface ContiguousAllocator {
      * Allocates one physically contiguous buffer, zero-filled.
      *
      * @param request size, alignment, highest usable physical address and label
-     * @return an open buffer; the caller owns it and must close it
+     * @return an open buffer; the caller owns it, must keep a reference to it as long as it uses
+     *         it, and must close it
      * @throws InvalidAllocationRequestException the request can never succeed on this backend
      *         (e.g. larger than all its memory, alignment below the page size)
      * @throws OutOfContiguousMemoryException no free contiguous range satisfies the request now

@@ -19,9 +19,14 @@ import org.osgi.annotation.versioning.ProviderType;
  * and any segment obtained earlier throw {@link IllegalStateException} on access: a stale buffer
  * never crashes the JVM.
  *
- * <p>Until then the buffer stays valid however the program holds it: a segment (or a slice of it)
- * alone keeps the buffer. Always close buffers; a backend may release one that the program has
- * dropped entirely, the buffer and every segment of it, without closing (with a warning).
+ * <p><b>Lifetime.</b> Until then the buffer stays valid however the program holds it: a segment
+ * (or a slice of it) alone keeps the buffer. The allocator itself does <em>not</em> keep a buffer:
+ * one that the program has dropped entirely, the buffer and every segment of it, without closing
+ * is released by a {@link java.lang.ref.Cleaner} after garbage collection, with a warning, on
+ * every backend alike (the mock as well as the kernel module). Until that happens it is still
+ * listed by {@link ContiguousAllocator#buffers()}. Whoever allocates a buffer and wants it to
+ * live must reference it (the {@code bigbuf:alloc} shell command keeps every buffer it allocated
+ * until {@code bigbuf:free}); always close buffers.
  */
 @ProviderType
 public interface DmaBuffer extends AutoCloseable {

@@ -52,9 +52,11 @@ import org.osgi.service.metatype.annotations.Designate;
  * buffers made of pieces). The machine has one NUMA node, 0.
  *
  * <p>The support layer ({@link AllocatorSupport}) does the lifecycle, checks, registry and
- * counters; this class only places buffers in the model. A buffer stays allocated until closed
- * ({@link Retention#UNTIL_CLOSED}): simulated memory costs the machine nothing, and
- * {@code bigbuf:free} can still reach a buffer its program forgot.
+ * counters; this class only places buffers in the model. Like every backend
+ * ({@link io.bigbuf.api.ContiguousAllocator}'s contract), it holds its buffers only while the
+ * program does ({@link Retention#WHILE_REACHABLE}): a buffer that neither the program nor any
+ * segment of it references is released by a Cleaner with a warning, its simulated pages and its
+ * off-heap memory given back, exactly as the kernel backend does.
  */
 @Component(service = ContiguousAllocator.class, configurationPid = MockAllocator.PID, immediate = true,
         property = {
@@ -97,7 +99,7 @@ public final class MockAllocator extends AllocatorSupport<ArenaBuffer> {
     public MockAllocator(PhysicalMemoryModel model, IommuModel iommu, String description, int failEvery) {
         super(new BackendInfo(AllocatorServiceProperties.BACKEND_MOCK, description, false, model.pageSize(),
                 model.maxBlockSize(), model.totalBytes(), SimulatedMachine.MAX_ALIGNMENT, true), "mock backend",
-                Retention.UNTIL_CLOSED);
+                Retention.WHILE_REACHABLE);
         this.model = model;
         this.iommu = iommu;
         this.failEvery = checkFailEvery(failEvery);

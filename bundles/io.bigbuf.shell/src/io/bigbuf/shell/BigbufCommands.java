@@ -11,13 +11,17 @@ import io.bigbuf.api.DeviceMapping;
 import io.bigbuf.api.DmaBuffer;
 import io.bigbuf.api.DmaTranslation;
 import io.bigbuf.api.PciAddress;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -27,8 +31,14 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * Gogo commands in scope {@code bigbuf}. They talk to the best-ranked {@link ContiguousAllocator};
  * the reference is optional so the commands stay available (and say why they cannot work) when no
  * backend runs. Errors are exceptions with a one-line message, which Gogo prints as one line.
+ *
+ * <p>Allocators do not keep buffers that nobody references (see {@link ContiguousAllocator}), so
+ * the commands keep a strong reference to every buffer {@code bigbuf:alloc} made, per backend,
+ * until {@code bigbuf:free} closes it or that backend goes away (unbind, deactivation).
  */
-@Component(service = BigbufCommands.class, property = {
+// Immediate: a delayed component would be disposed whenever Gogo ungets it after a command, and
+// with it the buffers the shell keeps.
+@Component(service = BigbufCommands.class, immediate = true, property = {
     "osgi.command.scope=bigbuf",
     "osgi.command.function=alloc",
     "osgi.command.function=free",
@@ -47,7 +57,16 @@ public class BigbufCommands {
      */
     private static final long BIND_GRACE_MILLIS = 5_000;
 
+    static final String ALLOC_USAGE = "usage: bigbuf:alloc [--align A] [--below ADDR | --bits N] [--label L]"
+            + " [--device PCI [--device-contiguous]] [--node N [--node-only]] SIZE";
+    static final String MAP_USAGE = "usage: bigbuf:map [--below ADDR | --bits N] [--read-only] ID PCI";
+    static final String UNMAP_USAGE = "usage: bigbuf:unmap ID PCI";
+    static final String TRANSLATION_USAGE = "usage: bigbuf:translation PCI";
+    static final String FREE_USAGE = "usage: bigbuf:free ID";
+
     private final CurrentAllocator allocator = new CurrentAllocator();
+    /** The buffers bigbuf:alloc made, by backend (identity) and id: what keeps them alive. */
+    private final Map<ContiguousAllocator, Map<Long, DmaBuffer>> held = new IdentityHashMap<>();
     private volatile BundleContext context;
 
     @Activate
@@ -63,6 +82,41 @@ public class BigbufCommands {
 
     public void unsetAllocator(ContiguousAllocator oldAllocator) {
         allocator.unbind(oldAllocator);
+        synchronized (held) {
+            held.remove(oldAllocator); // the backend closes them as it goes; nothing to keep
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        synchronized (held) {
+            held.clear();
+        }
+    }
+
+    /** Keeps a buffer this shell allocated reachable until bigbuf:free or its backend goes away. */
+    private void hold(ContiguousAllocator owner, DmaBuffer buffer) {
+        synchronized (held) {
+            Map<Long, DmaBuffer> ofOwner = held.computeIfAbsent(owner, o -> new LinkedHashMap<>());
+            ofOwner.values().removeIf(DmaBuffer::isClosed); // closed elsewhere: by their owner or free
+            ofOwner.put(buffer.id(), buffer);
+        }
+    }
+
+    private void release(ContiguousAllocator owner, long id) {
+        synchronized (held) {
+            Map<Long, DmaBuffer> ofOwner = held.get(owner);
+            if (ofOwner != null) {
+                ofOwner.remove(id);
+            }
+        }
+    }
+
+    /** How many buffers the shell keeps for the current backend (for tests). */
+    int heldBuffers() {
+        synchronized (held) {
+            return held.values().stream().mapToInt(Map::size).sum();
+        }
     }
 
     @Descriptor("allocate a contiguous buffer, physically or (--device-contiguous) for a device; sizes like"
@@ -73,8 +127,9 @@ public class BigbufCommands {
             @Descriptor("the buffer must end below this address, e.g. 4G for a 32-bit device (with --device: the"
                     + " device's address)")
             @Parameter(names = {"-b", "--below"}, absentValue = "") String below,
-            @Descriptor("device address width in bits, e.g. 28 or 32 (alternative to --below)")
-            @Parameter(names = {"--bits"}, absentValue = "0") String bits,
+            @Descriptor("device address width in bits, e.g. 28 or 32 (alternative to --below); 0 means no limit of"
+                    + " its own, like leaving it out: anywhere, or with --device the function's 32-bit default")
+            @Parameter(names = {"--bits"}, absentValue = "") String bits,
             @Descriptor("label shown by bigbuf:list")
             @Parameter(names = {"-l", "--label"}, absentValue = "shell") String label,
             @Descriptor("map the buffer for this PCI function, e.g. 0000:00:04.0, and place it on its NUMA node")
@@ -86,7 +141,8 @@ public class BigbufCommands {
             @Parameter(names = {"-n", "--node"}, absentValue = "") String node,
             @Descriptor("with --node: that node only, no fallback")
             @Parameter(names = {"--node-only"}, presentValue = "true", absentValue = "false") boolean nodeOnly,
-            @Descriptor("size in bytes, e.g. 64M") String size) {
+            @Descriptor("size in bytes, e.g. 64M") String... operands) {
+        String size = operands(ALLOC_USAGE, 1, operands)[0];
         AllocationRequest request = AllocationRequest.ofSize(parseSize("size", size))
                 .withAlignment(parseSize("--align", align))
                 .withLabel(label);
@@ -103,7 +159,9 @@ public class BigbufCommands {
         } else if (nodeOnly) {
             throw new IllegalArgumentException("--node-only needs --node N");
         }
-        DmaBuffer buffer = current().allocate(request);
+        ContiguousAllocator current = current();
+        DmaBuffer buffer = current.allocate(request);
+        hold(current, buffer);
         return "allocated " + describe(buffer);
     }
 
@@ -111,24 +169,26 @@ public class BigbufCommands {
     public String map(
             @Descriptor("the function reaches addresses below this one, e.g. 4G (default: its 32-bit default)")
             @Parameter(names = {"-b", "--below"}, absentValue = "") String below,
-            @Descriptor("the function's address width in bits, e.g. 28 (alternative to --below)")
-            @Parameter(names = {"--bits"}, absentValue = "0") String bits,
+            @Descriptor("the function's address width in bits, e.g. 28 (alternative to --below); 0 means its 32-bit"
+                    + " default, like leaving it out")
+            @Parameter(names = {"--bits"}, absentValue = "") String bits,
             @Descriptor("the function may only read the buffer")
             @Parameter(names = {"--read-only"}, presentValue = "true", absentValue = "false") boolean readOnly,
-            @Descriptor("buffer id (see bigbuf:list)") String id,
-            @Descriptor("PCI function, e.g. 0000:00:04.0") String device) {
-        DmaBuffer buffer = buffer(id);
-        PciAddress pci = parsePci("device", device);
+            @Descriptor("buffer id (see bigbuf:list), then the PCI function, e.g. 0000:00:04.0") String... operands) {
+        String[] idAndDevice = operands(MAP_USAGE, 2, operands);
+        DmaBuffer buffer = buffer(idAndDevice[0]);
+        PciAddress pci = parsePci("device", idAndDevice[1]);
         long limit = withLimit(AllocationRequest.ofSize(1), below, bits).maxAddress();
         DeviceMapping mapping = readOnly ? buffer.mapReadOnlyFor(pci, limit) : buffer.mapFor(pci, limit);
         return "mapped #" + buffer.id() + " for " + describe(mapping);
     }
 
     @Descriptor("end a buffer's mapping for a PCI function: it must not use the address any more")
-    public String unmap(@Descriptor("buffer id (see bigbuf:list)") String id,
-            @Descriptor("PCI function, e.g. 0000:00:04.0") String device) {
-        DmaBuffer buffer = buffer(id);
-        PciAddress pci = parsePci("device", device);
+    public String unmap(@Descriptor("buffer id (see bigbuf:list), then the PCI function, e.g. 0000:00:04.0")
+            String... operands) {
+        String[] idAndDevice = operands(UNMAP_USAGE, 2, operands);
+        DmaBuffer buffer = buffer(idAndDevice[0]);
+        PciAddress pci = parsePci("device", idAndDevice[1]);
         if (!buffer.unmapFrom(pci)) {
             throw new IllegalArgumentException("buffer #" + buffer.id() + " is not mapped for " + pci);
         }
@@ -136,8 +196,8 @@ public class BigbufCommands {
     }
 
     @Descriptor("how a PCI function sees memory: physical addresses, or translated by an IOMMU")
-    public String translation(@Descriptor("PCI function, e.g. 0000:00:04.0") String device) {
-        PciAddress pci = parsePci("device", device);
+    public String translation(@Descriptor("PCI function, e.g. 0000:00:04.0") String... operands) {
+        PciAddress pci = parsePci("device", operands(TRANSLATION_USAGE, 1, operands)[0]);
         DmaTranslation t = current().translation(pci);
         return pci + "  " + t.name().toLowerCase(Locale.ROOT) + switch (t) {
             case DIRECT -> " (no IOMMU: device addresses are physical addresses)";
@@ -147,10 +207,13 @@ public class BigbufCommands {
     }
 
     @Descriptor("close a buffer by id (see bigbuf:list)")
-    public String free(@Descriptor("buffer id") String id) {
-        DmaBuffer buffer = buffer(id);
+    public String free(@Descriptor("buffer id") String... operands) {
+        String id = operands(FREE_USAGE, 1, operands)[0];
+        ContiguousAllocator current = current();
+        DmaBuffer buffer = buffer(current, id);
         String description = describe(buffer);
         buffer.close();
+        release(current, buffer.id());
         return "freed " + description;
     }
 
@@ -232,13 +295,41 @@ public class BigbufCommands {
     }
 
     private DmaBuffer buffer(String id) {
+        return buffer(current(), id);
+    }
+
+    private static DmaBuffer buffer(ContiguousAllocator current, String id) {
         long bufferId = parseId(id);
-        return current().buffer(bufferId).orElseThrow(() -> new IllegalArgumentException(
+        return current.buffer(bufferId).orElseThrow(() -> new IllegalArgumentException(
                 "no open buffer #" + bufferId + "; bigbuf:list shows the open ones"));
     }
 
-    /** The request limited by --below or --bits. */
+    /**
+     * The operands of a command, exactly {@code count} of them: Gogo hands over whatever is left
+     * after the options it knows, so a missing or extra operand and an unknown option end here.
+     *
+     * @throws IllegalArgumentException one line naming the problem, then the usage
+     */
+    static String[] operands(String usage, int count, String... operands) {
+        String[] given = operands == null ? new String[0] : operands;
+        for (String operand : given) {
+            if (operand.length() > 1 && operand.charAt(0) == '-' && !Character.isDigit(operand.charAt(1))) {
+                throw new IllegalArgumentException("unknown option " + operand + "; " + usage);
+            }
+        }
+        if (given.length != count) {
+            throw new IllegalArgumentException((given.length < count
+                    ? (count - given.length == 1 && count == 1 ? "missing operand" : "missing operands")
+                    : "too many operands") + "; " + usage);
+        }
+        return given;
+    }
+
+    /** The request limited by --below or --bits (absent: "", and --bits 0 means no limit of its own). */
     private static AllocationRequest withLimit(AllocationRequest request, String below, String bits) {
+        if (!below.isEmpty() && !bits.isEmpty()) {
+            throw new IllegalArgumentException("--below and --bits are alternatives: give one of them");
+        }
         if (!below.isEmpty()) {
             long limit = parseSize("--below", below);
             if (limit <= 0) {
@@ -246,7 +337,7 @@ public class BigbufCommands {
             }
             request = request.withMaxAddress(limit - 1);
         }
-        if (!"0".equals(bits)) {
+        if (!bits.isEmpty() && parseInt("--bits", bits) != 0) {
             request = request.withAddressBits(parseInt("--bits", bits));
         }
         return request;

@@ -65,12 +65,25 @@ public class ConfigCommands {
         this.context = context;
     }
 
+    static final String CONFIG_USAGE = "usage: bigbuf:config [--reset] PID [key=value...]";
+
     @Descriptor("show or change a bigbuf configuration, e.g. bigbuf:config io.bigbuf.mock memory.size=64M")
     public String config(
             @Descriptor("delete the configuration: the component falls back to its defaults")
             @Parameter(names = {"--reset"}, presentValue = "true", absentValue = "false") boolean reset,
-            @Descriptor("configuration PID, e.g. io.bigbuf.mock") String pid,
-            @Descriptor("key=value settings to add or change") String... settings) throws IOException {
+            @Descriptor("configuration PID, e.g. io.bigbuf.mock, then the key=value settings to add or change")
+            String... operands) throws IOException {
+        String[] given = operands == null ? new String[0] : operands;
+        if (given.length == 0) {
+            throw new IllegalArgumentException("missing PID; " + CONFIG_USAGE);
+        }
+        for (String operand : given) {
+            if (operand.startsWith("-")) {
+                throw new IllegalArgumentException("unknown option " + operand + "; " + CONFIG_USAGE);
+            }
+        }
+        String pid = given[0];
+        String[] settings = Arrays.copyOfRange(given, 1, given.length);
         if (!pid.startsWith(BIGBUF_PID_PREFIX)) {
             throw new IllegalArgumentException("'" + pid + "' is not a bigbuf PID; use e.g. io.bigbuf.mock");
         }

@@ -97,6 +97,55 @@ class GogoShellIT {
     }
 
     @Test
+    void usageErrorsAreOneLineWithTheUsage() throws Exception {
+        String alloc = "usage: bigbuf:alloc [--align A] [--below ADDR | --bits N] [--label L]"
+                + " [--device PCI [--device-contiguous]] [--node N [--node-only]] SIZE";
+        assertFails(IllegalArgumentException.class, "bigbuf:alloc", "missing operand; " + alloc);
+        assertFails(IllegalArgumentException.class, "bigbuf:alloc 4M 8M", "too many operands; " + alloc);
+        assertFails(IllegalArgumentException.class, "bigbuf:alloc --foo 4M", "unknown option --foo; " + alloc);
+        assertFails(IllegalArgumentException.class, "bigbuf:alloc --below 4G --bits 28 4M",
+                "--below and --bits are alternatives: give one of them");
+        assertFails(IllegalArgumentException.class, "bigbuf:free", "missing operand; usage: bigbuf:free ID");
+        assertFails(IllegalArgumentException.class, "bigbuf:free 1 2", "too many operands; usage: bigbuf:free ID");
+        assertFails(IllegalArgumentException.class, "bigbuf:map 1",
+                "missing operands; usage: bigbuf:map [--below ADDR | --bits N] [--read-only] ID PCI");
+        assertFails(IllegalArgumentException.class, "bigbuf:map --below 4G --bits 28 1 0000:00:04.0",
+                "--below and --bits are alternatives: give one of them");
+        assertFails(IllegalArgumentException.class, "bigbuf:unmap 1", "missing operands; usage: bigbuf:unmap ID PCI");
+        assertFails(IllegalArgumentException.class, "bigbuf:translation",
+                "missing operand; usage: bigbuf:translation PCI");
+        assertFails(IllegalArgumentException.class, "bigbuf:config",
+                "missing PID; usage: bigbuf:config [--reset] PID [key=value...]");
+        assertFails(IllegalArgumentException.class, "bigbuf:config --foo io.bigbuf.mock",
+                "unknown option --foo; usage: bigbuf:config [--reset] PID [key=value...]");
+        String unlimited = run("bigbuf:alloc --bits 0 1M");
+        assertTrue(unlimited.startsWith("allocated #"), "--bits 0 means no limit: " + unlimited);
+    }
+
+    @Test
+    void buffersTheShellAllocatedSurviveGarbageCollectionUntilFreed() throws Exception {
+        String id = run("bigbuf:alloc --label kept 4M").replaceAll("allocated #(\\d+):.*", "$1");
+        for (int i = 0; i < 5; i++) {
+            System.gc();
+            Thread.sleep(50);
+        }
+        assertTrue(run("bigbuf:list").contains("kept"), "the shell keeps its buffer: " + run("bigbuf:list"));
+        assertTrue(run("bigbuf:free " + id).startsWith("freed #" + id + ": 4 MiB"));
+        assertTrue(!run("bigbuf:list").contains("kept"));
+    }
+
+    @Test
+    void aBufferNobodyReferencesIsReleasedOnTheMockToo() throws Exception {
+        ContiguousAllocator mock = felix.awaitService(ContiguousAllocator.class, AllocatorServiceProperties.FILTER_MOCK);
+        long id = allocateAndForget(mock);
+        Await.collectedUntil(() -> mock.buffer(id).isEmpty(), "the Cleaner to release a forgotten mock buffer");
+    }
+
+    private static long allocateAndForget(ContiguousAllocator allocator) {
+        return allocator.allocate(io.bigbuf.api.AllocationRequest.ofSize(1 << 20).withLabel("forgotten")).id();
+    }
+
+    @Test
     void freeReleasesByIdAndTheConsumerKeepsWorking() throws Exception {
         String allocated = run("bigbuf:alloc 1M");
         String id = allocated.replaceAll("allocated #(\\d+):.*", "$1");

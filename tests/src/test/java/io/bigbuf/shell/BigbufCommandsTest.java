@@ -40,11 +40,11 @@ class BigbufCommandsTest {
     }
 
     private String alloc(String size) {
-        return alloc("0", "", "0", "shell", size);
+        return alloc("0", "", "", "shell", size);
     }
 
-    private String alloc(String align, String below, String bits, String label, String size) {
-        return commands.alloc(align, below, bits, label, "", false, "", false, size);
+    private String alloc(String align, String below, String bits, String label, String... operands) {
+        return commands.alloc(align, below, bits, label, "", false, "", false, operands);
     }
 
     @Test
@@ -62,7 +62,7 @@ class BigbufCommandsTest {
     @Test
     void optionsReachTheRequest() {
         alloc("2M", "", "28", "dev", "4096");
-        alloc("0", "4G", "0", "dev", "1M");
+        alloc("0", "4G", "", "dev", "1M");
         List<DmaBuffer> buffers = allocator.buffers();
         assertEquals(0, buffers.get(0).physicalAddress() % (2 * MIB));
         assertTrue(buffers.get(0).physicalAddress() < 1L << 28);
@@ -79,9 +79,9 @@ class BigbufCommandsTest {
         assertMessage(IllegalArgumentException.class, () -> alloc("12X"), "size: '12X' is not a size; use e.g. 4096, 64K, 64M, 1G");
         assertMessage(InvalidAllocationRequestException.class, () -> alloc("1T"),
                 "1 TiB is more than the mock's whole simulated memory of 1 GiB (configure memory.size of PID io.bigbuf.mock)");
-        assertMessage(InvalidAllocationRequestException.class, () -> alloc("3000", "", "0", "x", "4096"),
+        assertMessage(InvalidAllocationRequestException.class, () -> alloc("3000", "", "", "x", "4096"),
                 "alignment must be 0 (page) or a power of two, got 3000");
-        assertMessage(IllegalArgumentException.class, () -> alloc("0", "0", "0", "x", "4096"),
+        assertMessage(IllegalArgumentException.class, () -> alloc("0", "0", "", "x", "4096"),
                 "--below must be a positive address, got '0'");
         assertMessage(IllegalArgumentException.class, () -> commands.free("42"), "no open buffer #42; bigbuf:list shows the open ones");
         assertMessage(IllegalArgumentException.class, () -> commands.free("abc"),
@@ -100,6 +100,63 @@ class BigbufCommandsTest {
         assertTrue(buffer.isClosed());
         assertEquals("no open buffers", commands.list());
         assertFalse(commands.stats().isEmpty());
+    }
+
+    @Test
+    void buffersTheShellAllocatedSurviveGarbageCollectionUntilFreed() throws InterruptedException {
+        alloc("4M");
+        alloc("1M");
+        // Nothing but the commands references them now; the allocator holds them weakly.
+        for (int i = 0; i < 5; i++) {
+            System.gc();
+            Thread.sleep(50);
+        }
+        assertEquals(2, allocator.statistics().liveBuffers(), "the shell keeps what it allocated");
+        assertEquals(2, commands.heldBuffers());
+        assertTrue(allocator.buffer(1).isPresent() && allocator.buffer(2).isPresent());
+        commands.free("1");
+        assertEquals(1, commands.heldBuffers(), "free drops the shell's reference");
+        assertFalse(allocator.buffer(1).isPresent());
+        assertTrue(allocator.buffer(2).isPresent());
+    }
+
+    @Test
+    void theShellDropsTheBuffersOfABackendThatGoesAway() {
+        alloc("1M");
+        MockAllocator replacement = new MockAllocator(new PhysicalMemoryModel(0, 64 * MIB, 4096, 10), "new", 0);
+        try {
+            commands.setAllocator(replacement);
+            alloc("2M");
+            assertEquals(2, commands.heldBuffers());
+            commands.unsetAllocator(allocator);
+            assertEquals(1, commands.heldBuffers(), "only the buffer of the remaining backend is kept");
+            commands.unsetAllocator(replacement);
+            assertEquals(0, commands.heldBuffers());
+        } finally {
+            replacement.shutdown();
+        }
+    }
+
+    @Test
+    void operandsAreCheckedWithAUsageLine() {
+        assertMessage(IllegalArgumentException.class, () -> commands.alloc("0", "", "", "shell", "", false, "", false),
+                "missing operand; " + BigbufCommands.ALLOC_USAGE);
+        assertMessage(IllegalArgumentException.class, () -> alloc("0", "", "", "shell", "4M", "8M"),
+                "too many operands; " + BigbufCommands.ALLOC_USAGE);
+        assertMessage(IllegalArgumentException.class, () -> alloc("0", "", "", "shell", "--foo", "4M"),
+                "unknown option --foo; " + BigbufCommands.ALLOC_USAGE);
+        assertMessage(IllegalArgumentException.class, () -> alloc("0", "4G", "28", "shell", "4M"),
+                "--below and --bits are alternatives: give one of them");
+        assertMessage(IllegalArgumentException.class, () -> commands.free(),
+                "missing operand; " + BigbufCommands.FREE_USAGE);
+        assertMessage(IllegalArgumentException.class, () -> commands.map("", "", false, "1"),
+                "missing operands; " + BigbufCommands.MAP_USAGE);
+        assertMessage(IllegalArgumentException.class, () -> commands.unmap("1", "0000:00:04.0", "x"),
+                "too many operands; " + BigbufCommands.UNMAP_USAGE);
+        assertMessage(IllegalArgumentException.class, () -> commands.translation(),
+                "missing operand; " + BigbufCommands.TRANSLATION_USAGE);
+        assertEquals(0, allocator.statistics().allocations(), "nothing was tried");
+        assertTrue(alloc("0", "", "0", "shell", "1M").contains("(shell)"), "--bits 0: no limit");
     }
 
     @Test
@@ -165,12 +222,12 @@ class BigbufCommandsTest {
         assertTrue(commands.translation("0000:00:04.0").startsWith("0000:00:04.0  translated (IOMMU"));
         assertTrue(commands.backend().contains("device mapping    yes"), commands.backend());
 
-        String scattered = commands.alloc("0", "", "0", "big", "0000:00:04.0", true, "0", true, "64M");
+        String scattered = commands.alloc("0", "", "", "big", "0000:00:04.0", true, "0", true, "64M");
         assertTrue(scattered.matches("allocated #2: 64 MiB device-contiguous, 0000:00:04.0 at device .* \\(big\\)"),
                 scattered);
         assertTrue(commands.list().contains("(device-contiguous)  big"), commands.list());
         assertMessage(IllegalArgumentException.class,
-                () -> commands.alloc("0", "", "0", "x", "", false, "", true, "1M"), "--node-only needs --node N");
+                () -> commands.alloc("0", "", "", "x", "", false, "", true, "1M"), "--node-only needs --node N");
         assertEquals(2, allocator.statistics().liveBuffers(), "the failed command allocated nothing");
     }
 
