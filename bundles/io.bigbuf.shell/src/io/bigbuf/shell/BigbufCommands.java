@@ -112,7 +112,7 @@ public class BigbufCommands {
         }
     }
 
-    /** How many buffers the shell keeps for the current backend (for tests). */
+    /** How many buffers the shell keeps, over all backends (for tests). */
     int heldBuffers() {
         synchronized (held) {
             return held.values().stream().mapToInt(Map::size).sum();
