@@ -36,9 +36,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * the commands keep a strong reference to every buffer {@code bigbuf:alloc} made, per backend,
  * until {@code bigbuf:free} closes it or that backend goes away (unbind, deactivation).
  */
-// Immediate: a delayed component would be disposed whenever Gogo ungets it after a command, and
-// with it the buffers the shell keeps.
-@Component(service = BigbufCommands.class, immediate = true, property = {
+@Component(service = BigbufCommands.class, property = {
     "osgi.command.scope=bigbuf",
     "osgi.command.function=alloc",
     "osgi.command.function=free",
@@ -65,8 +63,13 @@ public class BigbufCommands {
     static final String FREE_USAGE = "usage: bigbuf:free ID";
 
     private final CurrentAllocator allocator = new CurrentAllocator();
-    /** The buffers bigbuf:alloc made, by backend (identity) and id: what keeps them alive. */
-    private final Map<ContiguousAllocator, Map<Long, DmaBuffer>> held = new IdentityHashMap<>();
+    /**
+     * The buffers bigbuf:alloc made, by backend (identity) and id: what keeps them alive. Static:
+     * this is a delayed component, which SCR disposes whenever Gogo ungets it after a command.
+     */
+    private static final Map<ContiguousAllocator, Map<Long, DmaBuffer>> held = new IdentityHashMap<>();
+    /** Set by deactivation: the unbinds that follow are this instance going, not the backend. */
+    private volatile boolean deactivating;
     private volatile BundleContext context;
 
     @Activate
@@ -82,24 +85,27 @@ public class BigbufCommands {
 
     public void unsetAllocator(ContiguousAllocator oldAllocator) {
         allocator.unbind(oldAllocator);
-        synchronized (held) {
-            held.remove(oldAllocator); // the backend closes them as it goes; nothing to keep
+        if (!deactivating) {
+            synchronized (held) {
+                held.remove(oldAllocator); // the backend closes them as it goes; nothing to keep
+            }
         }
     }
 
     @Deactivate
     void deactivate() {
-        synchronized (held) {
-            held.clear();
-        }
+        deactivating = true; // SCR calls deactivate before the unbinds
     }
 
     /** Keeps a buffer this shell allocated reachable until bigbuf:free or its backend goes away. */
     private void hold(ContiguousAllocator owner, DmaBuffer buffer) {
         synchronized (held) {
-            Map<Long, DmaBuffer> ofOwner = held.computeIfAbsent(owner, o -> new LinkedHashMap<>());
-            ofOwner.values().removeIf(DmaBuffer::isClosed); // closed elsewhere: by their owner or free
-            ofOwner.put(buffer.id(), buffer);
+            // Closed elsewhere (by their owner, or their backend went while no instance was bound).
+            held.values().removeIf(ofOwner -> {
+                ofOwner.values().removeIf(DmaBuffer::isClosed);
+                return ofOwner.isEmpty();
+            });
+            held.computeIfAbsent(owner, o -> new LinkedHashMap<>()).put(buffer.id(), buffer);
         }
     }
 
@@ -112,10 +118,10 @@ public class BigbufCommands {
         }
     }
 
-    /** How many buffers the shell keeps, over all backends (for tests). */
+    /** How many open buffers the shell keeps, over all backends (for tests). */
     int heldBuffers() {
         synchronized (held) {
-            return held.values().stream().mapToInt(Map::size).sum();
+            return (int) held.values().stream().flatMap(m -> m.values().stream()).filter(b -> !b.isClosed()).count();
         }
     }
 

@@ -118,6 +118,9 @@ class GogoShellIT {
                 "missing PID; usage: bigbuf:config [--reset] PID [key=value...]");
         assertFails(IllegalArgumentException.class, "bigbuf:config --foo io.bigbuf.mock",
                 "unknown option --foo; usage: bigbuf:config [--reset] PID [key=value...]");
+        // Known limit (README): Gogo itself rejects an option without its value before the command runs.
+        Exception trailing = assertThrows(IllegalArgumentException.class, () -> session.execute("bigbuf:alloc 4M --bits"));
+        assertTrue(trailing.getMessage().startsWith("Cannot coerce alloc("), trailing.getMessage());
         String unlimited = run("bigbuf:alloc --bits 0 1M");
         assertTrue(unlimited.startsWith("allocated #"), "--bits 0 means no limit: " + unlimited);
     }
