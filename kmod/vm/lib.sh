@@ -57,6 +57,9 @@ list_kernels() {
 # Map "6.1" / "6.12" / a full version to an installed full version. Prints it or fails.
 resolve_kernel() {
     local want=$1 k
+    # "debug": the debug kernel of the current sources and fragment, built first if not cached.
+    if [[ $want == debug ]]; then "$VM_DIR/debug-kernel"; return; fi
+    if cached_kernel_dir "$want" >/dev/null; then printf '%s\n' "$want"; return 0; fi
     if [[ -d /lib/modules/$want ]]; then
         kernel_usable "$want" || die "kernel $want is installed incompletely (need /boot/vmlinuz-$want, modules, headers); run kmod/vm/setup"
         printf '%s\n' "$want"; return 0
@@ -104,3 +107,6 @@ tally_checks() {
         CHECKS_FAILED=$((CHECKS_FAILED + 1))
     fi
 }
+
+# shellcheck source=kernel-cache.sh
+source "$VM_DIR/kernel-cache.sh"
