@@ -42,3 +42,15 @@ declare -F kernel_build_dir >/dev/null || kernel_build_dir() {
 declare -F kernel_needs_trixie >/dev/null || kernel_needs_trixie() {
     cached_kernel_dir "$1" >/dev/null
 }
+
+# The kernel config of KVER: the cached kernel's, else Debian's in /boot.
+kernel_config_file() {
+    local d
+    if d=$(cached_kernel_dir "$1") && [[ -r $d/config ]]; then printf '%s\n' "$d/config"; return 0; fi
+    printf '%s\n' "/boot/config-$1"
+}
+
+# True if KVER was built with CONFIG_$2=y.
+kernel_has_config() {
+    grep -qx "CONFIG_$2=y" "$(kernel_config_file "$1")" 2>/dev/null
+}
