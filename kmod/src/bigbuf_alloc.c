@@ -18,6 +18,7 @@
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/nodemask.h>
 #include <linux/page-flags.h>
@@ -39,6 +40,24 @@
 
 /* grab_cap_pct is a percentage. */
 #define BB_PERCENT		100
+
+#define BB_DEFAULT_GRAB_PCT	50
+#define BB_DEFAULT_CONTIG_TRIES	16
+
+static unsigned int bb_grab_cap_pct = BB_DEFAULT_GRAB_PCT;
+module_param_named(grab_cap_pct, bb_grab_cap_pct, uint, 0644);
+MODULE_PARM_DESC(grab_cap_pct,
+		 "GRAB strategy may hold at most this % of free RAM at once (default 50)");
+
+static unsigned long bb_grab_cap_mb;
+module_param_named(grab_cap_mb, bb_grab_cap_mb, ulong, 0644);
+MODULE_PARM_DESC(grab_cap_mb,
+		 "if non-zero, fixed GRAB cap in MiB instead of grab_cap_pct");
+
+static unsigned int bb_contig_tries = BB_DEFAULT_CONTIG_TRIES;
+module_param_named(contig_tries, bb_contig_tries, uint, 0644);
+MODULE_PARM_DESC(contig_tries,
+		 "CONTIG strategy: max alloc_contig_range() attempts per pass, two passes (default 16)");
 
 /*
  * Serialises GRAB allocations: each may hold up to the grab cap of free
@@ -345,8 +364,8 @@ static int bb_contig_zone(struct zone *zone, const struct bb_request *req,
 			continue;
 		}
 		if (!bb_contig_room_to_migrate(nr, in_use)) {
-			bb_dbg("contig: [%#lx, %#lx): no room to move %lu pages\n",
-			       pfn, pfn + nr, in_use);
+			pr_debug("contig: [%#lx, %#lx): no room to move %lu pages\n",
+				 pfn, pfn + nr, in_use);
 			pfn += step;
 			continue;
 		}
@@ -361,7 +380,7 @@ static int bb_contig_zone(struct zone *zone, const struct bb_request *req,
 		}
 		if (ret == -EINTR)
 			return ret;
-		bb_dbg("contig: [%#lx, %#lx) busy (%d)\n", pfn, pfn + nr, ret);
+		pr_debug("contig: [%#lx, %#lx) busy (%d)\n", pfn, pfn + nr, ret);
 		pfn += step;
 	}
 	return -ENOMEM;
@@ -484,8 +503,8 @@ static int bb_alloc_grab(const struct bb_request *req, unsigned long *out)
 	int ret;
 
 	if (req->nr_pages > cap) {
-		bb_dbg("grab: %lu pages exceed the grab cap of %lu\n",
-		       req->nr_pages, cap);
+		pr_debug("grab: %lu pages exceed the grab cap of %lu\n",
+			 req->nr_pages, cap);
 		return -ENOMEM;
 	}
 	ret = bb_coalesce_init(&c, 0, min(req->limit_pfn, bb_end_pfn()),
@@ -522,8 +541,8 @@ static int bb_alloc_grab(const struct bb_request *req, unsigned long *out)
 	returned = bb_grab_release(&c, &unusable, found,
 				   ret ? 0 : req->nr_pages);
 	mutex_unlock(&bb_grab_lock);
-	bb_dbg("grab: %lu pages grabbed, %lu returned, %s\n", grabbed,
-	       returned, ret ? "failed" : "found");
+	pr_debug("grab: %lu pages grabbed, %lu returned, %s\n", grabbed,
+		 returned, ret ? "failed" : "found");
 	bb_stats_grab(grabbed, returned);
 	bb_coalesce_destroy(&c);
 	if (!ret)

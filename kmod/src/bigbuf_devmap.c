@@ -133,18 +133,18 @@ static void bb_stats_devmap(long maps, s64 bytes)
 int bb_devmap_check(const struct bigbuf_pci_dev *d, u64 mask, u32 flags)
 {
 	if (d->pad || d->slot >= 32 || d->func >= 8) {
-		bb_dbg("map: bad PCI address %04x:%02x:%02x.%x\n",
-		       d->domain, d->bus, d->slot, d->func);
+		pr_debug("map: bad PCI address %04x:%02x:%02x.%x\n",
+			 d->domain, d->bus, d->slot, d->func);
 		return -EINVAL;
 	}
 	if (flags & ~BIGBUF_MAP_FLAGS_VALID) {
-		bb_dbg("map: bad flags %#x\n", flags);
+		pr_debug("map: bad flags %#x\n", flags);
 		return -EINVAL;
 	}
 	/* A mask is all ones below some bit: mask + 1 is a power of two. */
 	if (mask && ((mask & (mask + 1)) ||
 		     fls64(mask) < BB_MIN_MASK_BITS)) {
-		bb_dbg("map: bad DMA mask %#llx\n", mask);
+		pr_debug("map: bad DMA mask %#llx\n", mask);
 		return -EINVAL;
 	}
 	if (!capable(CAP_SYS_RAWIO))
@@ -309,8 +309,8 @@ static int bb_pci_claim(struct pci_dev *pdev)
 	if (!override)
 		bb_set_override(pdev, "");
 	if (ret && ret != -EBUSY && ret != -ENODEV) {
-		bb_dbg("map: %s: binding the stub driver failed (%d)\n",
-		       pci_name(pdev), ret);
+		pr_debug("map: %s: binding the stub driver failed (%d)\n",
+			 pci_name(pdev), ret);
 		ret = -EBUSY;
 	}
 out_unlock:
@@ -351,8 +351,8 @@ struct pci_dev *bb_devmap_get_pci(const struct bigbuf_pci_dev *d, u64 mask,
 	pdev = pci_get_domain_bus_and_slot(d->domain, d->bus,
 					   PCI_DEVFN(d->slot, d->func));
 	if (!pdev) {
-		bb_dbg("map: no PCI function %04x:%02x:%02x.%x\n",
-		       d->domain, d->bus, d->slot, d->func);
+		pr_debug("map: no PCI function %04x:%02x:%02x.%x\n",
+			 d->domain, d->bus, d->slot, d->func);
 		return ERR_PTR(-ENODEV);
 	}
 	/*
@@ -365,15 +365,15 @@ struct pci_dev *bb_devmap_get_pci(const struct bigbuf_pci_dev *d, u64 mask,
 	}
 	ret = bb_pci_claim(pdev);
 	if (ret) {
-		bb_dbg("map: %s is not available (%d)\n", pci_name(pdev), ret);
+		pr_debug("map: %s is not available (%d)\n", pci_name(pdev), ret);
 		goto out_put;
 	}
 	device_lock(&pdev->dev);
 	ret = pdev->dev.driver == &bb_pci_driver.driver ?
 	      bb_dma_mode(&pdev->dev) : -EBUSY;
 	if (ret >= 0 && mask && !bb_mask_usable(&pdev->dev, mask)) {
-		bb_dbg("map: %s cannot use DMA mask %#llx\n", pci_name(pdev),
-		       mask);
+		pr_debug("map: %s cannot use DMA mask %#llx\n", pci_name(pdev),
+			 mask);
 		ret = -EINVAL;
 	}
 	device_unlock(&pdev->dev);
@@ -515,15 +515,15 @@ int bb_devmap_add(struct bb_buffer *buf, struct pci_dev *pdev, u64 mask,
 		mask = dma_get_mask(dev);
 	if (buf->kind == BIGBUF_KIND_DEV_CONTIG &&
 	    map->mode != BIGBUF_DMA_TRANSLATED) {
-		bb_dbg("map: %s does not translate, buffer is scattered\n",
-		       pci_name(pdev));
+		pr_debug("map: %s does not translate, buffer is scattered\n",
+			 pci_name(pdev));
 		ret = -EXDEV;
 		goto out_unlock;
 	}
 	if (map->mode != BIGBUF_DMA_TRANSLATED &&
 	    phys_to_dma(dev, PFN_PHYS(buf->pfn + buf->nr_pages) - 1) > mask) {
-		bb_dbg("map: buffer at %#llx is beyond %s's mask %#llx\n",
-		       PFN_PHYS(buf->pfn), pci_name(pdev), mask);
+		pr_debug("map: buffer at %#llx is beyond %s's mask %#llx\n",
+			 PFN_PHYS(buf->pfn), pci_name(pdev), mask);
 		ret = -ERANGE;
 		goto out_unlock;
 	}
@@ -545,8 +545,8 @@ int bb_devmap_add(struct bb_buffer *buf, struct pci_dev *pdev, u64 mask,
 	 */
 	if (map->mode == BIGBUF_DMA_TRANSLATED &&
 	    bb_buffer_bytes(buf) - 1 > mask) {
-		bb_dbg("map: %llu bytes do not fit below %s's mask %#llx\n",
-		       bb_buffer_bytes(buf), pci_name(pdev), mask);
+		pr_debug("map: %llu bytes do not fit below %s's mask %#llx\n",
+			 bb_buffer_bytes(buf), pci_name(pdev), mask);
 		ret = -ENOMEM;
 		goto out_unlock;
 	}
@@ -558,24 +558,24 @@ int bb_devmap_add(struct bb_buffer *buf, struct pci_dev *pdev, u64 mask,
 	saved_mask = dma_get_mask(dev);
 	ret = dma_set_mask(dev, mask);
 	if (ret) {
-		bb_dbg("map: %s cannot use DMA mask %#llx\n", pci_name(pdev),
-		       mask);
+		pr_debug("map: %s cannot use DMA mask %#llx\n", pci_name(pdev),
+			 mask);
 		ret = -EINVAL;
 		goto out_sgt;
 	}
 	ret = dma_map_sgtable(dev, &map->sgt, map->dir, DMA_ATTR_SKIP_CPU_SYNC);
 	dma_set_mask(dev, saved_mask);
 	if (ret) {
-		bb_dbg("map: dma_map_sgtable for %s failed (%d)\n",
-		       pci_name(pdev), ret);
+		pr_debug("map: dma_map_sgtable for %s failed (%d)\n",
+			 pci_name(pdev), ret);
 		ret = -ENOMEM;
 		goto out_sgt;
 	}
 	map->dev_addr = sg_dma_address(map->sgt.sgl);
 	if (!bb_devmap_verify(map, dev, mask)) {
 		/* Bounced, split or beyond the mask: not usable as one range. */
-		bb_dbg("map: %s: mapping at %#llx is not the buffer itself\n",
-		       pci_name(pdev), (u64)map->dev_addr);
+		pr_debug("map: %s: mapping at %#llx is not the buffer itself\n",
+			 pci_name(pdev), (u64)map->dev_addr);
 		ret = -ERANGE;
 		goto out_dma;
 	}

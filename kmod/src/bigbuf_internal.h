@@ -109,22 +109,6 @@ struct bb_stats {
 };
 
 extern struct bb_stats bb_stats;
-extern unsigned int bb_grab_cap_pct;
-extern unsigned long bb_grab_cap_mb;
-extern unsigned int bb_contig_tries;
-extern bool bb_debug;
-
-/*
- * Messages about rejected requests: always available through dynamic
- * debug, and printed unconditionally with the "debug" module parameter.
- */
-#define bb_dbg(fmt, ...)						\
-	do {								\
-		if (bb_debug)						\
-			pr_info(fmt, ##__VA_ARGS__);			\
-		else							\
-			pr_debug(fmt, ##__VA_ARGS__);			\
-	} while (0)
 
 unsigned int bb_strategies(void);
 unsigned long bb_grab_cap_pages(void);

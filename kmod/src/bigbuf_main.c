@@ -59,28 +59,6 @@
 /* Pages handed to vm_insert_pages() per call. */
 #define BB_INSERT_BATCH		64
 
-#define BB_DEFAULT_GRAB_PCT	50
-#define BB_DEFAULT_CONTIG_TRIES	16
-
-unsigned int bb_grab_cap_pct = BB_DEFAULT_GRAB_PCT;
-module_param_named(grab_cap_pct, bb_grab_cap_pct, uint, 0644);
-MODULE_PARM_DESC(grab_cap_pct,
-		 "GRAB strategy may hold at most this % of free RAM at once (default 50)");
-
-unsigned long bb_grab_cap_mb;
-module_param_named(grab_cap_mb, bb_grab_cap_mb, ulong, 0644);
-MODULE_PARM_DESC(grab_cap_mb,
-		 "if non-zero, fixed GRAB cap in MiB instead of grab_cap_pct");
-
-unsigned int bb_contig_tries = BB_DEFAULT_CONTIG_TRIES;
-module_param_named(contig_tries, bb_contig_tries, uint, 0644);
-MODULE_PARM_DESC(contig_tries,
-		 "CONTIG strategy: max alloc_contig_range() attempts per pass, two passes (default 16)");
-
-bool bb_debug;
-module_param_named(debug, bb_debug, bool, 0644);
-MODULE_PARM_DESC(debug, "log why requests are rejected or fail");
-
 static char *bb_prealloc_param;
 module_param_named(size, bb_prealloc_param, charp, 0444);
 MODULE_PARM_DESC(size,
@@ -245,24 +223,24 @@ static int bb_make_request(u64 size, u64 align, u64 max_addr,
 	u64 max_bytes = (u64)totalram_pages() << PAGE_SHIFT;
 
 	if (strategy >= BIGBUF_STRATEGY_COUNT) {
-		bb_dbg("alloc: bad strategy %u\n", strategy);
+		pr_debug("alloc: bad strategy %u\n", strategy);
 		return -EINVAL;
 	}
 	if (!size) {
-		bb_dbg("alloc: size 0\n");
+		pr_debug("alloc: size 0\n");
 		return -EINVAL;
 	}
 	if (align && (!is_power_of_2(align) || align > BB_MAX_ALIGN)) {
-		bb_dbg("alloc: bad alignment %#llx\n", align);
+		pr_debug("alloc: bad alignment %#llx\n", align);
 		return -EINVAL;
 	}
 	if (strategy != BIGBUF_STRATEGY_AUTO &&
 	    !(bb_strategies() & BIT(strategy))) {
-		bb_dbg("alloc: strategy %u not available\n", strategy);
+		pr_debug("alloc: strategy %u not available\n", strategy);
 		return -EOPNOTSUPP;
 	}
 	if (size > max_bytes) {
-		bb_dbg("alloc: size %llu exceeds RAM\n", size);
+		pr_debug("alloc: size %llu exceeds RAM\n", size);
 		return -ENOMEM;
 	}
 
@@ -278,8 +256,8 @@ static int bb_make_request(u64 size, u64 align, u64 max_addr,
 		req->limit_pfn = (max_addr >> PAGE_SHIFT) +
 			((max_addr & ~PAGE_MASK) == ~PAGE_MASK);
 	if (req->limit_pfn < req->nr_pages) {
-		bb_dbg("alloc: %lu pages cannot fit below %#llx\n",
-		       req->nr_pages, max_addr);
+		pr_debug("alloc: %lu pages cannot fit below %#llx\n",
+			 req->nr_pages, max_addr);
 		return -ENOMEM;
 	}
 	return 0;
@@ -290,11 +268,11 @@ static int bb_make_alloc_request(const struct bigbuf_alloc *a,
 				 struct bb_request *req)
 {
 	if (a->reserved[0] || a->reserved[1]) {
-		bb_dbg("alloc: reserved fields not zero\n");
+		pr_debug("alloc: reserved fields not zero\n");
 		return -EINVAL;
 	}
 	if (a->flags & ~BIGBUF_ALLOC_FLAGS_VALID) {
-		bb_dbg("alloc: bad flags %#x\n", a->flags);
+		pr_debug("alloc: bad flags %#x\n", a->flags);
 		return -EINVAL;
 	}
 	return bb_make_request(a->size, a->align, a->max_addr,
@@ -397,7 +375,7 @@ static int bb_make_ext_request(const struct bigbuf_alloc_ext *a,
 		return ret;
 	if (scatter && strategy != BIGBUF_STRATEGY_AUTO &&
 	    strategy != BIGBUF_STRATEGY_BUDDY) {
-		bb_dbg("alloc: scattered buffers come from the buddy allocator\n");
+		pr_debug("alloc: scattered buffers come from the buddy allocator\n");
 		return -EINVAL;
 	}
 	/*
@@ -412,7 +390,7 @@ static int bb_make_ext_request(const struct bigbuf_alloc_ext *a,
 	if (a->node != BIGBUF_NODE_ANY) {
 		if (a->node < 0 || a->node >= nr_node_ids ||
 		    !node_online(a->node)) {
-			bb_dbg("alloc: node %d is not online\n", a->node);
+			pr_debug("alloc: node %d is not online\n", a->node);
 			return -EINVAL;
 		}
 		req->nid = a->node;
@@ -421,7 +399,7 @@ static int bb_make_ext_request(const struct bigbuf_alloc_ext *a,
 	}
 	if (a->flags & BIGBUF_ALLOC_NODE_STRICT) {
 		if (req->nid == NUMA_NO_NODE) {
-			bb_dbg("alloc: NODE_STRICT without a node\n");
+			pr_debug("alloc: NODE_STRICT without a node\n");
 			return -EINVAL;
 		}
 		req->node_strict = true;
@@ -448,8 +426,8 @@ static long bb_ioctl_alloc_ext(struct bb_file *bf, void __user *argp)
 	    a.flags & ~BIGBUF_ALLOC_EXT_FLAGS_VALID ||
 	    (!device && (a.map_flags || bb_pci_dev_given(&a.dev) ||
 			 a.flags & BIGBUF_ALLOC_SCATTER))) {
-		bb_dbg("alloc_ext: bad flags %#x or reserved fields\n",
-		       a.flags);
+		pr_debug("alloc_ext: bad flags %#x or reserved fields\n",
+			 a.flags);
 		ret = -EINVAL;
 		goto out_count;
 	}
@@ -464,8 +442,8 @@ static long bb_ioctl_alloc_ext(struct bb_file *bf, void __user *argp)
 		}
 		if (a.flags & BIGBUF_ALLOC_SCATTER &&
 		    mode != BIGBUF_DMA_TRANSLATED) {
-			bb_dbg("alloc_ext: %s does not translate its DMA\n",
-			       pci_name(pdev));
+			pr_debug("alloc_ext: %s does not translate its DMA\n",
+				 pci_name(pdev));
 			ret = -EXDEV;
 			goto out_put;
 		}
@@ -566,7 +544,7 @@ static long bb_ioctl_map(struct bb_file *bf, void __user *argp)
 		return ret;
 	buf = bb_lookup(bf, m.id, m.addr);
 	if (!buf) {
-		bb_dbg("map: no buffer %llu / at %#llx\n", m.id, m.addr);
+		pr_debug("map: no buffer %llu / at %#llx\n", m.id, m.addr);
 		return -ENOENT;
 	}
 	pdev = bb_devmap_get_pci(&m.dev, m.dma_mask, &mode);
@@ -624,7 +602,7 @@ static long bb_ioctl_free(struct bb_file *bf, void __user *argp)
 		return -ENOENT;
 	buf = xa_erase(&bf->bufs, f.id);
 	if (!buf) {
-		bb_dbg("free: no buffer %llu\n", f.id);
+		pr_debug("free: no buffer %llu\n", f.id);
 		return -ENOENT;
 	}
 	bb_buffer_put(buf);
@@ -808,17 +786,17 @@ static int bb_mmap(struct file *file, struct vm_area_struct *vma)
 	 * Without VM_MAYWRITE it can never be made writable.
 	 */
 	if (!(vma->vm_flags & VM_MAYSHARE)) {
-		bb_dbg("mmap: only MAP_SHARED is supported\n");
+		pr_debug("mmap: only MAP_SHARED is supported\n");
 		return -EINVAL;
 	}
 	buf = bb_file_get(bf, vma->vm_pgoff >> BB_MMAP_PGSHIFT);
 	if (!buf) {
-		bb_dbg("mmap: no buffer at offset page %#lx\n", vma->vm_pgoff);
+		pr_debug("mmap: no buffer at offset page %#lx\n", vma->vm_pgoff);
 		return -ENOENT;
 	}
 	if (first >= buf->nr_pages || nr_pages > buf->nr_pages - first) {
-		bb_dbg("mmap: %lu pages at %lu outside buffer of %lu\n",
-		       nr_pages, first, buf->nr_pages);
+		pr_debug("mmap: %lu pages at %lu outside buffer of %lu\n",
+			 nr_pages, first, buf->nr_pages);
 		ret = -EINVAL;
 		goto out_put;
 	}
