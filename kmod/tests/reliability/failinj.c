@@ -157,8 +157,13 @@ static void disarm(void)
 		pwrite(nth_fd, "0", 1, 0);
 }
 
-static void set_slab_filter(const char *val)
+/*
+ * Marks the caches of slab_globs for failslab's cache filter; returns how
+ * many took it (SLUB refuses merged caches: slub_debug keeps them apart).
+ */
+static unsigned int set_slab_filter(const char *val)
 {
+	unsigned int n = 0;
 	glob_t g;
 	size_t i, j;
 
@@ -166,9 +171,10 @@ static void set_slab_filter(const char *val)
 		if (glob(slab_globs[i], 0, NULL, &g))
 			continue;
 		for (j = 0; j < g.gl_pathc; j++)
-			write_str(g.gl_pathv[j], val);
+			n += !write_str(g.gl_pathv[j], val);
 		globfree(&g);
 	}
+	return n;
 }
 
 static void restore(void)
@@ -209,6 +215,7 @@ static void on_signal(int sig)
  */
 static void setup(void)
 {
+	unsigned int caches;
 	char path[64];
 	size_t i;
 
@@ -250,7 +257,7 @@ static void setup(void)
 	}
 	set_attr("failslab", "ignore-gfp-wait", "N");
 	set_attr("failslab", "cache-filter", "Y");
-	set_slab_filter("1");
+	caches = set_slab_filter("1");
 	set_attr("fail_page_alloc", "ignore-gfp-wait", "N");
 	set_attr("fail_page_alloc", "ignore-gfp-highmem", "N");
 	set_attr("fail_page_alloc", "min-order", "0");
@@ -270,7 +277,8 @@ static void setup(void)
 	}
 	if (have_edu)
 		edu_mode = bbt_pci_dma_mode(edu.name);
-	printf("   module text %#lx..%#lx; edu %s (%s)\n", mod_start, mod_end,
+	printf("   module %#lx..%#lx; failslab on %u caches; edu %s (%s)\n",
+	       mod_start, mod_end, caches,
 	       have_edu ? edu.name : "absent",
 	       !have_edu ? "device paths skipped" :
 	       edu_mode == BIGBUF_DMA_TRANSLATED ? "translated" :
