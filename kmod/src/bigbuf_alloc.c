@@ -398,9 +398,14 @@ static int bb_contig_nodes(const struct bb_request *req, bool strict, int only,
 	int zi, nid, ret;
 
 	for (zi = MAX_NR_ZONES - 1; zi >= 0; zi--) {
-		/* Device memory is never online, skip its zone outright. */
-		if (IS_ENABLED(CONFIG_ZONE_DEVICE) && zi == ZONE_DEVICE)
+#ifdef CONFIG_ZONE_DEVICE
+		/*
+		 * Device memory is never online, skip its zone outright (the
+		 * enumerator only exists with CONFIG_ZONE_DEVICE).
+		 */
+		if (zi == ZONE_DEVICE)
 			continue;
+#endif
 		for_each_online_node(nid) {
 			if (only != NUMA_NO_NODE ? nid != only :
 						   nid == req->nid)

@@ -85,11 +85,23 @@ kernel_build_dir() {
     fi
     readlink -f "/lib/modules/$kver/build"
 }
-# KDIR of kernel $1 as a path on the host (inside the trixie root's directory if need be).
+# KDIR of kernel $1 as a path on the host (inside the trixie root's directory if need be; a
+# build.conf with BIND_KDIR=1 names a host path that module builds bind-mount into the root at
+# the same path: the debug kernel's build tree, see kmod/vm/debug-kernel).
 kernel_build_dir_on_host() {
     local kdir
     kdir=$(kernel_build_dir "$1")
-    if kernel_needs_trixie "$1"; then printf '%s\n' "$TRIXIE_ROOT$kdir"; else printf '%s\n' "$kdir"; fi
+    if kernel_needs_trixie "$1" && [[ $(kernel_conf "$1" BIND_KDIR) != 1 ]]; then
+        printf '%s\n' "$TRIXIE_ROOT$kdir"
+    else
+        printf '%s\n' "$kdir"
+    fi
+}
+# True if kernel $1 was built with CONFIG_$2=y.
+kernel_has_config() {
+    local f
+    f=$(kernel_config "$1")
+    [[ -n $f ]] && grep -qx "CONFIG_$2=y" "$f"
 }
 
 # A guest kernel is usable when its image, module tree and headers (build dir) exist.
@@ -144,6 +156,8 @@ list_kernels() {
 # it or fails.
 resolve_kernel() {
     local want=$1 k
+    # "debug": the debug kernel of the current sources and fragment, built first if not cached.
+    if [[ $want == debug ]]; then "$VM_DIR/debug-kernel"; return; fi
     if [[ -n $want && ( -d /lib/modules/$want || -d $KERNEL_CACHE/$want ) ]]; then
         kernel_usable "$want" || die "kernel $want is installed incompletely (need its image $(kernel_image "$want"), modules.dep under $(kernel_modules_dir "$want")/lib/modules/$want, headers $(kernel_build_dir_on_host "$want")); run kmod/vm/setup"
         printf '%s\n' "$want"; return 0
