@@ -65,6 +65,8 @@
  * @maps:      its mappings (bb_devmap.pci_node)
  * @pdev:      the function (no extra reference: valid while bound)
  * @orig_mask: DMA mask before binding, restored on unbind
+ * @orig_max_seg: largest DMA segment before binding, restored on unbind
+ * @orig_seg_boundary: DMA segment boundary before binding, restored on unbind
  * @nr_maps:   device mappings of this function
  * @bytes:     bytes of those
  */
@@ -73,6 +75,8 @@ struct bb_pci {
 	struct list_head maps;
 	struct pci_dev *pdev;
 	u64 orig_mask;
+	unsigned int orig_max_seg;
+	unsigned long orig_seg_boundary;
 	unsigned int nr_maps;
 	u64 bytes;
 };
@@ -180,6 +184,17 @@ static int bb_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	INIT_LIST_HEAD(&pci->maps);
 	pci->pdev = pdev;
 	pci->orig_mask = dma_get_mask(&pdev->dev);
+	pci->orig_max_seg = dma_get_max_seg_size(&pdev->dev);
+	pci->orig_seg_boundary = dma_get_seg_boundary(&pdev->dev);
+	/*
+	 * PCI core defaults (64 KiB segments within 4 GiB windows) describe
+	 * a scatter-gather engine; the device's engine here is its driver in
+	 * userspace, which takes one range per buffer.  Without lifting them
+	 * an IOMMU would split the buffer's IOVA range at 4 GiB boundaries
+	 * and DMA-API debugging reports every segment as oversized.
+	 */
+	dma_set_max_seg_size(&pdev->dev, UINT_MAX);
+	dma_set_seg_boundary(&pdev->dev, ULONG_MAX);
 	pci_set_drvdata(pdev, pci);
 	mutex_lock(&bb_devmap_lock);
 	list_add_tail(&pci->node, &bb_pci_list);
@@ -227,6 +242,8 @@ static void bb_pci_remove(struct pci_dev *pdev)
 		pci_info(pdev, "unbound from bigbuf, %u buffer mapping(s) torn down\n",
 			 unmapped);
 	dma_set_mask(&pdev->dev, pci->orig_mask);
+	dma_set_max_seg_size(&pdev->dev, pci->orig_max_seg);
+	dma_set_seg_boundary(&pdev->dev, pci->orig_seg_boundary);
 	pci_set_drvdata(pdev, NULL);
 	kfree(pci);
 }
