@@ -274,7 +274,13 @@ static bool bb_page_unmovable(struct page *page)
  * between states (e.g. new pages still in a per-CPU LRU batch), hence the
  * second, relaxed pass.  Racy by nature (the pages are not ours), which is
  * fine: it only avoids hopeless attempts, alloc_contig_range() decides.
- * @in_use is set to the number of pages in use (to be migrated away).
+ *
+ * The checks cover every pageblock the range touches, not only the range:
+ * alloc_contig_range() isolates whole pageblocks, and newer kernels refuse
+ * a pageblock with an unmovable page anywhere in it (with 4 MiB pageblocks
+ * a small range next to the kernel image would otherwise fail every try).
+ * @in_use is set to the number of pages in use inside the range (to be
+ * migrated away).
  *
  * Return: 0 if the range looks usable, else the first pfn that is not.
  */
@@ -282,17 +288,22 @@ static unsigned long bb_contig_bad_pfn(struct zone *zone, unsigned long start,
 				       unsigned long nr_pages, bool strict,
 				       unsigned long *in_use)
 {
+	unsigned long end = start + nr_pages;
+	unsigned long first = max(ALIGN_DOWN(start, pageblock_nr_pages),
+				  zone->zone_start_pfn);
+	unsigned long last = min(ALIGN(end, pageblock_nr_pages),
+				 zone_end_pfn(zone));
 	unsigned long pfn;
 	struct page *page;
 
 	*in_use = 0;
-	for (pfn = start; pfn < start + nr_pages; pfn++) {
+	for (pfn = first; pfn < last; pfn++) {
 		page = pfn_to_online_page(pfn);
 		if (!page || page_zone(page) != zone || PageReserved(page) ||
 		    PageHuge(page) || PageSlab(page) ||
 		    (strict && bb_page_unmovable(page)))
 			return pfn;
-		if (page_count(page))
+		if (pfn >= start && pfn < end && page_count(page))
 			(*in_use)++;
 	}
 	return 0;
@@ -360,7 +371,9 @@ static int bb_contig_zone(struct zone *zone, const struct bb_request *req,
 		cond_resched();
 		bad = bb_contig_bad_pfn(zone, pfn, nr, strict, &in_use);
 		if (bad) {
-			pfn = ALIGN(bad + 1, req->align);
+			/* No range touching its pageblock can be had. */
+			pfn = ALIGN(ALIGN(bad + 1, pageblock_nr_pages),
+				    req->align);
 			continue;
 		}
 		if (!bb_contig_room_to_migrate(nr, in_use)) {
