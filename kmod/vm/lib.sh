@@ -27,7 +27,9 @@ readonly KERNEL_EXCLUDE_RE='-(rt|cloud|dbg|unsigned)'
 #   $KERNEL_CACHE/<kver>/build.conf            KEY=VALUE lines: KDIR=<headers or build tree>,
 #                                              BUILD_ROOT=trixie when KDIR is a path inside the
 #                                              trixie root (kmod/vm/trixie-root) and module
-#                                              builds must run there
+#                                              builds must run there; for kmod/vm/boot:
+#                                              BOOT=bzimage (no PVH vmlinux), CMDLINE=<words
+#                                              the kernel always needs>
 # kmod/vm/setup fills it for Debian's 7.3; other kernels (a debug build) may add directories.
 BIGBUF_CACHE=${BIGBUF_CACHE:-/var/cache/bigbuf}
 KERNEL_CACHE=$BIGBUF_CACHE/kernels
@@ -150,6 +152,16 @@ list_kernels() {
     if [[ -n $k ]]; then printf '%s\n' "$k"; fi
     k=$(newest_trixie_kernel)
     if [[ -n $k ]]; then printf '%s\n' "$k"; fi
+}
+
+# The guest kernels of test stage $1 (kmod, e2e, edu, reliability), one name per line: every
+# stage runs on the tested Debian kernels (list_kernels); the stages that test the module itself
+# run on the debug kernel too ("debug", kmod/vm/debug-kernel: lockdep, KASAN, kmemleak, fault
+# injection), which would add nothing to the Java and PCI stages but time.
+readonly DEBUG_KERNEL_STAGES=(kmod reliability)
+stage_kernels() {
+    list_kernels
+    if [[ " ${DEBUG_KERNEL_STAGES[*]} " == *" $1 "* ]]; then echo debug; fi
 }
 
 # Map "6.1" / "6.12" / "7.3" / a full version to an installed or cached full version. Prints
