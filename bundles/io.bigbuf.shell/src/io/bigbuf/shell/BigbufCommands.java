@@ -19,6 +19,7 @@ import java.util.Locale;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -26,6 +27,7 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
 
 /**
  * Gogo commands in scope {@code bigbuf}. They talk to the best-ranked {@link ContiguousAllocator};
@@ -280,7 +282,29 @@ public class BigbufCommands {
 
     private ContiguousAllocator current() {
         awaitRegisteredBackend();
-        return allocator.require("no bigbuf backend is running; start bundle io.bigbuf.mock or load the kernel module");
+        return allocator.get().orElseGet(() -> allocator.require(whyNoBackend()));
+    }
+
+    /** The reason SCR knows; without a framework (unit tests) the generic advice. */
+    private String whyNoBackend() {
+        BundleContext bundleContext = context;
+        if (bundleContext == null) {
+            return BackendDiagnosis.NO_BACKEND;
+        }
+        ServiceReference<ServiceComponentRuntime> ref;
+        try {
+            ref = bundleContext.getServiceReference(ServiceComponentRuntime.class);
+        } catch (IllegalStateException stopping) {
+            return BackendDiagnosis.NO_BACKEND;
+        }
+        ServiceComponentRuntime scr = ref == null ? null : bundleContext.getService(ref);
+        try {
+            return BackendDiagnosis.explain(scr);
+        } finally {
+            if (scr != null) {
+                bundleContext.ungetService(ref);
+            }
+        }
     }
 
     private void awaitRegisteredBackend() {

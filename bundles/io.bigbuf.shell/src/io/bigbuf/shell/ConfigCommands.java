@@ -1,11 +1,14 @@
 package io.bigbuf.shell;
 
+import io.bigbuf.api.ContiguousAllocator;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Dictionary;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
@@ -28,12 +31,21 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+import org.osgi.service.metatype.MetaTypeService;
 
 /**
  * {@code bigbuf:config}: shows and changes the ConfigAdmin configuration of bigbuf components
  * (PIDs {@code io.bigbuf.*}, e.g. {@code io.bigbuf.mock}) from the prompt, so that a simulated
  * memory layout or failure injection can be tried without another console. Values are stored as
  * strings; the components' property types convert them (DS coercion).
+ *
+ * <p>Nothing is stored that the Metatype of the installed bundles does not describe
+ * ({@link ConfigSchema}): an unknown PID or key, or a value that does not read as its attribute's
+ * type ({@link AttributeCheck}), fails with one line before the backend is touched. A change that
+ * restarts a backend closes its buffers; the command says how many. It does not ask for a
+ * confirmation flag: in the default runtime the example consumer always holds a buffer (and takes
+ * a new one after the restart), so every change would need it, and {@code bigbuf:list} shows
+ * beforehand what a restart closes. A change that leaves every value as it is restarts nothing.
  *
  * <p>ConfigAdmin and SCR apply a change asynchronously. The command returns once the component of
  * that name runs with it, so that the next statement of a script meets the new configuration; a
@@ -46,22 +58,25 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 })
 public class ConfigCommands {
 
-    private static final String BIGBUF_PID_PREFIX = "io.bigbuf.";
-
     /** How long a change may take to reach the component (SCR restarts it; slow in emulated guests). */
     static final long APPLY_TIMEOUT_MILLIS = 30_000;
 
     private static final long POLL_MILLIS = 10;
 
+    /** See {@link #awaitApplied}: how long an earlier activation failure may still be on show. */
+    static final long STALE_FAILURE_SETTLE_MILLIS = 2_000;
+
     private final ConfigurationAdmin configurationAdmin;
     private final ServiceComponentRuntime scr;
+    private final MetaTypeService metatype;
     private final BundleContext context;
 
     @Activate
     public ConfigCommands(@Reference ConfigurationAdmin configurationAdmin, @Reference ServiceComponentRuntime scr,
-            BundleContext context) {
+            @Reference MetaTypeService metatype, BundleContext context) {
         this.configurationAdmin = configurationAdmin;
         this.scr = scr;
+        this.metatype = metatype;
         this.context = context;
     }
 
@@ -84,32 +99,56 @@ public class ConfigCommands {
         }
         String pid = given[0];
         String[] settings = Arrays.copyOfRange(given, 1, given.length);
-        if (!pid.startsWith(BIGBUF_PID_PREFIX)) {
+        if (!pid.startsWith(ConfigSchema.PID_PREFIX)) {
             throw new IllegalArgumentException("'" + pid + "' is not a bigbuf PID; use e.g. io.bigbuf.mock");
         }
+        ConfigSchema schema = ConfigSchema.of(metatype, context.getBundles());
         // "?": a multi-location binding, so the configuration reaches the component in any bundle.
         Configuration configuration = configurationAdmin.getConfiguration(pid, "?");
         Dictionary<String, Object> previous = configuration.getProperties();
+        if (previous == null || settings.length > 0) {
+            // A stored configuration of a PID nobody describes (any longer) can still be shown and deleted.
+            schema.requireKnown(pid);
+        }
         if (reset) {
             if (settings.length > 0) {
                 throw new IllegalArgumentException("--reset takes no key=value settings");
             }
-            apply(pid, configuration, null, previous);
-            return pid + ": configuration deleted, defaults apply";
+            if (previous == null) {
+                return describe(pid, null);
+            }
+            OpenBuffers closing = OpenBuffers.of(context, backendsOf(pid));
+            apply(pid, configuration, null, previous, closing);
+            return pid + ": configuration deleted, defaults apply" + closing.closedNote(pid);
         }
         if (settings.length == 0) {
             return describe(pid, previous);
         }
-        Dictionary<String, Object> updated = copy(previous);
+        Map<String, String> changes = new LinkedHashMap<>();
         for (String setting : settings) {
             int eq = setting.indexOf('=');
             if (eq <= 0) {
                 throw new IllegalArgumentException("'" + setting + "' is not key=value, e.g. memory.size=64M");
             }
-            updated.put(setting.substring(0, eq).trim(), setting.substring(eq + 1).trim());
+            changes.put(setting.substring(0, eq).trim(), setting.substring(eq + 1).trim());
         }
-        apply(pid, configuration, updated, previous);
-        return describe(pid, updated);
+        Dictionary<String, Object> updated = copy(previous);
+        schema.check(pid, changes).forEach(updated::put);
+        // The whole result must fit, not only the changes: a value another client stored may not.
+        Map<String, String> kept = settingsOf(updated);
+        kept.keySet().removeAll(changes.keySet());
+        try {
+            schema.check(pid, kept);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + " (stored earlier; set it too, or bigbuf:config --reset "
+                    + pid + ")", e);
+        }
+        if (previous != null && settingsOf(updated).equals(settingsOf(previous))) {
+            return describe(pid, previous) + " (unchanged, nothing restarted)";
+        }
+        OpenBuffers closing = OpenBuffers.of(context, backendsOf(pid));
+        apply(pid, configuration, updated, previous, closing);
+        return describe(pid, updated) + closing.closedNote(pid);
     }
 
     /**
@@ -118,16 +157,40 @@ public class ConfigCommands {
      * is stored again, and once that is back in force the command fails with the component's reason.
      */
     private void apply(String pid, Configuration configuration, Dictionary<String, Object> wanted,
-            Dictionary<String, Object> previous) throws IOException {
+            Dictionary<String, Object> previous, OpenBuffers closing) throws IOException {
         Set<Long> before = registrations(pid);
+        Set<String> failedBefore = failures(pid);
         store(configuration, wanted);
-        String rejection = awaitApplied(pid, wanted, previous, before);
+        String rejection = awaitApplied(pid, wanted, previous, before, failedBefore);
         if (rejection != null) {
             Set<Long> failed = registrations(pid);
+            Set<String> failedNow = failures(pid);
             store(configuration, previous);
-            awaitApplied(pid, previous, wanted, failed);
-            throw new IllegalArgumentException(pid + ": rejected, previous configuration restored: " + rejection);
+            awaitApplied(pid, previous, wanted, failed, failedNow);
+            int closed = closing.closed();
+            throw new IllegalArgumentException(pid + ": rejected, previous configuration restored"
+                    + (closed == 0 ? "" : " (the attempt closed " + OpenBuffers.count(closed) + ")") + ": " + rejection);
         }
+    }
+
+    /**
+     * The allocators of the components {@code pid} configures that a change restarts (those
+     * without a modified method): a restart closes their buffers.
+     */
+    private List<ServiceReference<ContiguousAllocator>> backendsOf(String pid) {
+        List<ServiceReference<ContiguousAllocator>> backends = new ArrayList<>();
+        for (ComponentDescriptionDTO component : componentsOf(pid)) {
+            if (component.modified != null) {
+                continue;
+            }
+            try {
+                backends.addAll(context.getServiceReferences(ContiguousAllocator.class,
+                        "(" + ComponentConstants.COMPONENT_NAME + "=" + component.name + ")"));
+            } catch (InvalidSyntaxException e) {
+                throw new IllegalArgumentException("'" + component.name + "' is not a valid component name", e);
+            }
+        }
+        return backends;
     }
 
     private static void store(Configuration configuration, Dictionary<String, Object> properties)
@@ -142,19 +205,23 @@ public class ConfigCommands {
     /**
      * Waits until the components that {@code pid} configures run with the settings of {@code now}
      * (null: none, their defaults apply) in place of those of {@code before}.
-     * {@code registrations}: their services before the change.
+     * {@code registrations}: their services before the change. {@code staleFailures}: the failure
+     * texts of those that had failed to activate before it: SCR shows a reconfigured component's
+     * new properties while its state and failure are still those of the last attempt, so such a
+     * failure counts only once it has stood for {@link #STALE_FAILURE_SETTLE_MILLIS}.
      *
      * @return null when applied, else the reason a component failed to activate with them
      */
     private String awaitApplied(String pid, Dictionary<String, Object> now, Dictionary<String, Object> before,
-            Set<Long> registrations) {
+            Set<Long> registrations, Set<String> staleFailures) {
         List<ComponentDescriptionDTO> components = componentsOf(pid);
         if (components.isEmpty()) {
             return null; // no component takes this PID in this runtime (yet): nothing to wait for
         }
         Set<String> keys = new HashSet<>(settingKeys(now));
         keys.addAll(settingKeys(before));
-        long deadline = System.nanoTime() + APPLY_TIMEOUT_MILLIS * 1_000_000;
+        long start = System.nanoTime();
+        long deadline = start + APPLY_TIMEOUT_MILLIS * 1_000_000;
         int lastState = -1;
         while (System.nanoTime() < deadline) {
             for (ComponentDescriptionDTO component : components) {
@@ -173,8 +240,9 @@ public class ConfigCommands {
                                     || registeredWith(component, expected, registrations))) {
                         return null;
                     }
-                    if (c.state == ComponentConfigurationDTO.FAILED_ACTIVATION) {
-                        return reason(c.failure);
+                    if (c.state == ComponentConfigurationDTO.FAILED_ACTIVATION && (!staleFailures.contains(c.failure)
+                            || System.nanoTime() - start > STALE_FAILURE_SETTLE_MILLIS * 1_000_000)) {
+                        return FailureText.reason(c.failure);
                     }
                 }
             }
@@ -188,6 +256,19 @@ public class ConfigCommands {
         throw new IllegalStateException(pid + ": stored, but the component has not picked it up within "
                 + APPLY_TIMEOUT_MILLIS / 1000 + " s (" + (lastState < 0 ? "still on the old configuration"
                         : "state " + lastState) + "); see scr:info " + pid);
+    }
+
+    /** The failure texts of the components {@code pid} configures that failed to activate. */
+    private Set<String> failures(String pid) {
+        Set<String> failures = new HashSet<>();
+        for (ComponentDescriptionDTO component : componentsOf(pid)) {
+            for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(component)) {
+                if (c.state == ComponentConfigurationDTO.FAILED_ACTIVATION && c.failure != null) {
+                    failures.add(c.failure);
+                }
+            }
+        }
+        return failures;
     }
 
     private List<ComponentDescriptionDTO> componentsOf(String pid) {
@@ -276,6 +357,15 @@ public class ConfigCommands {
         return !key.startsWith("service.") && !key.startsWith("felix.");
     }
 
+    /** The user's settings in a configuration, values as text (how this command stores them). */
+    private static Map<String, String> settingsOf(Dictionary<String, Object> properties) {
+        Map<String, String> settings = new TreeMap<>();
+        for (String key : settingKeys(properties)) {
+            settings.put(key, String.valueOf(properties.get(key)));
+        }
+        return settings;
+    }
+
     private static Dictionary<String, Object> copy(Dictionary<String, Object> properties) {
         Dictionary<String, Object> copy = new Hashtable<>();
         if (properties != null) {
@@ -284,32 +374,6 @@ public class ConfigCommands {
             }
         }
         return copy;
-    }
-
-    /**
-     * The first message in SCR's failure text (a stack trace): the component's own words, not the
-     * reflection wrapper around them or the low-level cause below them.
-     */
-    private static String reason(String failure) {
-        if (failure == null || failure.isBlank()) {
-            return "activation failed";
-        }
-        return failure.lines()
-                .map(l -> l.startsWith("Caused by: ") ? l.substring("Caused by: ".length()) : l)
-                .filter(l -> !l.isBlank() && !Character.isWhitespace(l.charAt(0)))
-                .map(ConfigCommands::messageOf)
-                .filter(m -> !m.isEmpty())
-                .findFirst().orElse("activation failed");
-    }
-
-    /** "java.lang.IllegalArgumentException: text" -> "text"; "" for a header without a message. */
-    private static String messageOf(String header) {
-        int colon = header.indexOf(": ");
-        String type = colon > 0 ? header.substring(0, colon) : header;
-        if (!type.matches("[\\w.$]+")) {
-            return header;
-        }
-        return colon > 0 ? header.substring(colon + 2).trim() : "";
     }
 
     private static String describe(String pid, Dictionary<String, Object> properties) {

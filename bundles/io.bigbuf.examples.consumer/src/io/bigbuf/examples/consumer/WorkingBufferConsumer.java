@@ -18,6 +18,7 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.Designate;
 
 /**
  * How to use bigbuf from a component: keep one working buffer from whichever backend is best
@@ -31,6 +32,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * class closes its own copy too (closing twice is harmless).
  */
 @Component(configurationPid = WorkingBufferConsumer.PID, service = {})
+@Designate(ocd = WorkingBufferConfiguration.class)
 public class WorkingBufferConsumer {
 
     /** Configuration PID; see {@link WorkingBufferConfiguration}. */

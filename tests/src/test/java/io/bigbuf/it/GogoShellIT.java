@@ -16,12 +16,16 @@ import io.bigbuf.testkit.Components;
 import io.bigbuf.testkit.EmbeddedFelix;
 import io.bigbuf.testkit.FelixBundles;
 import io.bigbuf.testkit.FelixExtension;
+import java.util.Dictionary;
+import java.util.Hashtable;
 import org.apache.felix.service.command.CommandSession;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.osgi.framework.Bundle;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 
 /** The bigbuf:* commands through a real Gogo runtime, as a user at the prompt would run them. */
@@ -159,8 +163,11 @@ class GogoShellIT {
     @Test
     void configCommandReconfiguresTheMockThroughConfigAdmin() throws Exception {
         assertEquals("io.bigbuf.mock: no configuration, defaults apply", run("bigbuf:config io.bigbuf.mock"));
-        assertEquals("io.bigbuf.mock: fragmentation.pattern=striped, fragmentation.percent=100, memory.size=64M",
-                run("bigbuf:config io.bigbuf.mock memory.size=64M fragmentation.pattern=striped fragmentation.percent=100"));
+        awaitConsumerBuffer();
+        assertEquals("io.bigbuf.mock: fragmentation.pattern=striped, fragmentation.percent=100, memory.size=64M;"
+                + " restarting io.bigbuf.mock closed 1 buffer",
+                run("bigbuf:config io.bigbuf.mock memory.size=64M fragmentation.pattern=striped fragmentation.percent=100"),
+                "the example consumer's working buffer went with the old backend");
         // The command returns once the mock runs with it: the next statement needs no retry.
         String backend = run("bigbuf:backend");
         assertTrue(backend.contains("memory            64 MiB"), backend);
@@ -168,19 +175,80 @@ class GogoShellIT {
         Exception full = assertThrows(OutOfContiguousMemoryException.class, () -> session.execute("bigbuf:alloc 4M"));
         assertTrue(full.getMessage().startsWith("no contiguous 4 MiB range aligned to 4 KiB is free; largest free run is 4092 KiB ("),
                 full.getMessage());
+        assertEquals("io.bigbuf.mock: fragmentation.pattern=striped, fragmentation.percent=100, memory.size=64M"
+                + " (unchanged, nothing restarted)", run("bigbuf:config io.bigbuf.mock memory.size=64M"));
 
         assertFails(IllegalArgumentException.class, "bigbuf:config io.bigbuf.mock memory.size",
                 "'memory.size' is not key=value, e.g. memory.size=64M");
         assertFails(IllegalArgumentException.class, "bigbuf:config org.example.other a=b",
                 "'org.example.other' is not a bigbuf PID; use e.g. io.bigbuf.mock");
-        assertFails(IllegalArgumentException.class, "bigbuf:config io.bigbuf.mock memory.size=lots",
-                "io.bigbuf.mock: rejected, previous configuration restored: invalid configuration io.bigbuf.mock:"
-                        + " memory.size: 'lots' is not a size; use e.g. 4096, 64K, 64M, 1G");
+        // A value that passes the Metatype but not the component: stored, refused at activation, rolled back.
+        awaitConsumerBuffer();
+        Exception rejected = assertThrows(IllegalArgumentException.class,
+                () -> session.execute("bigbuf:config io.bigbuf.mock memory.size=5M"));
+        assertTrue(rejected.getMessage().startsWith("io.bigbuf.mock: rejected, previous configuration restored (the"
+                + " attempt closed 1 buffer): invalid configuration io.bigbuf.mock: memory size must be a positive multiple"),
+                rejected.getMessage());
         assertEquals("io.bigbuf.mock: fragmentation.pattern=striped, fragmentation.percent=100, memory.size=64M",
                 run("bigbuf:config io.bigbuf.mock"), "the rejected value is not kept");
         assertTrue(run("bigbuf:backend").contains("memory            64 MiB"), "back on the previous layout");
-        assertEquals("io.bigbuf.mock: configuration deleted, defaults apply", run("bigbuf:config --reset io.bigbuf.mock"));
+        awaitConsumerBuffer();
+        assertEquals("io.bigbuf.mock: configuration deleted, defaults apply; restarting io.bigbuf.mock closed 1 buffer",
+                run("bigbuf:config --reset io.bigbuf.mock"));
         assertTrue(run("bigbuf:backend").contains("memory            8 GiB"), "back on the defaults");
+    }
+
+    @Test
+    void configChecksPidsKeysAndValuesAgainstTheMetatypeBeforeTouchingTheBackend() throws Exception {
+        ContiguousAllocator mock = felix.awaitService(ContiguousAllocator.class, AllocatorServiceProperties.FILTER_MOCK);
+        DmaBuffer consumerBuffer = awaitConsumerBuffer();
+        String known = "the bigbuf PIDs are io.bigbuf.examples.consumer, io.bigbuf.mock";
+        assertFails(IllegalArgumentException.class, "bigbuf:config io.bigbuf.mokc memory.size=64M",
+                "io.bigbuf.mokc: unknown PID; " + known);
+        assertFails(IllegalArgumentException.class, "bigbuf:config io.bigbuf.mokc", "io.bigbuf.mokc: unknown PID; " + known);
+        assertFails(IllegalArgumentException.class, "bigbuf:config io.bigbuf.mock memory.sise=64M",
+                "io.bigbuf.mock: unknown key 'memory.sise'; the keys are failure.every, fragmentation.pattern,"
+                        + " fragmentation.percent, fragmentation.seed, iommu.mode, memory.base, memory.size, pci.busy, pci.devices");
+        assertFails(IllegalArgumentException.class, "bigbuf:config io.bigbuf.mock memory.size=lots",
+                "io.bigbuf.mock: memory.size: 'lots' is not a size; use e.g. 4096, 64K, 64M, 1G");
+        assertFails(IllegalArgumentException.class, "bigbuf:config io.bigbuf.mock fragmentation.percent=abc",
+                "io.bigbuf.mock: fragmentation.percent: 'abc' is not a whole number");
+        assertFails(IllegalArgumentException.class, "bigbuf:config io.bigbuf.mock fragmentation.percent=101",
+                "io.bigbuf.mock: fragmentation.percent: '101' is greater than the maximum 100");
+        assertFails(IllegalArgumentException.class, "bigbuf:config io.bigbuf.mock iommu.mode=on",
+                "io.bigbuf.mock: iommu.mode: 'on' is not one of off, identity, translating");
+        assertFails(IllegalArgumentException.class, "bigbuf:config io.bigbuf.examples.consumer buffer.size=big",
+                "io.bigbuf.examples.consumer: buffer.size: 'big' is not a size; use e.g. 4096, 64K, 64M, 1G");
+        assertEquals("io.bigbuf.mock: no configuration, defaults apply", run("bigbuf:config io.bigbuf.mock"));
+        assertTrue(felix.currentService(ContiguousAllocator.class, AllocatorServiceProperties.FILTER_MOCK) == mock,
+                "the backend was not restarted");
+        assertTrue(!consumerBuffer.isClosed(), "no buffer was closed");
+    }
+
+    @Test
+    void withoutBackendTheCommandsNameTheFailedActivation() throws Exception {
+        Configuration configuration = felix.awaitService(ConfigurationAdmin.class, null).getConfiguration("io.bigbuf.mock", "?");
+        Dictionary<String, Object> broken = new Hashtable<>();
+        broken.put("memory.size", "lots");
+        configuration.update(broken); // as any ConfigAdmin client (or a stored configuration) may
+        felix.awaitComponentState(Components.MOCK_BUNDLE, Components.MOCK_COMPONENT,
+                ComponentConfigurationDTO.FAILED_ACTIVATION);
+        assertFails(BackendUnavailableException.class, "bigbuf:list", "no bigbuf backend is running:"
+                + " io.bigbuf.mock.MockAllocator failed to activate: invalid configuration io.bigbuf.mock: memory.size:"
+                + " 'lots' is not a size; use e.g. 4096, 64K, 64M, 1G (fix it with bigbuf:config io.bigbuf.mock"
+                + " KEY=VALUE, or bigbuf:config --reset io.bigbuf.mock)");
+        assertFails(IllegalArgumentException.class, "bigbuf:config io.bigbuf.mock fragmentation.percent=5",
+                "io.bigbuf.mock: memory.size: 'lots' is not a size; use e.g. 4096, 64K, 64M, 1G (stored earlier; set it"
+                        + " too, or bigbuf:config --reset io.bigbuf.mock)");
+        assertEquals("io.bigbuf.mock: memory.size=64M", run("bigbuf:config io.bigbuf.mock memory.size=64M"));
+        assertTrue(run("bigbuf:backend").contains("memory            64 MiB"), "the fix brings the backend back");
+    }
+
+    private DmaBuffer awaitConsumerBuffer() {
+        return Await.until(() -> {
+            ContiguousAllocator a = felix.currentService(ContiguousAllocator.class, AllocatorServiceProperties.FILTER_MOCK);
+            return a == null ? null : Components.consumerBuffer(a).orElse(null);
+        }, "the example consumer's working buffer");
     }
 
     @Test
