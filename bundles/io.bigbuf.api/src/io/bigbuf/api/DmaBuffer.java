@@ -27,6 +27,11 @@ import org.osgi.annotation.versioning.ProviderType;
  * listed by {@link ContiguousAllocator#buffers()}. Whoever allocates a buffer and wants it to
  * live must reference it (the {@code bigbuf:alloc} shell command keeps every buffer it allocated
  * until {@code bigbuf:free}); always close buffers.
+ *
+ * <p><b>Closed under its owner.</b> A buffer may be closed by someone other than the code that
+ * allocated it: an administrator ({@link #revoke()}, the {@code bigbuf:free} shell command), or
+ * the backend going away. An owner that must not be left without a buffer registers a
+ * {@link BufferCloseListener} ({@link #addCloseListener}), which learns the {@link CloseReason}.
  */
 @ProviderType
 public interface DmaBuffer extends AutoCloseable {
@@ -77,6 +82,8 @@ public interface DmaBuffer extends AutoCloseable {
      * @param device           the function
      * @param maxDeviceAddress the function's address limit ({@code (1L << 28) - 1} for 28 address
      *                         lines), {@link AllocationRequest#NO_ADDRESS_LIMIT} for its default
+     * @throws InvalidAllocationRequestException {@code maxDeviceAddress} is not positive (since 1.3;
+     *         an {@link IllegalArgumentException} before)
      * @throws DeviceMappingException the function cannot have it (see the reason)
      * @throws OutOfContiguousMemoryException no room below the limit in the function's address space
      * @throws IllegalStateException the buffer is closed
@@ -113,7 +120,32 @@ public interface DmaBuffer extends AutoCloseable {
     /** Whether {@link #close()} has been called or the backend has released the buffer. */
     boolean isClosed();
 
-    /** Releases the memory. Idempotent; never throws. */
+    /** Releases the memory. Idempotent; never throws. Close listeners learn {@link CloseReason#CLOSED}. */
     @Override
     void close();
+
+    /**
+     * Closes the buffer on behalf of someone other than its owner, e.g. an administrator freeing it
+     * from the shell: as {@link #close()}, but close listeners learn {@link CloseReason#REVOKED}, so
+     * that the owner knows to get another buffer. Idempotent (a buffer closed already stays closed
+     * for its first reason); never throws. Since 1.3.
+     */
+    void revoke();
+
+    /**
+     * Adds a listener to be told once, when this buffer is closed for whatever reason (see
+     * {@link BufferCloseListener#bufferClosed}). If the buffer is closed already, the listener is
+     * called at once, in this thread, with the reason it was closed; a close is thus never missed.
+     * Adding a listener that is registered already has no effect. A listener belongs to the buffer:
+     * a buffer the program dropped without closing (see <b>Lifetime</b>) is released without
+     * calling its listeners, since nobody holds it any more. Since 1.3.
+     */
+    void addCloseListener(BufferCloseListener listener);
+
+    /**
+     * Removes a listener added with {@link #addCloseListener}. Since 1.3.
+     *
+     * @return whether it was registered and not yet called
+     */
+    boolean removeCloseListener(BufferCloseListener listener);
 }

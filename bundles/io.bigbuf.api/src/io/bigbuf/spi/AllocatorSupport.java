@@ -5,6 +5,7 @@ import io.bigbuf.api.AllocatorStatistics;
 import io.bigbuf.api.BackendInfo;
 import io.bigbuf.api.BackendUnavailableException;
 import io.bigbuf.api.ByteSize;
+import io.bigbuf.api.CloseReason;
 import io.bigbuf.api.Contiguity;
 import io.bigbuf.api.ContiguousAllocator;
 import io.bigbuf.api.DeviceMapping;
@@ -44,11 +45,13 @@ import org.osgi.annotation.versioning.ConsumerType;
  *     {@link BackendInfo#deviceMapping()} and implements {@link #mapBuffer}, {@link #unmapBuffer}
  *     and {@link #translation}; a mapping made at allocation ({@link AllocationRequest#forDevice})
  *     it records with {@link BufferSupport#addInitialMapping}.</li>
- * <li><b>Counters</b> of {@link AllocatorStatistics}: a request that fails with
+ * <li><b>Counters</b> of {@link AllocatorStatistics}: a request, to allocate or to map a buffer
+ *     for a device ({@link DmaBuffer#mapFor}), that fails with
  *     {@link InvalidAllocationRequestException} or {@link DeviceMappingException} counts as
  *     rejected, one that fails with
  *     {@link OutOfContiguousMemoryException} as a failure, wherever it was thrown (here, in the
- *     backend's checks or in its allocation); {@link BackendUnavailableException} counts as
+ *     buffer's own checks, in the backend's checks, in its allocation or its mapping);
+ *     {@link BackendUnavailableException}, and a request made on a closed buffer, count as
  *     neither. Registry and counters change under one lock, so the live buffers, bytes held
  *     and counters of a statistics snapshot agree with each other; the backend's largest free
  *     run is read just before, under the backend's own lock.</li>
@@ -189,10 +192,15 @@ public abstract class AllocatorSupport<B extends BufferSupport> implements Conti
         lifecycle.readLock().lock();
         try {
             ensureRunning();
-            if (!info.deviceMapping()) {
-                throw unsupported(device);
+            try {
+                if (!info.deviceMapping()) {
+                    throw unsupported(device);
+                }
+                return mapBuffer((B) buffer, device, maxDeviceAddress, deviceReadOnly);
+            } catch (InvalidAllocationRequestException | DeviceMappingException | OutOfContiguousMemoryException e) {
+                count(e);
+                throw e;
             }
-            return mapBuffer((B) buffer, device, maxDeviceAddress, deviceReadOnly);
         } finally {
             lifecycle.readLock().unlock();
         }
@@ -263,10 +271,7 @@ public abstract class AllocatorSupport<B extends BufferSupport> implements Conti
                 }
                 checkSatisfiable(request, alignment);
                 buffer = allocateBuffer(request, alignment);
-            } catch (InvalidAllocationRequestException | DeviceMappingException e) {
-                count(e);
-                throw e;
-            } catch (OutOfContiguousMemoryException e) {
+            } catch (InvalidAllocationRequestException | DeviceMappingException | OutOfContiguousMemoryException e) {
                 count(e);
                 throw e;
             }
@@ -275,6 +280,11 @@ public abstract class AllocatorSupport<B extends BufferSupport> implements Conti
         } finally {
             lifecycle.readLock().unlock();
         }
+    }
+
+    /** Counts a request the buffer itself turned down before asking the backend (see {@link BufferSupport#mapFor}). */
+    final void countRejected(RuntimeException e) {
+        count(e);
     }
 
     private void count(RuntimeException e) {
@@ -367,7 +377,7 @@ public abstract class AllocatorSupport<B extends BufferSupport> implements Conti
         for (Entry<B> entry : entries) {
             B buffer = entry.buffer();
             if (buffer != null) {
-                buffer.close();
+                buffer.close(CloseReason.BACKEND_GONE);
             } else {
                 entry.record().release();
             }

@@ -1,14 +1,18 @@
 package io.bigbuf.spi;
 
+import io.bigbuf.api.BufferCloseListener;
 import io.bigbuf.api.ByteSize;
+import io.bigbuf.api.CloseReason;
 import io.bigbuf.api.Contiguity;
 import io.bigbuf.api.DeviceMapping;
 import io.bigbuf.api.DeviceMappingException;
 import io.bigbuf.api.DmaBuffer;
+import io.bigbuf.api.InvalidAllocationRequestException;
 import io.bigbuf.api.PciAddress;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -33,6 +37,12 @@ import org.osgi.annotation.versioning.ConsumerType;
  * buffer is mapped for already returns that mapping; mapping and unmapping of one buffer are
  * serialised, and wait for neither each other's nor other buffers' kernel calls. A closed buffer
  * has no mappings (the backend's release ends them with the memory).
+ *
+ * <p>Close listeners ({@link #addCloseListener}) are kept and called here, the same for every
+ * backend: each once, after the record's release (the memory is gone from Java and from devices),
+ * outside every lock of this class and of the allocator, in the thread that closed the buffer
+ * ({@link #close()}, {@link #revoke()}, or {@link AllocatorSupport#shutdown()} with
+ * {@link CloseReason#BACKEND_GONE}); one that throws is logged and the others still run.
  */
 @ConsumerType
 public abstract class BufferSupport implements DmaBuffer {
@@ -43,6 +53,12 @@ public abstract class BufferSupport implements DmaBuffer {
     private final AtomicBoolean closing = new AtomicBoolean();
     /** Guarded by itself; also serialises map/unmap calls into the backend for this buffer. */
     private final Map<PciAddress, DeviceMapping> mappings = new TreeMap<>();
+    /** Guards closeListeners and closeReason. */
+    private final Object listenerLock = new Object();
+    /** In the order added; null once they have been called (the buffer is closed and released). */
+    private List<BufferCloseListener> closeListeners = new ArrayList<>();
+    /** Why the buffer was closed; set by the close that won, before closeListeners becomes null. */
+    private CloseReason closeReason;
 
     /**
      * @param record from {@link AllocatorSupport#newRecord}, used by this buffer only
@@ -138,8 +154,8 @@ public abstract class BufferSupport implements DmaBuffer {
     private DeviceMapping map(PciAddress device, long maxDeviceAddress, boolean deviceReadOnly) {
         Objects.requireNonNull(device, "device");
         if (maxDeviceAddress <= 0) {
-            throw new IllegalArgumentException("maxDeviceAddress must be positive, got 0x"
-                    + Long.toHexString(maxDeviceAddress));
+            throw rejected(new InvalidAllocationRequestException("maxDeviceAddress must be positive, got 0x"
+                    + Long.toHexString(maxDeviceAddress)));
         }
         synchronized (mappings) {
             if (isClosed()) {
@@ -148,11 +164,11 @@ public abstract class BufferSupport implements DmaBuffer {
             DeviceMapping existing = mappings.get(device);
             if (existing != null) {
                 if (existing.lastDeviceAddress() > maxDeviceAddress || existing.deviceReadOnly() != deviceReadOnly) {
-                    throw new DeviceMappingException(device, DeviceMappingException.Reason.UNREACHABLE, "buffer #"
+                    throw rejected(new DeviceMappingException(device, DeviceMappingException.Reason.UNREACHABLE, "buffer #"
                             + id() + " is mapped for " + device + " already, " + (existing.deviceReadOnly()
                                     ? "read-only" : "read-write") + " at 0x" + Long.toHexString(existing.deviceAddress())
                             + "..0x" + Long.toHexString(existing.lastDeviceAddress()) + "; unmapFrom(" + device
-                            + ") first to map it differently");
+                            + ") first to map it differently"));
                 }
                 return existing;
             }
@@ -160,6 +176,12 @@ public abstract class BufferSupport implements DmaBuffer {
             mappings.put(device, mapping);
             return mapping;
         }
+    }
+
+    /** A request turned down here, before the backend saw it, still counts in the allocator's statistics. */
+    private RuntimeException rejected(RuntimeException e) {
+        record.owner().countRejected(e);
+        return e;
     }
 
     @Override
@@ -196,8 +218,21 @@ public abstract class BufferSupport implements DmaBuffer {
 
     @Override
     public final void close() {
+        close(CloseReason.CLOSED);
+    }
+
+    @Override
+    public final void revoke() {
+        close(CloseReason.REVOKED);
+    }
+
+    /** The close sequence; the first call wins and its reason is what the listeners learn. */
+    final void close(CloseReason reason) {
         if (!closing.compareAndSet(false, true)) {
             return;
+        }
+        synchronized (listenerLock) {
+            closeReason = reason;
         }
         record.markClosedByOwner();
         // Waits for a mapFor/unmapFrom under way; the release ends the mappings with the memory.
@@ -210,6 +245,49 @@ public abstract class BufferSupport implements DmaBuffer {
             LOG.log(Level.ERROR, "closing buffer #" + id() + " failed: " + e, e);
         } finally {
             record.release();
+        }
+        List<BufferCloseListener> toCall;
+        synchronized (listenerLock) {
+            toCall = closeListeners;
+            closeListeners = null;
+        }
+        for (BufferCloseListener listener : toCall) {
+            tell(listener, reason);
+        }
+    }
+
+    @Override
+    public final void addCloseListener(BufferCloseListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        CloseReason reason;
+        synchronized (listenerLock) {
+            if (closeListeners != null) {
+                if (!closeListeners.contains(listener)) {
+                    closeListeners.add(listener);
+                }
+                return;
+            }
+            reason = closeReason;
+        }
+        // Closed and released already: the listeners have been called, so this one is told now.
+        tell(listener, reason);
+    }
+
+    @Override
+    public final boolean removeCloseListener(BufferCloseListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        synchronized (listenerLock) {
+            return closeListeners != null && closeListeners.remove(listener);
+        }
+    }
+
+    /** A listener's failure is its own: the buffer is closed either way, and the other listeners still hear of it. */
+    private void tell(BufferCloseListener listener, CloseReason reason) {
+        try {
+            listener.bufferClosed(this, reason);
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "close listener " + listener + " of buffer #" + id() + " (" + reason + ") failed: "
+                    + e, e);
         }
     }
 

@@ -111,12 +111,11 @@ public class BigbufCommands {
         }
     }
 
-    private void release(ContiguousAllocator owner, long id) {
+    /** Stops keeping a buffer; whether this shell had allocated it. */
+    private boolean release(ContiguousAllocator owner, long id) {
         synchronized (held) {
             Map<Long, DmaBuffer> ofOwner = held.get(owner);
-            if (ofOwner != null) {
-                ofOwner.remove(id);
-            }
+            return ofOwner != null && ofOwner.remove(id) != null;
         }
     }
 
@@ -214,15 +213,19 @@ public class BigbufCommands {
         };
     }
 
-    @Descriptor("close a buffer by id (see bigbuf:list)")
+    @Descriptor("close a buffer by id (see bigbuf:list); one another bundle holds is revoked, and its owner told")
     public String free(@Descriptor("buffer id") String... operands) {
         String id = operands(FREE_USAGE, 1, operands)[0];
         ContiguousAllocator current = current();
         DmaBuffer buffer = buffer(current, id);
         String description = describe(buffer);
-        buffer.close();
-        release(current, buffer.id());
-        return "freed " + description;
+        if (release(current, buffer.id())) {
+            buffer.close();
+            return "freed " + description;
+        }
+        // Someone else's buffer: taken away from its owner, whose close listeners learn REVOKED.
+        buffer.revoke();
+        return "freed " + description + "; revoked from its owner";
     }
 
     @Descriptor("list the open buffers of the current backend")

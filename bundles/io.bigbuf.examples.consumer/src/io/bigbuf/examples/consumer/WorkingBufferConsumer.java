@@ -3,7 +3,9 @@ package io.bigbuf.examples.consumer;
 import io.bigbuf.api.AllocationRequest;
 import io.bigbuf.api.AllocatorServiceProperties;
 import io.bigbuf.api.BigbufException;
+import io.bigbuf.api.BufferCloseListener;
 import io.bigbuf.api.ByteSize;
+import io.bigbuf.api.CloseReason;
 import io.bigbuf.api.ContiguousAllocator;
 import io.bigbuf.api.DmaBuffer;
 import java.lang.System.Logger;
@@ -30,6 +32,12 @@ import org.osgi.service.metatype.annotations.Designate;
  * releases the old one. Only when no backend is left does the mandatory reference deactivate the
  * component. A stale buffer is never used: a backend that goes away closes its buffers, and this
  * class closes its own copy too (closing twice is harmless).
+ *
+ * <p>A buffer can also be taken away while its backend stays: an administrator frees it
+ * ({@code bigbuf:free}, {@link DmaBuffer#revoke()}). The consumer listens for its buffer being
+ * closed ({@link DmaBuffer#addCloseListener}) and takes a new one from the same backend, so it is
+ * never left without a buffer; when the backend goes instead, DS binds the replacement (or
+ * deactivates the component) and {@link #bindAllocator} takes the buffer.
  */
 @Component(configurationPid = WorkingBufferConsumer.PID, service = {})
 @Designate(ocd = WorkingBufferConfiguration.class)
@@ -60,8 +68,11 @@ public class WorkingBufferConsumer {
     private final long token = new SecureRandom().nextLong();
     private AllocationRequest request;
     private ContiguousAllocator allocator;
+    private Map<String, Object> allocatorProperties = Map.of();
     private DmaBuffer buffer;
     private int generation;
+    /** One listener for every working buffer; it ignores buffers that are no longer the current one. */
+    private final BufferCloseListener closeListener = this::bufferClosed;
 
     @Activate
     void activate(WorkingBufferConfiguration config) {
@@ -72,7 +83,7 @@ public class WorkingBufferConsumer {
         synchronized (lock) {
             request = r;
             // DS binds before activate: take the first buffer now that the request is known.
-            acquireFrom(allocator, Map.of());
+            acquireFrom(allocator, allocatorProperties, null);
         }
     }
 
@@ -82,8 +93,9 @@ public class WorkingBufferConsumer {
         synchronized (lock) {
             DmaBuffer old = buffer;
             allocator = newAllocator;
+            allocatorProperties = Map.copyOf(properties);
             if (request != null) {
-                acquireFrom(newAllocator, properties);
+                acquireFrom(newAllocator, properties, null);
             }
             if (old != null && old != buffer) {
                 old.close();
@@ -97,32 +109,63 @@ public class WorkingBufferConsumer {
                 return; // a replacement is already bound (greedy rebind: bind new, then unbind old)
             }
             allocator = null;
-            if (buffer != null) {
-                buffer.close();
-                buffer = null;
-            }
+            allocatorProperties = Map.of();
+            closeOwn();
         }
     }
 
     @Deactivate
     void deactivate() {
         synchronized (lock) {
-            if (buffer != null) {
-                buffer.close();
-                buffer = null;
-            }
+            closeOwn();
             request = null;
+        }
+    }
+
+    /** Closes the working buffer; not current any more first, so that its close listener ignores it. */
+    private void closeOwn() {
+        DmaBuffer own = buffer;
+        buffer = null;
+        if (own != null) {
+            own.close();
+        }
+    }
+
+    /**
+     * The working buffer was closed under this consumer: revoked by an administrator, or released
+     * by its backend going away. Called by whoever closed it, after its memory is gone.
+     */
+    private void bufferClosed(DmaBuffer closed, CloseReason reason) {
+        synchronized (lock) {
+            if (closed != buffer) {
+                return; // one this consumer replaced or closed itself
+            }
+            buffer = null;
+            String what = "working buffer #" + closed.id() + " was " + switch (reason) {
+                case BACKEND_GONE -> "released by its backend going away";
+                case CLOSED -> "closed by another bundle";
+                default -> "revoked (freed by an administrator)";
+            };
+            if (reason == CloseReason.BACKEND_GONE || request == null || allocator == null) {
+                // DS binds the replacement backend, if any, and bindAllocator takes a buffer there.
+                LOG.log(Level.INFO, what + "; waiting for a backend");
+                return;
+            }
+            acquireFrom(allocator, allocatorProperties, what);
         }
     }
 
     /**
      * Takes a new working buffer and proves it is usable by writing and reading it. A failure is
      * logged and leaves the consumer without a buffer rather than failing the rebind.
+     *
+     * @param cause what happened to the previous buffer, said in the same log line; null if nothing
      */
-    private void acquireFrom(ContiguousAllocator source, Map<String, Object> properties) {
+    private void acquireFrom(ContiguousAllocator source, Map<String, Object> properties, String cause) {
         if (source == null) {
             return;
         }
+        String prefix = cause == null ? "" : cause + "; re-acquired ";
         try {
             DmaBuffer fresh = source.allocate(request);
             MemorySegment memory = fresh.segment();
@@ -137,13 +180,14 @@ public class WorkingBufferConsumer {
                 memory.set(ValueLayout.JAVA_INT_UNALIGNED, HEADER_GENERATION_OFFSET, generation);
             }
             buffer = fresh;
-            LOG.log(Level.INFO, "working buffer #{0} ({1}) at physical 0x{2} from backend {3} (generation {4})",
-                    fresh.id(), ByteSize.format(fresh.size()), Long.toHexString(fresh.physicalAddress()),
+            fresh.addCloseListener(closeListener);
+            LOG.log(Level.INFO, String.format("%sworking buffer #%d (%s) at physical 0x%x from backend %s (generation %d)",
+                    prefix, fresh.id(), ByteSize.format(fresh.size()), fresh.physicalAddress(),
                     properties.getOrDefault(AllocatorServiceProperties.BACKEND, source.backendInfo().name()),
-                    generation);
+                    generation));
         } catch (BigbufException e) {
             buffer = null;
-            LOG.log(Level.WARNING, "cannot get a working buffer: " + e.getMessage());
+            LOG.log(Level.WARNING, (cause == null ? "" : cause + "; ") + "cannot get a working buffer: " + e.getMessage());
         }
     }
 }

@@ -10,20 +10,23 @@ import java.util.List;
  * Command line of the launcher.
  *
  * <pre>
- * java -jar bigbuf-launcher.jar [--runtime DIR] [--storage DIR] [-c COMMANDS]...
+ * java -jar bigbuf-launcher.jar [--runtime DIR] [--storage DIR] [--verbose] [-c COMMANDS]...
  * </pre>
  *
  * @param runtime  directory with {@code bundles/} (always installed) and {@code console/}
  *                 (the interactive Gogo shell)
  * @param storage  Felix cache directory, null for a fresh temporary one that is deleted on exit
  * @param commands Gogo statements to run non-interactively; empty for the interactive prompt
+ * @param logLevel what the runtime logs to stderr: {@code BIGBUF_LOG}, raised by {@code --verbose}
  */
-record LauncherOptions(Path runtime, Path storage, List<String> commands) {
+record LauncherOptions(Path runtime, Path storage, List<String> commands, LogLevel logLevel) {
 
     static final String USAGE = """
-            usage: bigbuf-launcher [--runtime DIR] [--storage DIR] [-c 'CMD; CMD']...
+            usage: bigbuf-launcher [--runtime DIR] [--storage DIR] [--verbose] [-c 'CMD; CMD']...
               --runtime DIR   runtime directory (default: the directory of the launcher jar)
               --storage DIR   Felix cache, must be writable (default: $BIGBUF_STORAGE, else a temp dir)
+              -v, --verbose   log what the runtime does (INFO); default: warnings and errors only,
+                              or $BIGBUF_LOG (debug, info or warn)
               -c, --command   run Gogo commands (separated by ';' or repeated -c) and exit;
                               exit status 1 on the first failing command
             Without -c an interactive Gogo prompt starts; 'exit' or Ctrl-D leaves it.""";
@@ -32,21 +35,24 @@ record LauncherOptions(Path runtime, Path storage, List<String> commands) {
         return commands.isEmpty();
     }
 
-    /** @throws IllegalArgumentException unknown or incomplete option */
-    static LauncherOptions parse(String[] args, String storageFromEnvironment) {
+    /** @throws IllegalArgumentException unknown or incomplete option, or a bad {@code BIGBUF_LOG} */
+    static LauncherOptions parse(String[] args, String storageFromEnvironment, String logFromEnvironment) {
         Path runtime = null;
         Path storage = storageFromEnvironment == null || storageFromEnvironment.isBlank()
                 ? null : Path.of(storageFromEnvironment);
         List<String> commands = new ArrayList<>();
+        boolean verbose = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             switch (arg) {
                 case "--runtime" -> runtime = Path.of(value(args, ++i, arg));
                 case "--storage" -> storage = Path.of(value(args, ++i, arg));
                 case "-c", "--command" -> commands.addAll(CommandSplitter.split(value(args, ++i, arg)));
+                case "-v", "--verbose" -> verbose = true;
                 default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
             }
         }
+        LogLevel logLevel = LogLevel.of(logFromEnvironment, verbose);
         if (runtime == null) {
             runtime = launcherDirectory();
         }
@@ -54,7 +60,7 @@ record LauncherOptions(Path runtime, Path storage, List<String> commands) {
             throw new IllegalArgumentException(runtime + " is not a bigbuf runtime (no bundles/ directory);"
                     + " build it with ./mvnw package or pass --runtime");
         }
-        return new LauncherOptions(runtime, storage, List.copyOf(commands));
+        return new LauncherOptions(runtime, storage, List.copyOf(commands), logLevel);
     }
 
     private static String value(String[] args, int index, String option) {

@@ -49,13 +49,14 @@ public final class Main {
         }
         LauncherOptions options;
         try {
-            options = LauncherOptions.parse(args, System.getenv("BIGBUF_STORAGE"));
+            options = LauncherOptions.parse(args, System.getenv("BIGBUF_STORAGE"), System.getenv(LogLevel.ENVIRONMENT));
         } catch (IllegalArgumentException e) {
             System.err.println("bigbuf: " + e.getMessage());
             System.err.println(LauncherOptions.USAGE);
             System.exit(2);
             return;
         }
+        options.logLevel().apply();
         System.exit(run(options));
     }
 
@@ -75,7 +76,7 @@ public final class Main {
         }
         Framework framework = null;
         try {
-            framework = newFramework(storage);
+            framework = newFramework(storage, options.logLevel());
             framework.start();
             List<Path> jars = new ArrayList<>(jarsIn(options.runtime().resolve("bundles")));
             if (options.interactive()) {
@@ -102,12 +103,12 @@ public final class Main {
         }
     }
 
-    private static Framework newFramework(Path storage) {
+    private static Framework newFramework(Path storage, LogLevel logLevel) {
         Map<String, String> config = new HashMap<>();
         config.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         // Every run starts from the bundles on disk: no stale cache from an earlier build.
         config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
-        config.put("ds.loglevel", System.getProperty("ds.loglevel", "warn"));
+        config.put("ds.loglevel", System.getProperty("ds.loglevel", logLevel.dsLogLevel()));
         System.getProperties().stringPropertyNames().stream()
                 .filter(k -> k.startsWith("bigbuf.") || k.startsWith("felix.") || k.startsWith("gosh.")
                         || k.startsWith("org.osgi.framework."))

@@ -42,7 +42,7 @@ class ApiBundleWiringIT {
                         .findFirst()
                         .orElseThrow(() -> new AssertionError(consumer + " is not wired to io.bigbuf.api"));
                 assertEquals(api, wire.getProvider().getBundle());
-                assertEquals(new Version(1, 2, 0), wire.getCapability().getAttributes().get("version"));
+                assertEquals(new Version(1, 3, 0), wire.getCapability().getAttributes().get("version"));
             }
 
             // getAllServiceReferences: the test class path has its own io.bigbuf.api, which Felix would

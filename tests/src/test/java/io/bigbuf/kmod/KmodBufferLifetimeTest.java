@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 class KmodBufferLifetimeTest {
 
     private static final long SIZE = 3 * 4096 + 100;
-    private static final long HELD = 4 * 4096;
+    static final long HELD = 4 * 4096;
     private static final int PROT_READ = 0x1;
     private static final int PROT_WRITE = 0x2;
     private static final int MAP_SHARED = 0x01;
@@ -86,7 +86,7 @@ class KmodBufferLifetimeTest {
     }
 
     /** {@code mmap(NULL, HELD, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_ANONYMOUS, -1, 0)}, called through FFM. */
-    private static long mapAnonymous() throws Throwable {
+    static long mapAnonymous() throws Throwable {
         Linker linker = Linker.nativeLinker();
         MethodHandle mmap = linker.downcallHandle(linker.defaultLookup().find("mmap").orElseThrow(),
                 FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
@@ -105,7 +105,7 @@ class KmodBufferLifetimeTest {
     }
 
     /** Whether a line of /proc/self/maps starts at {@code address}. */
-    private static boolean isMapped(long address) throws IOException {
+    static boolean isMapped(long address) throws IOException {
         String start = Long.toHexString(address) + "-";
         try (var lines = Files.lines(Path.of("/proc/self/maps"))) {
             return lines.anyMatch(l -> l.startsWith(start));

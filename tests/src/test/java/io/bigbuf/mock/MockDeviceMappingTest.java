@@ -175,7 +175,7 @@ class MockDeviceMappingTest {
         assertEquals(before.liveBuffers(), after.liveBuffers());
         assertEquals(before.bytesHeld(), after.bytesHeld());
         assertEquals(before.allocations(), after.allocations());
-        assertEquals(before.rejected() + 3, after.rejected(), "each refused request counted as rejected");
+        assertEquals(before.rejected() + 4, after.rejected(), "each refused request counted as rejected, the mapFor too");
         assertTrue(held.deviceMappings().isEmpty());
         held.close();
     }
