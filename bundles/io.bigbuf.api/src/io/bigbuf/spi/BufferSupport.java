@@ -45,6 +45,8 @@ public abstract class BufferSupport implements DmaBuffer {
     private final Map<PciAddress, DeviceMapping> mappings = new TreeMap<>();
 
     /**
+     * A buffer on its allocator's record.
+     *
      * @param record from {@link AllocatorSupport#newRecord}, used by this buffer only
      * @throws IllegalStateException the record already belongs to another buffer
      */
@@ -53,7 +55,11 @@ public abstract class BufferSupport implements DmaBuffer {
         record.attach(this);
     }
 
-    /** The memory, without the closed check; {@link #segment()} adds it. */
+    /**
+     * The memory, without the closed check; {@link #segment()} adds it.
+     *
+     * @return the buffer's segment
+     */
     protected abstract MemorySegment memory();
 
     /**
@@ -62,7 +68,11 @@ public abstract class BufferSupport implements DmaBuffer {
      */
     protected abstract void invalidate();
 
-    /** The allocator's record of this buffer. */
+    /**
+     * The allocator's record of this buffer.
+     *
+     * @return the record given to the constructor
+     */
     protected final BufferRecord record() {
         return record;
     }
