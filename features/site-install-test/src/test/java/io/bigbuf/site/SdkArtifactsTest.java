@@ -24,14 +24,14 @@ import org.w3c.dom.NodeList;
 /**
  * What a project outside this reactor consumes: for every bundle the site's features ship (the
  * SDK), the update site carries its source bundle, and the file-system Maven repository
- * (bundles/target/maven-repository) holds, under groupId io.bigbuf and the bundle's symbolic name
- * as artifactId, the jar, a consumer pom with its dependencies, the sources jar and the javadoc
- * jar, each listed in the repository's maven-metadata.xml, which is what Maven resolves by.
+ * (sdk/target/maven-repository) holds, under groupId io.bigbuf and the bundle's symbolic name as
+ * artifactId, one version with the jar, a consumer pom with its dependencies, the sources jar and
+ * the javadoc jar, named as Maven resolves them.
  */
 class SdkArtifactsTest {
 
     private static final Path MAVEN = Path.of(System.getProperty("bigbuf.sdk.repository.dir",
-            "../../bundles/target/maven-repository"));
+            "../../sdk/target/maven-repository"));
     private static final String GROUP_ID = "io.bigbuf";
     private static final String API = "io.bigbuf.api";
 
@@ -62,11 +62,13 @@ class SdkArtifactsTest {
             Attributes siteManifest = manifest(plugin.getValue());
             Version bundleVersion = Version.parseVersion(siteManifest.getValue(Constants.BUNDLE_VERSION));
             Path artifactDir = MAVEN.resolve(GROUP_ID.replace('.', '/')).resolve(id);
-            Path metadata = artifactDir.resolve("maven-metadata.xml");
-            assertTrue(Files.isRegularFile(metadata), id + " is not in the SDK Maven repository (" + metadata + ")");
-            NodeList versions = xml(metadata).getElementsByTagName("version");
-            assertEquals(1, versions.getLength(), id + ": exactly one version expected in " + metadata);
-            String version = versions.item(0).getTextContent().trim();
+            assertTrue(Files.isDirectory(artifactDir), id + " is not in the SDK Maven repository (" + artifactDir + ")");
+            List<Path> versions;
+            try (var dirs = Files.list(artifactDir)) {
+                versions = dirs.filter(Files::isDirectory).toList();
+            }
+            assertEquals(1, versions.size(), id + ": exactly one version expected in " + artifactDir + ": " + versions);
+            String version = versions.get(0).getFileName().toString();
             assertEquals(bundleVersion.getMajor() + "." + bundleVersion.getMinor() + "." + bundleVersion.getMicro(),
                     version.replace("-SNAPSHOT", ""), id + ": Maven version vs Bundle-Version " + bundleVersion);
 
@@ -126,11 +128,12 @@ class SdkArtifactsTest {
 
     /**
      * The files of one version directory by kind ("jar", "pom", "sources.jar", ...), resolved as
-     * Maven does: through the snapshot's metadata for a SNAPSHOT, by name for a release.
+     * Maven does: through the snapshot's metadata if there is one (a deployed snapshot), else by
+     * name ({@code id-1.2.0-SNAPSHOT.jar}, {@code id-1.2.0-SNAPSHOT-sources.jar}).
      */
     private static Map<String, Path> files(Path versionDir, String id, String version) throws Exception {
         Map<String, Path> files = new HashMap<>();
-        if (!version.endsWith("-SNAPSHOT")) {
+        if (!Files.isRegularFile(versionDir.resolve("maven-metadata.xml"))) {
             for (String kind : List.of("jar", "pom", "sources.jar", "javadoc.jar")) {
                 Path file = versionDir.resolve(id + "-" + version + (kind.contains(".") ? "-" + kind : "." + kind));
                 if (Files.isRegularFile(file)) {
