@@ -45,6 +45,13 @@ public record AllocationRequest(long size, long alignment, long maxAddress, Stri
 
     private static final int MAX_LABEL_LENGTH = 64;
 
+    /**
+     * Checks every component; see the record's description for their meaning.
+     *
+     * @throws InvalidAllocationRequestException a value out of range or a combination that cannot
+     *         be served (a device-contiguous buffer without a device, a strict node without a node)
+     * @throws NullPointerException a null {@code label} or {@code contiguity}
+     */
     public AllocationRequest {
         if (size <= 0) {
             throw new InvalidAllocationRequestException(
@@ -80,25 +87,54 @@ public record AllocationRequest(long size, long alignment, long maxAddress, Stri
         }
     }
 
-    /** The API 1.0 form: no device, physically contiguous, any node. */
+    /**
+     * The API 1.0 form: no device, physically contiguous, any node.
+     *
+     * @param size       bytes, &gt; 0
+     * @param alignment  0 for the backend's page size, else a power of two no smaller than it
+     * @param maxAddress highest physical address of the last byte, inclusive, or {@link #NO_ADDRESS_LIMIT}
+     * @param label      free-form tag shown in listings (never null, may be empty)
+     */
     public AllocationRequest(long size, long alignment, long maxAddress, String label) {
         this(size, alignment, maxAddress, label, null, Contiguity.PHYSICAL, ANY_NODE, false);
     }
 
-    /** A page-aligned request for {@code size} bytes anywhere, without label. */
+    /**
+     * A page-aligned request for {@code size} bytes anywhere, without label.
+     *
+     * @param size bytes, &gt; 0
+     * @return the request
+     */
     public static AllocationRequest ofSize(long size) {
         return new AllocationRequest(size, 0, NO_ADDRESS_LIMIT, "");
     }
 
+    /**
+     * This request with another alignment.
+     *
+     * @param newAlignment 0 for the backend's page size, else a power of two no smaller than it
+     * @return the changed copy
+     */
     public AllocationRequest withAlignment(long newAlignment) {
         return new AllocationRequest(size, newAlignment, maxAddress, label, device, contiguity, numaNode, nodeStrict);
     }
 
+    /**
+     * This request with another limit for the address of its last byte.
+     *
+     * @param newMaxAddress highest address the last byte may have, inclusive, or {@link #NO_ADDRESS_LIMIT}
+     * @return the changed copy
+     */
     public AllocationRequest withMaxAddress(long newMaxAddress) {
         return new AllocationRequest(size, alignment, newMaxAddress, label, device, contiguity, numaNode, nodeStrict);
     }
 
-    /** Limits the buffer to what a device with {@code bits} address lines can reach (e.g. 28, 32). */
+    /**
+     * Limits the buffer to what a device with {@code bits} address lines can reach (e.g. 28, 32).
+     *
+     * @param bits address lines, 12 to 63 (63: no limit)
+     * @return the changed copy
+     */
     public AllocationRequest withAddressBits(int bits) {
         if (bits < 12 || bits > 63) {
             throw new InvalidAllocationRequestException(
@@ -107,6 +143,12 @@ public record AllocationRequest(long size, long alignment, long maxAddress, Stri
         return withMaxAddress(bits == 63 ? NO_ADDRESS_LIMIT : (1L << bits) - 1);
     }
 
+    /**
+     * This request with another label.
+     *
+     * @param newLabel free-form tag shown in listings, at most 64 printable characters
+     * @return the changed copy
+     */
     public AllocationRequest withLabel(String newLabel) {
         return new AllocationRequest(size, alignment, maxAddress, newLabel, device, contiguity, numaNode, nodeStrict);
     }
@@ -114,6 +156,9 @@ public record AllocationRequest(long size, long alignment, long maxAddress, Stri
     /**
      * Maps the buffer for this PCI function in the same call; {@link #maxAddress()} becomes the
      * function's address limit. Since 1.2.
+     *
+     * @param newDevice the PCI function that will use the buffer
+     * @return the changed copy
      */
     public AllocationRequest forDevice(PciAddress newDevice) {
         return new AllocationRequest(size, alignment, maxAddress, label, Objects.requireNonNull(newDevice, "device"),
@@ -123,32 +168,57 @@ public record AllocationRequest(long size, long alignment, long maxAddress, Stri
     /**
      * {@link Contiguity#DEVICE}: pages anywhere, contiguous for the device behind its IOMMU, so that
      * the buffer can be far larger than any free physically contiguous range. Since 1.2.
+     *
+     * @param newContiguity {@link Contiguity#DEVICE} (needs a device) or {@link Contiguity#PHYSICAL}
+     * @return the changed copy
      */
     public AllocationRequest withContiguity(Contiguity newContiguity) {
         return new AllocationRequest(size, alignment, maxAddress, label, device, newContiguity, numaNode, nodeStrict);
     }
 
-    /** Memory from this NUMA node first (others when it has no room). Since 1.2. */
+    /**
+     * Memory from this NUMA node first (others when it has no room). Since 1.2.
+     *
+     * @param node NUMA node, &ge; 0, or {@link #ANY_NODE}
+     * @return the changed copy
+     */
     public AllocationRequest onNode(int node) {
         return new AllocationRequest(size, alignment, maxAddress, label, device, contiguity, node, false);
     }
 
-    /** Memory from this NUMA node only. Since 1.2. */
+    /**
+     * Memory from this NUMA node only. Since 1.2.
+     *
+     * @param node NUMA node, &ge; 0
+     * @return the changed copy
+     */
     public AllocationRequest onNodeOnly(int node) {
         return new AllocationRequest(size, alignment, maxAddress, label, device, contiguity, node, true);
     }
 
-    /** Whether {@link #maxAddress()} restricts placement. */
+    /**
+     * Whether {@link #maxAddress()} restricts placement.
+     *
+     * @return false for {@link #NO_ADDRESS_LIMIT}
+     */
     public boolean hasAddressLimit() {
         return maxAddress != NO_ADDRESS_LIMIT;
     }
 
-    /** The device the buffer is for, if any. Since 1.2. */
+    /**
+     * The device the buffer is for, if any. Since 1.2.
+     *
+     * @return the device, or empty
+     */
     public Optional<PciAddress> targetDevice() {
         return Optional.ofNullable(device);
     }
 
-    /** Whether anything of API 1.2 is asked for: a device, device contiguity or a NUMA node. */
+    /**
+     * Whether anything of API 1.2 is asked for: a device, device contiguity or a NUMA node.
+     *
+     * @return true if a 1.0 backend could not serve this request as asked
+     */
     public boolean needsPlacement() {
         return device != null || contiguity != Contiguity.PHYSICAL || numaNode != ANY_NODE;
     }
@@ -157,6 +227,8 @@ public record AllocationRequest(long size, long alignment, long maxAddress, Stri
      * The alignment a backend with the given page size must honour: the page size for 0, else the
      * requested alignment.
      *
+     * @param pageSize the backend's page size in bytes
+     * @return the alignment in bytes, never 0
      * @throws InvalidAllocationRequestException a non-zero alignment below the page size
      */
     public long effectiveAlignment(long pageSize) {

@@ -24,7 +24,17 @@ package io.bigbuf.api;
 public record BackendInfo(String name, String description, boolean realBusAddresses, long pageSize,
         long maxBlockSize, long totalBytes, long maxAlignment, boolean deviceMapping) {
 
-    /** The API 1.1 form, for backends that cannot map for devices. */
+    /**
+     * The API 1.1 form, for backends that cannot map for devices.
+     *
+     * @param name             as {@link #name()}
+     * @param description      as {@link #description()}
+     * @param realBusAddresses as {@link #realBusAddresses()}
+     * @param pageSize         as {@link #pageSize()}
+     * @param maxBlockSize     as {@link #maxBlockSize()}
+     * @param totalBytes       as {@link #totalBytes()}
+     * @param maxAlignment     as {@link #maxAlignment()}
+     */
     public BackendInfo(String name, String description, boolean realBusAddresses, long pageSize, long maxBlockSize,
             long totalBytes, long maxAlignment) {
         this(name, description, realBusAddresses, pageSize, maxBlockSize, totalBytes, maxAlignment, false);
@@ -33,6 +43,13 @@ public record BackendInfo(String name, String description, boolean realBusAddres
     /**
      * The API 1.0 form, for backends that do not state their maximum alignment
      * ({@link #maxAlignment()} is -1).
+     *
+     * @param name             as {@link #name()}
+     * @param description      as {@link #description()}
+     * @param realBusAddresses as {@link #realBusAddresses()}
+     * @param pageSize         as {@link #pageSize()}
+     * @param maxBlockSize     as {@link #maxBlockSize()}
+     * @param totalBytes       as {@link #totalBytes()}
      */
     public BackendInfo(String name, String description, boolean realBusAddresses, long pageSize, long maxBlockSize,
             long totalBytes) {

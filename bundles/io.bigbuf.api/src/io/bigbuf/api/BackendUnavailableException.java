@@ -9,10 +9,21 @@ public class BackendUnavailableException extends BigbufException {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * An exception with a message for the user.
+     *
+     * @param message what is gone and what to do
+     */
     public BackendUnavailableException(String message) {
         super(message);
     }
 
+    /**
+     * An exception with a message for the user and its cause.
+     *
+     * @param message what is gone and what to do
+     * @param cause   the failure that showed it
+     */
     public BackendUnavailableException(String message, Throwable cause) {
         super(message, cause);
     }

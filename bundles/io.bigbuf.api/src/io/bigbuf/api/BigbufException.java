@@ -10,10 +10,21 @@ public abstract class BigbufException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A failure with a message for the user.
+     *
+     * @param message what was asked, what was available, what to change
+     */
     protected BigbufException(String message) {
         super(message);
     }
 
+    /**
+     * A failure with a message for the user and its cause.
+     *
+     * @param message what was asked, what was available, what to change
+     * @param cause   the underlying failure
+     */
     protected BigbufException(String message, Throwable cause) {
         super(message, cause);
     }

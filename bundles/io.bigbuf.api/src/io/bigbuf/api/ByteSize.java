@@ -15,6 +15,10 @@ public final class ByteSize {
     }
 
     /**
+     * Parses a byte count as people type it.
+     *
+     * @param text e.g. {@code 4096}, {@code 64K}, {@code 64MiB}, {@code 0x1000}; surrounding blanks ignored
+     * @return the number of bytes, &ge; 0
      * @throws IllegalArgumentException not a size, negative, or larger than {@link Long#MAX_VALUE}
      */
     public static long parse(String text) {
@@ -61,6 +65,9 @@ public final class ByteSize {
      * Readable and never misleadingly rounded near a limit: exact in the largest unit when possible
      * ({@code 64 MiB}), else exact in the next smaller unit when that stays short ({@code 4092 KiB},
      * not "4.0 MiB"), else one decimal ({@code 211.1 MiB}). Below 1 KiB in bytes.
+     *
+     * @param bytes a byte count, &ge; 0
+     * @return e.g. {@code 64 MiB}
      */
     public static String format(long bytes) {
         if (bytes < 1024) {

@@ -41,32 +41,53 @@ public interface ContiguousAllocator {
     /**
      * Allocates a page-aligned buffer of {@code size} bytes anywhere in physical memory.
      *
+     * @param size bytes, &gt; 0
+     * @return an open buffer, owned by the caller as with {@link #allocate(AllocationRequest)}
      * @see #allocate(AllocationRequest)
      */
     default DmaBuffer allocate(long size) {
         return allocate(AllocationRequest.ofSize(size));
     }
 
-    /** Snapshot of the buffers that are currently open, in allocation order. */
+    /**
+     * Snapshot of the buffers that are currently open, in allocation order.
+     *
+     * @return an unmodifiable list, possibly empty
+     */
     List<DmaBuffer> buffers();
 
-    /** The open buffer with this id, if any. */
+    /**
+     * The open buffer with this id, if any.
+     *
+     * @param id {@link DmaBuffer#id()}
+     * @return the buffer, or empty if no open buffer has that id
+     */
     default Optional<DmaBuffer> buffer(long id) {
         return buffers().stream().filter(b -> b.id() == id).findFirst();
     }
 
-    /** What this backend is and what its addresses mean. */
+    /**
+     * What this backend is and what its addresses mean.
+     *
+     * @return the description, the same for the life of the service
+     */
     BackendInfo backendInfo();
 
     /**
      * How PCI function {@code device} sees memory through this backend: whether its device
      * addresses are physical ones or translated by an IOMMU. Since 1.2.
      *
+     * @param device the PCI function
+     * @return how that function's DMA addresses relate to physical memory
      * @throws DeviceMappingException no such function, or the backend cannot map for devices
      *         ({@link BackendInfo#deviceMapping()})
      */
     DmaTranslation translation(PciAddress device);
 
-    /** Current usage counters. */
+    /**
+     * Current usage counters.
+     *
+     * @return a snapshot
+     */
     AllocatorStatistics statistics();
 }

@@ -25,17 +25,33 @@ public final class CurrentAllocator {
 
     private final AtomicReference<ContiguousAllocator> current = new AtomicReference<>();
 
-    /** The bind method's work: this allocator is the current one from now on. */
+    /** Without an allocator until {@link #bind} is called. */
+    public CurrentAllocator() {
+    }
+
+    /**
+     * The bind method's work: this allocator is the current one from now on.
+     *
+     * @param allocator the service DS binds
+     */
     public void bind(ContiguousAllocator allocator) {
         current.set(allocator);
     }
 
-    /** The unbind method's work: forgets the allocator unless a replacement was bound already. */
+    /**
+     * The unbind method's work: forgets the allocator unless a replacement was bound already.
+     *
+     * @param allocator the service DS unbinds
+     */
     public void unbind(ContiguousAllocator allocator) {
         current.compareAndSet(allocator, null);
     }
 
-    /** The current allocator, if any. */
+    /**
+     * The current allocator, if any.
+     *
+     * @return the allocator, or empty
+     */
     public Optional<ContiguousAllocator> get() {
         return Optional.ofNullable(current.get());
     }
@@ -44,6 +60,7 @@ public final class CurrentAllocator {
      * The current allocator.
      *
      * @param whatToDo the message when there is none: what the user can do about it
+     * @return the allocator
      * @throws BackendUnavailableException no allocator is bound
      */
     public ContiguousAllocator require(String whatToDo) {

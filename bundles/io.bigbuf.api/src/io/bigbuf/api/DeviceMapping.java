@@ -17,12 +17,21 @@ import java.util.Objects;
 public record DeviceMapping(PciAddress device, long deviceAddress, long size, DmaTranslation translation,
         boolean deviceReadOnly) {
 
+    /**
+     * Checks the components.
+     *
+     * @throws NullPointerException a null {@code device} or {@code translation}
+     */
     public DeviceMapping {
         Objects.requireNonNull(device, "device");
         Objects.requireNonNull(translation, "translation");
     }
 
-    /** The device address of the buffer's last byte. */
+    /**
+     * The device address of the buffer's last byte.
+     *
+     * @return {@code deviceAddress + size - 1}
+     */
     public long lastDeviceAddress() {
         return deviceAddress + size - 1;
     }

@@ -35,19 +35,38 @@ public class DeviceMappingException extends BigbufException {
         UNSUPPORTED
     }
 
+    /** The function. */
     private final PciAddress device;
+    /** Why. */
     private final Reason reason;
 
+    /**
+     * An exception for one function.
+     *
+     * @param device  the function
+     * @param reason  why it cannot have the mapping
+     * @param message what happened and what to do, for the user
+     */
     public DeviceMappingException(PciAddress device, Reason reason, String message) {
         super(message);
         this.device = Objects.requireNonNull(device, "device");
         this.reason = Objects.requireNonNull(reason, "reason");
     }
 
+    /**
+     * The function the mapping was for.
+     *
+     * @return the function
+     */
     public PciAddress device() {
         return device;
     }
 
+    /**
+     * Why the mapping is impossible.
+     *
+     * @return the reason
+     */
     public Reason reason() {
         return reason;
     }

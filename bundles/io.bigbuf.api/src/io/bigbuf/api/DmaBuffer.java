@@ -36,10 +36,18 @@ import org.osgi.annotation.versioning.ProviderType;
 @ProviderType
 public interface DmaBuffer extends AutoCloseable {
 
-    /** Identifier, unique among the buffers of one allocator for its whole lifetime. */
+    /**
+     * Identifier, unique among the buffers of one allocator for its whole lifetime.
+     *
+     * @return the id, &gt; 0
+     */
     long id();
 
-    /** Usable size in bytes, exactly as requested. */
+    /**
+     * Usable size in bytes, exactly as requested.
+     *
+     * @return bytes, &gt; 0
+     */
     long size();
 
     /**
@@ -49,30 +57,50 @@ public interface DmaBuffer extends AutoCloseable {
      * driver should program {@link #deviceAddress(PciAddress)} instead, which is right in every
      * case.
      *
+     * @return the physical address of the first byte
      * @throws IllegalStateException the buffer is {@link Contiguity#DEVICE device-contiguous} and
      *         has no single physical address
      */
     long physicalAddress();
 
-    /** In what sense the buffer is contiguous. Since 1.2. */
+    /**
+     * In what sense the buffer is contiguous. Since 1.2.
+     *
+     * @return {@link Contiguity#PHYSICAL} or {@link Contiguity#DEVICE}
+     */
     Contiguity contiguity();
 
-    /** The NUMA node of the buffer's memory, if the backend knows it and it is a single node. Since 1.2. */
+    /**
+     * The NUMA node of the buffer's memory, if the backend knows it and it is a single node. Since 1.2.
+     *
+     * @return the node, or empty
+     */
     OptionalInt numaNode();
 
     /**
      * The address PCI function {@code device} uses for the buffer's first byte; the buffer is
      * contiguous at {@code [deviceAddress, deviceAddress + size)} for it. Since 1.2.
      *
+     * @param device the PCI function
+     * @return the address that function must program
      * @throws IllegalArgumentException the buffer is not mapped for that function (allocate it
      *         {@link AllocationRequest#forDevice for the device}, or {@link #mapFor} it)
      */
     long deviceAddress(PciAddress device);
 
-    /** The buffer's mapping for {@code device}, if it has one. Since 1.2. */
+    /**
+     * The buffer's mapping for {@code device}, if it has one. Since 1.2.
+     *
+     * @param device the PCI function
+     * @return its mapping, or empty
+     */
     Optional<DeviceMapping> deviceMapping(PciAddress device);
 
-    /** Every device mapping of the buffer, in PCI address order. Since 1.2. */
+    /**
+     * Every device mapping of the buffer, in PCI address order. Since 1.2.
+     *
+     * @return an unmodifiable list, empty if the buffer is mapped for no device
+     */
     List<DeviceMapping> deviceMappings();
 
     /**
@@ -82,6 +110,7 @@ public interface DmaBuffer extends AutoCloseable {
      * @param device           the function
      * @param maxDeviceAddress the function's address limit ({@code (1L << 28) - 1} for 28 address
      *                         lines), {@link AllocationRequest#NO_ADDRESS_LIMIT} for its default
+     * @return the mapping, with the address the function must use
      * @throws InvalidAllocationRequestException {@code maxDeviceAddress} is not positive (since 1.3;
      *         an {@link IllegalArgumentException} before)
      * @throws DeviceMappingException the function cannot have it (see the reason)
@@ -95,6 +124,11 @@ public interface DmaBuffer extends AutoCloseable {
     /**
      * As {@link #mapFor}, but the function may only read the buffer: behind a translating IOMMU
      * its writes fault. Since 1.2.
+     *
+     * @param device           the function
+     * @param maxDeviceAddress as for {@link #mapFor}
+     * @return the read-only mapping
+     * @throws DeviceMappingException as {@link #mapFor}
      */
     DeviceMapping mapReadOnlyFor(PciAddress device, long maxDeviceAddress);
 
@@ -103,21 +137,31 @@ public interface DmaBuffer extends AutoCloseable {
      * address (behind a translating IOMMU its DMA there faults). Closing the buffer ends every
      * mapping. Since 1.2.
      *
+     * @param device the PCI function
      * @return whether there was a mapping
      */
     boolean unmapFrom(PciAddress device);
 
-    /** Free-form label given in the {@link AllocationRequest}; empty if none. */
+    /**
+     * Free-form label given in the {@link AllocationRequest}; empty if none.
+     *
+     * @return the label, never null
+     */
     String label();
 
     /**
      * The buffer's memory. Valid until {@link #close()}.
      *
+     * @return a segment of exactly {@link #size()} bytes
      * @throws IllegalStateException the buffer is closed
      */
     MemorySegment segment();
 
-    /** Whether {@link #close()} has been called or the backend has released the buffer. */
+    /**
+     * Whether {@link #close()} has been called or the backend has released the buffer.
+     *
+     * @return true once closed
+     */
     boolean isClosed();
 
     /** Releases the memory. Idempotent; never throws. Close listeners learn {@link CloseReason#CLOSED}. */
@@ -139,12 +183,15 @@ public interface DmaBuffer extends AutoCloseable {
      * Adding a listener that is registered already has no effect. A listener belongs to the buffer:
      * a buffer the program dropped without closing (see <b>Lifetime</b>) is released without
      * calling its listeners, since nobody holds it any more. Since 1.3.
+     *
+     * @param listener the listener
      */
     void addCloseListener(BufferCloseListener listener);
 
     /**
      * Removes a listener added with {@link #addCloseListener}. Since 1.3.
      *
+     * @param listener the listener
      * @return whether it was registered and not yet called
      */
     boolean removeCloseListener(BufferCloseListener listener);

@@ -20,7 +20,11 @@ public enum DmaTranslation {
      */
     TRANSLATED;
 
-    /** Whether device addresses differ from physical ones (and the IOMMU confines the device). */
+    /**
+     * Whether device addresses differ from physical ones (and the IOMMU confines the device).
+     *
+     * @return true for {@link #TRANSLATED}
+     */
     public boolean translated() {
         return this == TRANSLATED;
     }

@@ -9,6 +9,11 @@ public class InvalidAllocationRequestException extends BigbufException {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * An exception with a message for the user.
+     *
+     * @param message what is wrong with the request and what would be accepted
+     */
     public InvalidAllocationRequestException(String message) {
         super(message);
     }

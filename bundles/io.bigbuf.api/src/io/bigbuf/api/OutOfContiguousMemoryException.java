@@ -11,10 +11,14 @@ public class OutOfContiguousMemoryException extends BigbufException {
 
     private static final long serialVersionUID = 1L;
 
+    /** Bytes asked for. */
     private final long requestedBytes;
+    /** -1 if unknown. */
     private final long largestAvailable;
 
     /**
+     * An exception for one failed request.
+     *
      * @param requestedBytes   bytes asked for
      * @param largestAvailable largest contiguous free range the backend could see, -1 if unknown
      * @param message          what happened, for the user
@@ -25,11 +29,20 @@ public class OutOfContiguousMemoryException extends BigbufException {
         this.largestAvailable = largestAvailable;
     }
 
+    /**
+     * The size of the failed request.
+     *
+     * @return bytes
+     */
     public long requestedBytes() {
         return requestedBytes;
     }
 
-    /** Largest contiguous free range when the request failed, if the backend knows it. */
+    /**
+     * Largest contiguous free range when the request failed, if the backend knows it.
+     *
+     * @return bytes, or empty
+     */
     public OptionalLong largestAvailable() {
         return largestAvailable < 0 ? OptionalLong.empty() : OptionalLong.of(largestAvailable);
     }

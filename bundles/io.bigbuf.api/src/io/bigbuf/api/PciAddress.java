@@ -22,7 +22,11 @@ public record PciAddress(int domain, int bus, int device, int function) implemen
             .thenComparingInt(PciAddress::bus).thenComparingInt(PciAddress::device)
             .thenComparingInt(PciAddress::function);
 
-    /** @throws IllegalArgumentException a field out of its range */
+    /**
+     * Checks every field against its range.
+     *
+     * @throws IllegalArgumentException a field out of its range
+     */
     public PciAddress {
         if (domain < 0) {
             throw new IllegalArgumentException("PCI domain must be 0..0x7fffffff, got " + domain);
@@ -41,6 +45,8 @@ public record PciAddress(int domain, int bus, int device, int function) implemen
     /**
      * Parses {@code 0000:00:04.0} or, in domain 0, {@code 00:04.0} (as {@code lspci} prints it).
      *
+     * @param text the address, surrounding blanks ignored
+     * @return the address
      * @throws IllegalArgumentException not such an address
      */
     public static PciAddress parse(String text) {

@@ -87,6 +87,8 @@ public abstract class AllocatorSupport<B extends BufferSupport> implements Conti
     }
 
     /**
+     * A backend on the shared support layer.
+     *
      * @param info      what the backend is; its page size and maximum alignment are enforced here
      * @param name      the backend in messages, e.g. {@code "mock backend"}
      * @param retention whether dropped buffers stay allocated until closed, or are released by a
@@ -110,7 +112,9 @@ public abstract class AllocatorSupport<B extends BufferSupport> implements Conti
      * return a new buffer on a record from {@link #newRecord}. Called with the lifecycle read
      * lock held, possibly from several threads at once.
      *
+     * @param request   the request, already checked against the {@link BackendInfo}
      * @param alignment the effective alignment (page size for 0), at most the maximum alignment
+     * @return the new buffer, open
      * @throws OutOfContiguousMemoryException not now; the backend has undone its partial work
      * @throws InvalidAllocationRequestException the backend found out only now that it never can
      * @throws BackendUnavailableException the backend's resource is gone
@@ -121,12 +125,18 @@ public abstract class AllocatorSupport<B extends BufferSupport> implements Conti
      * Rejects requests that this backend could not satisfy even with all its memory free, e.g.
      * larger than its memory. The page size and alignment limits are checked before.
      *
+     * @param request   the request
+     * @param alignment the effective alignment
      * @throws InvalidAllocationRequestException the request can never succeed here
      */
     protected void checkSatisfiable(AllocationRequest request, long alignment) {
     }
 
-    /** The largest free contiguous range now, if the backend can know it without trying. */
+    /**
+     * The largest free contiguous range now, if the backend can know it without trying.
+     *
+     * @return bytes, or empty (the default)
+     */
     protected OptionalLong largestContiguousFree() {
         return OptionalLong.empty();
     }
@@ -135,6 +145,8 @@ public abstract class AllocatorSupport<B extends BufferSupport> implements Conti
      * How PCI function {@code device} sees memory through this backend. Backends that map for
      * devices override it.
      *
+     * @param device the PCI function
+     * @return how its DMA addresses relate to physical memory
      * @throws DeviceMappingException no such function; {@link DeviceMappingException.Reason#UNSUPPORTED}
      *         by default
      */
@@ -147,6 +159,12 @@ public abstract class AllocatorSupport<B extends BufferSupport> implements Conti
      * The backend's mapping of one of its open buffers for a further device. Called at most once at
      * a time per buffer, with the lifecycle read lock held. Must change nothing when it throws.
      *
+     * @param buffer           an open buffer of this backend
+     * @param device           the function
+     * @param maxDeviceAddress the function's address limit, {@link AllocationRequest#NO_ADDRESS_LIMIT}
+     *                         for its default
+     * @param deviceReadOnly   whether the function may only read the buffer
+     * @return the new mapping
      * @throws DeviceMappingException the function cannot have it
      * @throws OutOfContiguousMemoryException no room below the limit in the function's address space
      */
@@ -157,6 +175,9 @@ public abstract class AllocatorSupport<B extends BufferSupport> implements Conti
     /**
      * Ends a mapping made by {@link #mapBuffer} or at allocation, of an open buffer. Mappings of a
      * buffer that is released end with it: the backend's release takes care of them.
+     *
+     * @param buffer  an open buffer of this backend
+     * @param mapping one of its mappings
      */
     protected void unmapBuffer(B buffer, DeviceMapping mapping) {
         throw new IllegalStateException("the " + name + " made no mapping to undo: " + mapping);
@@ -166,6 +187,9 @@ public abstract class AllocatorSupport<B extends BufferSupport> implements Conti
      * Records a mapping the backend made while allocating {@code buffer} (for a request with
      * {@link AllocationRequest#forDevice a device}), before {@link #allocateBuffer} returns it.
      * Since 1.1.
+     *
+     * @param buffer  the buffer being allocated
+     * @param mapping its mapping for the request's device
      */
     protected final void addInitialMapping(B buffer, DeviceMapping mapping) {
         buffer.addInitialMapping(mapping);
@@ -175,13 +199,20 @@ public abstract class AllocatorSupport<B extends BufferSupport> implements Conti
      * Adds state to tear down when {@code buffer} is released, before its memory goes (see
      * {@link BufferRecord#addReleaseAction}); e.g. a device mapping's IOVA range. Since 1.1.
      *
+     * @param buffer a buffer of this backend
+     * @param action what to undo, run once
      * @throws IllegalStateException the buffer is released already
      */
     protected final void addReleaseAction(B buffer, Runnable action) {
         buffer.record().addReleaseAction(action);
     }
 
-    /** The exception for a backend that cannot map for devices. */
+    /**
+     * The exception for a backend that cannot map for devices.
+     *
+     * @param device the function asked for
+     * @return the exception, with reason {@link DeviceMappingException.Reason#UNSUPPORTED}
+     */
     protected final DeviceMappingException unsupported(PciAddress device) {
         return new DeviceMappingException(device, DeviceMappingException.Reason.UNSUPPORTED, "the " + name
                 + " cannot map buffers for PCI functions (" + info.description() + ")");
@@ -223,7 +254,12 @@ public abstract class AllocatorSupport<B extends BufferSupport> implements Conti
         }
     }
 
-    /** How the message for an alignment above {@link BackendInfo#maxAlignment()} names that limit. */
+    /**
+     * How the message for an alignment above {@link BackendInfo#maxAlignment()} names that limit.
+     *
+     * @param maxAlignment the limit in bytes
+     * @return the words that follow "above" in the message
+     */
     protected String describeMaxAlignment(long maxAlignment) {
         return "the largest the " + name + " supports, " + ByteSize.format(maxAlignment);
     }
@@ -234,7 +270,9 @@ public abstract class AllocatorSupport<B extends BufferSupport> implements Conti
      *
      * @param request   what was asked for: size and label
      * @param bytesHeld what the backend holds for it (page-rounded)
+     * @param physicalAddress the physical address of its first byte
      * @param release   gives the memory back; must not refer to the buffer (see {@link BufferRecord})
+     * @return the record, with a new id
      */
     protected final BufferRecord newRecord(AllocationRequest request, long bytesHeld, long physicalAddress,
             Runnable release) {
@@ -245,6 +283,14 @@ public abstract class AllocatorSupport<B extends BufferSupport> implements Conti
      * As {@link #newRecord(AllocationRequest, long, long, Runnable)}, for a buffer of the given
      * contiguity ({@code physicalAddress} is ignored for {@link Contiguity#DEVICE}) on a NUMA node
      * (-1 if unknown or several). Since 1.1.
+     *
+     * @param request         what was asked for: size and label
+     * @param bytesHeld       what the backend holds for it (page-rounded)
+     * @param physicalAddress the physical address of its first byte
+     * @param contiguity      in what sense it is contiguous
+     * @param numaNode        its node, or -1
+     * @param release         gives the memory back; must not refer to the buffer
+     * @return the record, with a new id
      */
     protected final BufferRecord newRecord(AllocationRequest request, long bytesHeld, long physicalAddress,
             Contiguity contiguity, int numaNode, Runnable release) {
@@ -353,7 +399,11 @@ public abstract class AllocatorSupport<B extends BufferSupport> implements Conti
         }
     }
 
-    /** Whether {@link #shutdown()} has been called. */
+    /**
+     * Whether {@link #shutdown()} has been called.
+     *
+     * @return true once shut down
+     */
     public final boolean isShutDown() {
         return shutDown;
     }

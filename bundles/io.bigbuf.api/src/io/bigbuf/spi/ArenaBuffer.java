@@ -33,6 +33,8 @@ public final class ArenaBuffer extends BufferSupport {
     private final AtomicBoolean keepMemory = new AtomicBoolean();
 
     /**
+     * A buffer whose memory is a segment of a shared arena.
+     *
      * @param record  the buffer's record; closing {@code arena} is added to its release actions
      * @param arena   a shared arena, owned by this buffer from now on
      * @param segment the buffer's memory, of {@code arena}
@@ -74,7 +76,8 @@ public final class ArenaBuffer extends BufferSupport {
      * Closes a shared arena. A native (FFM downcall) that was passed one of its segments keeps
      * the arena busy until it returns; this waits up to a second for that, then gives up.
      *
-     * @param id the buffer, for the log
+     * @param arena the arena to close
+     * @param id    the buffer, for the log
      * @return false if the arena stayed in use: its memory must then stay valid (mapped)
      */
     public static boolean closeArena(Arena arena, long id) {

@@ -56,41 +56,75 @@ public final class BufferRecord {
         this.backendRelease = backendRelease;
     }
 
-    /** Unique among the buffers of the allocator that created this record. */
+    /**
+     * Unique among the buffers of the allocator that created this record.
+     *
+     * @return the buffer's id
+     */
     public long id() {
         return id;
     }
 
-    /** Usable bytes, exactly as requested. */
+    /**
+     * Usable bytes, exactly as requested.
+     *
+     * @return bytes, &gt; 0
+     */
     public long size() {
         return size;
     }
 
-    /** Bytes the backend holds for the buffer (page-rounded): what {@code bytesHeld} statistics add up. */
+    /**
+     * Bytes the backend holds for the buffer (page-rounded): what {@code bytesHeld} statistics add up.
+     *
+     * @return bytes, at least {@link #size()}
+     */
     public long bytesHeld() {
         return bytesHeld;
     }
 
-    /** The physical address of the first byte; meaningless for {@link Contiguity#DEVICE}. */
+    /**
+     * The physical address of the first byte; meaningless for {@link Contiguity#DEVICE}.
+     *
+     * @return the address, -1 for a device-contiguous buffer
+     */
     public long physicalAddress() {
         return physicalAddress;
     }
 
-    /** @since 1.1 */
+    /**
+     * In what sense the buffer is contiguous.
+     *
+     * @return {@link Contiguity#PHYSICAL} or {@link Contiguity#DEVICE}
+     * @since 1.1
+     */
     public Contiguity contiguity() {
         return contiguity;
     }
 
-    /** NUMA node of all the buffer's memory, -1 if unknown or several. Since 1.1. */
+    /**
+     * NUMA node of all the buffer's memory, -1 if unknown or several. Since 1.1.
+     *
+     * @return the node, or -1
+     */
     public int numaNode() {
         return numaNode;
     }
 
+    /**
+     * The label of the request.
+     *
+     * @return the label, never null
+     */
     public String label() {
         return label;
     }
 
-    /** Whether the buffer has been given back (its release has started). */
+    /**
+     * Whether the buffer has been given back (its release has started).
+     *
+     * @return true once released
+     */
     public boolean isReleased() {
         return released.get();
     }

@@ -61,6 +61,8 @@ public abstract class BufferSupport implements DmaBuffer {
     private CloseReason closeReason;
 
     /**
+     * A buffer on its allocator's record.
+     *
      * @param record from {@link AllocatorSupport#newRecord}, used by this buffer only
      * @throws IllegalStateException the record already belongs to another buffer
      */
@@ -69,7 +71,11 @@ public abstract class BufferSupport implements DmaBuffer {
         record.attach(this);
     }
 
-    /** The memory, without the closed check; {@link #segment()} adds it. */
+    /**
+     * The memory, without the closed check; {@link #segment()} adds it.
+     *
+     * @return the buffer's segment
+     */
     protected abstract MemorySegment memory();
 
     /**
@@ -78,7 +84,11 @@ public abstract class BufferSupport implements DmaBuffer {
      */
     protected abstract void invalidate();
 
-    /** The allocator's record of this buffer. */
+    /**
+     * The allocator's record of this buffer.
+     *
+     * @return the record given to the constructor
+     */
     protected final BufferRecord record() {
         return record;
     }

@@ -1,23 +1,17 @@
 package io.bigbuf.site;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
-import java.util.jar.JarFile;
 import java.util.stream.Stream;
-import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,8 +23,6 @@ import org.osgi.framework.ServiceReference;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
 import org.osgi.framework.wiring.FrameworkWiring;
-import org.w3c.dom.Element;
-import org.w3c.dom.NodeList;
 
 /**
  * What an Equinox user gets from the update site: every feature's plugins, with nothing but the
@@ -40,9 +32,7 @@ import org.w3c.dom.NodeList;
  */
 class SiteInstallTest {
 
-    private static final Path SITE = Path.of(System.getProperty("bigbuf.site.dir",
-            "../io.bigbuf.site/target/repository"));
-    private static final List<String> FEATURES = List.of("io.bigbuf.feature", "io.bigbuf.examples.feature");
+    private static final Path SITE = SiteFeatures.SITE;
     /** Frameworks the site carries for Felix users; Equinox is the framework here. */
     private static final List<String> FRAMEWORKS = List.of("org.apache.felix.framework");
     /** The interactive console would take over the test's stdin. */
@@ -76,7 +66,7 @@ class SiteInstallTest {
 
     @Test
     void everyFeatureInstallsFromTheSiteAloneAndItsBundlesResolveAndStart() throws Exception {
-        Map<String, Path> featurePlugins = featurePlugins();
+        Map<String, Path> featurePlugins = SiteFeatures.plugins();
         assertTrue(featurePlugins.keySet().containsAll(List.of("io.bigbuf.api", "io.bigbuf.kmod", "io.bigbuf.mock",
                 "io.bigbuf.shell", "io.bigbuf.examples.consumer", "io.bigbuf.examples.edu")), featurePlugins::toString);
 
@@ -116,39 +106,6 @@ class SiteInstallTest {
             if (featurePlugins.containsKey(b.getSymbolicName())) {
                 assertEquals(Bundle.ACTIVE, b.getState(), b.getSymbolicName() + " is not active");
             }
-        }
-    }
-
-    /** Plugin id to jar for every plugin of every feature, read from the site's feature jars. */
-    private static Map<String, Path> featurePlugins() throws Exception {
-        Map<String, Path> plugins = new LinkedHashMap<>();
-        for (String feature : FEATURES) {
-            Path jar = only(SITE.resolve("features"), feature + "_");
-            try (JarFile featureJar = new JarFile(jar.toFile());
-                    InputStream xml = featureJar.getInputStream(featureJar.getEntry("feature.xml"))) {
-                NodeList entries = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(xml)
-                        .getElementsByTagName("plugin");
-                assertFalse(entries.getLength() == 0, feature + " lists no plugins");
-                for (int i = 0; i < entries.getLength(); i++) {
-                    Element plugin = (Element) entries.item(i);
-                    String id = plugin.getAttribute("id");
-                    Path pluginJar = SITE.resolve("plugins").resolve(id + "_" + plugin.getAttribute("version") + ".jar");
-                    assertTrue(Files.isRegularFile(pluginJar), feature + " needs " + pluginJar.getFileName()
-                            + ", which the site does not carry");
-                    plugins.put(id, pluginJar);
-                }
-            }
-        }
-        return plugins;
-    }
-
-    private static Path only(Path dir, String prefix) throws IOException {
-        try (Stream<Path> files = Files.list(dir)) {
-            List<Path> matches = files.filter(p -> p.getFileName().toString().startsWith(prefix)).toList();
-            if (matches.size() != 1) {
-                fail("expected exactly one " + prefix + "*.jar in " + dir + ", found " + matches);
-            }
-            return matches.get(0);
         }
     }
 
