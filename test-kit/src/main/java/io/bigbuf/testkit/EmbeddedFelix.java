@@ -209,6 +209,20 @@ public final class EmbeddedFelix implements AutoCloseable {
                 new ByteArrayOutputStream(), new ByteArrayOutputStream());
     }
 
+    /** A Gogo session, returned once the bigbuf commands answer (they need a running backend). */
+    public CommandSession bigbufShellSession() {
+        CommandSession session = gogoSession();
+        Await.isTrue(() -> {
+            try {
+                session.execute("bigbuf:backend");
+                return true;
+            } catch (Exception notYet) {
+                return false;
+            }
+        }, "the bigbuf commands and a backend");
+        return session;
+    }
+
     public ServiceComponentRuntime scr() {
         return awaitService(ServiceComponentRuntime.class, null);
     }

@@ -18,14 +18,12 @@ import io.bigbuf.testkit.Components.ConsumerHeader;
 import io.bigbuf.testkit.EmbeddedFelix;
 import io.bigbuf.testkit.FelixBundles;
 import io.bigbuf.testkit.FelixExtension;
+import io.bigbuf.testkit.LogCapture;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.apache.felix.service.command.CommandSession;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,23 +40,8 @@ import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 @FelixBundles({Components.MOCK_BUNDLE, Components.SHELL_BUNDLE, CONSUMER_BUNDLE})
 class ConsumerBufferRevokedIT {
 
-    /** Held strongly: java.util.logging keeps loggers only weakly. */
-    private final Logger consumerLog = Logger.getLogger("io.bigbuf.examples.consumer.WorkingBufferConsumer");
-    private final List<LogRecord> logged = new CopyOnWriteArrayList<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            logged.add(record);
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    private final LogCapture consumerLog = LogCapture.of("io.bigbuf.examples.consumer.WorkingBufferConsumer");
+    private final List<LogRecord> logged = consumerLog.records();
 
     private EmbeddedFelix felix;
     private ContiguousAllocator mock;
@@ -68,22 +51,13 @@ class ConsumerBufferRevokedIT {
     void start(EmbeddedFelix felix) throws Exception {
         this.felix = felix;
         mock = felix.awaitService(ContiguousAllocator.class, AllocatorServiceProperties.FILTER_MOCK);
-        session = felix.gogoSession();
-        Await.isTrue(() -> {
-            try {
-                session.execute("bigbuf:backend");
-                return true;
-            } catch (Exception notYet) {
-                return false;
-            }
-        }, "the bigbuf commands and a backend");
-        consumerLog.setLevel(Level.INFO);
-        consumerLog.addHandler(capture);
+        session = felix.bigbufShellSession();
+        consumerLog.logger().setLevel(Level.INFO);
     }
 
     @AfterEach
     void stop() {
-        consumerLog.removeHandler(capture);
+        consumerLog.close();
         session.close();
     }
 

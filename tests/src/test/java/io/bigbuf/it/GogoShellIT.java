@@ -39,15 +39,7 @@ class GogoShellIT {
     @BeforeEach
     void start(EmbeddedFelix felix) throws Exception {
         this.felix = felix;
-        session = felix.gogoSession();
-        Await.isTrue(() -> {
-            try {
-                session.execute("bigbuf:backend");
-                return true;
-            } catch (Exception notYet) {
-                return false;
-            }
-        }, "the bigbuf commands and a backend");
+        session = felix.bigbufShellSession();
     }
 
     @AfterEach

@@ -10,16 +10,15 @@ import io.bigbuf.api.BufferCloseListener;
 import io.bigbuf.api.CloseReason;
 import io.bigbuf.api.DmaBuffer;
 import io.bigbuf.mock.model.PhysicalMemoryModel;
+import io.bigbuf.testkit.LogCapture;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -161,24 +160,8 @@ class MockCloseListenerTest {
 
     @Test
     void aFailingListenerIsLoggedAndTheOthersAreStillTold() {
-        List<LogRecord> logged = new CopyOnWriteArrayList<>();
-        Logger log = Logger.getLogger("io.bigbuf.spi.BufferSupport");
-        Handler handler = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                logged.add(record);
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        log.addHandler(handler);
-        try {
+        try (LogCapture log = LogCapture.of("io.bigbuf.spi.BufferSupport")) {
+            List<LogRecord> logged = log.records();
             DmaBuffer buffer = allocator.allocate(MIB);
             Recorder before = new Recorder(buffer);
             Recorder after = new Recorder(buffer);
@@ -196,8 +179,6 @@ class MockCloseListenerTest {
             assertEquals(0, allocator.statistics().liveBuffers());
             assertEquals(1, logged.stream().filter(r -> r.getLevel() == Level.SEVERE
                     && r.getMessage().contains("listener bug") && r.getThrown() != null).count(), logged.toString());
-        } finally {
-            log.removeHandler(handler);
         }
     }
 
