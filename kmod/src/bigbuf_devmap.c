@@ -294,7 +294,7 @@ static int bb_set_override(struct pci_dev *pdev, const char *name)
  * Bind the stub to a function without a driver.  Returns 0 if it is bound
  * to the stub now, -EBUSY if another driver has it, its driver_override
  * names another driver or its IOMMU group is owned by someone else,
- * -ENODEV if it is going away.
+ * -ENODEV if it is going away, -ENOMEM if binding ran out of memory.
  */
 static int bb_pci_claim(struct pci_dev *pdev)
 {
@@ -325,7 +325,11 @@ static int bb_pci_claim(struct pci_dev *pdev)
 	ret = device_driver_attach(&bb_pci_driver.driver, dev);
 	if (!override)
 		bb_set_override(pdev, "");
-	if (ret && ret != -EBUSY && ret != -ENODEV) {
+	/*
+	 * Out of memory stays ENOMEM so that the caller may try again later;
+	 * any other probe failure means the function cannot be ours now.
+	 */
+	if (ret && ret != -EBUSY && ret != -ENODEV && ret != -ENOMEM) {
 		pr_debug("map: %s: binding the stub driver failed (%d)\n",
 			 pci_name(pdev), ret);
 		ret = -EBUSY;

@@ -307,13 +307,24 @@ static void t_alignment(void)
 	CHECK_ERR(bbt_alloc(g_fd, bbt_page, 1ULL << 63, 0, 0, &a), EINVAL);
 }
 
+/*
+ * A quarter of the guest below the edu device's 28-bit limit.  It runs
+ * first: whether 64 contiguous MiB exist below 256 MiB depends on where
+ * the kernel has put unmovable pages (slab, page tables) by then, and the
+ * earlier tests' memory pressure scatters them into that window, so later
+ * it may be physically impossible.  Right after boot it is not.
+ */
+static void t_dma_limit_large(void)
+{
+	check_buffer(g_fd, 64 * MiB, 0, (1ULL << 28) - 1, 0, false);
+}
+
 static void t_dma_limit(void)
 {
 	const uint64_t lim28 = (1ULL << 28) - 1, lim32 = (1ULL << 32) - 1;
 	struct bigbuf_alloc a;
 
 	/* The QEMU edu device can only address 28 bits. */
-	check_buffer(g_fd, 64 * MiB, 0, lim28, 0, false);
 	check_buffer(g_fd, 16 * MiB, 0, lim28, 0, false);
 	check_buffer(g_fd, 64 * KiB, 0, lim28, 0, false);
 	check_buffer(g_fd, 16 * MiB, MiB, lim32, 0, false);
@@ -788,6 +799,7 @@ static void t_grab_interrupted(void)
 
 static const struct bbt_test tests[] = {
 	{ "info", t_info },
+	{ "dma_limit_large", t_dma_limit_large },
 	{ "sizes", t_sizes },
 	{ "strategies", t_strategies },
 	{ "grab_accounting", t_grab_accounting },
