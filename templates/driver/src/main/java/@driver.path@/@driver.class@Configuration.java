@@ -4,10 +4,11 @@ import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
- * Configuration of {@link @driver.class@}, PID {@value @driver.class@#PID}. bnd generates its
- * Metatype description ({@code OSGI-INF/metatype/}); in bigbuf's runtime
- * {@code bigbuf:config @driver.name@ buffer.size=4M} changes it (the component restarts with the
- * new values). Names: {@code buffer_size} is the property {@code buffer.size}.
+ * Configuration of {@link @driver.class@}, PID {@value @driver.class@#PID}, set by any
+ * ConfigAdmin client (bigbuf's {@code bigbuf:config} handles the {@code io.bigbuf.*} PIDs only); a
+ * change restarts the component with the new values. bnd generates its Metatype description
+ * ({@code OSGI-INF/metatype/}) and the defaults in the component XML. Names: {@code buffer_size}
+ * is the property {@code buffer.size}.
  */
 @ObjectClassDefinition(id = @driver.class@.PID, name = "@driver.name@",
         description = "The DMA buffer of the @driver.name@ driver.")
