@@ -87,7 +87,10 @@ public class @driver.class@ {
                 acquire(null);
             }
             if (old != null && old != buffer) {
-                old.close(); // after the device moved to the new buffer (acquire)
+                if (buffer == null) {
+                    stop(old); // the new backend gave no buffer: the device must not go on with the old one
+                }
+                old.close(); // otherwise the device moved to the new buffer already (acquire)
             }
         }
     }
