@@ -10,21 +10,25 @@ import java.util.List;
  * Command line of the launcher.
  *
  * <pre>
- * java -jar bigbuf-launcher.jar [--runtime DIR] [--storage DIR] [--verbose] [-c COMMANDS]...
+ * java -jar bigbuf-launcher.jar [--runtime DIR] [--storage DIR] [--bundle JAR]... [--verbose] [-c COMMANDS]...
  * </pre>
  *
  * @param runtime  directory with {@code bundles/} (always installed) and {@code console/}
  *                 (the interactive Gogo shell)
  * @param storage  Felix cache directory, null for a fresh temporary one that is deleted on exit
+ * @param bundles  bundle jars to install and start besides the runtime's (your own driver bundle)
  * @param commands Gogo statements to run non-interactively; empty for the interactive prompt
  * @param logLevel what the runtime logs to stderr: {@code BIGBUF_LOG}, raised by {@code --verbose}
  */
-record LauncherOptions(Path runtime, Path storage, List<String> commands, LogLevel logLevel) {
+record LauncherOptions(Path runtime, Path storage, List<Path> bundles, List<String> commands, LogLevel logLevel) {
 
     static final String USAGE = """
-            usage: bigbuf-launcher [--runtime DIR] [--storage DIR] [--verbose] [-c 'CMD; CMD']...
+            usage: bigbuf-launcher [--runtime DIR] [--storage DIR] [--bundle JAR]... [--verbose] [-c 'CMD; CMD']...
               --runtime DIR   runtime directory (default: the directory of the launcher jar)
               --storage DIR   Felix cache, must be writable (default: $BIGBUF_STORAGE, else a temp dir)
+              -b, --bundle JAR
+                              also install and start this bundle (e.g. your driver's target/*.jar);
+                              repeatable
               -v, --verbose   log what the runtime does (INFO); default: warnings and errors only,
                               or $BIGBUF_LOG (debug, info or warn)
               -c, --command   run Gogo commands (separated by ';' or repeated -c) and exit;
@@ -41,12 +45,14 @@ record LauncherOptions(Path runtime, Path storage, List<String> commands, LogLev
         Path storage = storageFromEnvironment == null || storageFromEnvironment.isBlank()
                 ? null : Path.of(storageFromEnvironment);
         List<String> commands = new ArrayList<>();
+        List<Path> bundles = new ArrayList<>();
         boolean verbose = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             switch (arg) {
                 case "--runtime" -> runtime = Path.of(value(args, ++i, arg));
                 case "--storage" -> storage = Path.of(value(args, ++i, arg));
+                case "-b", "--bundle" -> bundles.add(bundle(value(args, ++i, arg)));
                 case "-c", "--command" -> commands.addAll(CommandSplitter.split(value(args, ++i, arg)));
                 case "-v", "--verbose" -> verbose = true;
                 default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
@@ -60,7 +66,16 @@ record LauncherOptions(Path runtime, Path storage, List<String> commands, LogLev
             throw new IllegalArgumentException(runtime + " is not a bigbuf runtime (no bundles/ directory);"
                     + " build it with ./mvnw package or pass --runtime");
         }
-        return new LauncherOptions(runtime, storage, List.copyOf(commands), logLevel);
+        return new LauncherOptions(runtime, storage, List.copyOf(bundles), List.copyOf(commands), logLevel);
+    }
+
+    /** An existing jar file, as an absolute path (the framework gets it as a file: URL). */
+    private static Path bundle(String value) {
+        Path jar = Path.of(value).toAbsolutePath().normalize();
+        if (!Files.isRegularFile(jar) || !jar.getFileName().toString().endsWith(".jar")) {
+            throw new IllegalArgumentException("--bundle " + value + ": no such jar file");
+        }
+        return jar;
     }
 
     private static String value(String[] args, int index, String option) {

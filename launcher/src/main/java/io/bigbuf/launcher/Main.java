@@ -24,7 +24,7 @@ import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
 
 /**
- * Starts Felix with every bundle of the runtime directory, then either hands the terminal to the
+ * Starts Felix with every bundle of the runtime directory (and those of {@code --bundle}), then either hands the terminal to the
  * Gogo shell or runs the given commands and exits with their status.
  *
  * <p>Gogo's classes live inside the framework, so the launcher talks to its CommandProcessor by
@@ -79,6 +79,7 @@ public final class Main {
             framework = newFramework(storage, options.logLevel());
             framework.start();
             List<Path> jars = new ArrayList<>(jarsIn(options.runtime().resolve("bundles")));
+            jars.addAll(options.bundles());
             if (options.interactive()) {
                 jars.addAll(jarsIn(options.runtime().resolve("console")));
             }
