@@ -157,9 +157,9 @@ list_kernels() {
 # The guest kernels of test stage $1 (kmod, e2e, edu, reliability), one name per line: every
 # stage runs on the tested Debian kernels (list_kernels); the stages that test the module itself
 # run on the debug kernel too ("debug", kmod/vm/debug-kernel: lockdep, KASAN, kmemleak, fault
-# injection), which would add nothing to the Java and PCI stages but time. reliability joins
-# once bb_failinj's map path passes there (run-reliability --kernel debug, see SECURITY.md).
-readonly DEBUG_KERNEL_STAGES=(kmod)
+# injection; reliability's fault injection needs it), which would add nothing to the Java and
+# PCI stages but time.
+readonly DEBUG_KERNEL_STAGES=(kmod reliability)
 stage_kernels() {
     list_kernels
     if [[ " ${DEBUG_KERNEL_STAGES[*]} " == *" $1 "* ]]; then echo debug; fi
