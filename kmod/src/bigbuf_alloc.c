@@ -253,6 +253,18 @@ static int bb_alloc_buddy(const struct bb_request *req, bool first_of_auto,
 #endif
 
 /*
+ * Serialises our alloc_contig_range() calls, as CMA's alloc_mutex does its
+ * own: a call that cannot isolate its range because another one holds part
+ * of it undoes the isolation of every pageblock in its range, the other
+ * call's included (undo_isolate_page_range() on its error path, 6.1 to
+ * 7.3).  The other call then migrates into, or hands out, pages that free
+ * page allocation can take meanwhile; DEBUG_VM catches it in
+ * isolate_single_pageblock().  Held across one call only, taken
+ * interruptibly, never nested.
+ */
+static DEFINE_MUTEX(bb_contig_lock);
+
+/*
  * Whether a page obviously cannot be migrated: in use, yet neither on an
  * LRU list nor a movable non-LRU page (page tables, kernel stacks, vmalloc
  * and other kernel allocations).  A cut-down has_unmovable_pages(), which
@@ -385,8 +397,11 @@ static int bb_contig_zone(struct zone *zone, const struct bb_request *req,
 		if (!*tries)
 			return -ENOMEM;
 		(*tries)--;
+		if (mutex_lock_interruptible(&bb_contig_lock))
+			return -EINTR;
 		ret = alloc_contig_range(pfn, pfn + nr, BB_CONTIG_RANGE_MODE,
 					 GFP_KERNEL | __GFP_NOWARN);
+		mutex_unlock(&bb_contig_lock);
 		if (!ret) {
 			*out = pfn;
 			return 0;
