@@ -3,6 +3,7 @@ package io.bigbuf.mock;
 import io.bigbuf.api.AllocationRequest;
 import io.bigbuf.api.AllocatorServiceProperties;
 import io.bigbuf.api.BackendInfo;
+import io.bigbuf.api.BackendUnavailableException;
 import io.bigbuf.api.ByteSize;
 import io.bigbuf.api.Contiguity;
 import io.bigbuf.api.ContiguousAllocator;
@@ -13,6 +14,9 @@ import io.bigbuf.api.DmaTranslation;
 import io.bigbuf.api.InvalidAllocationRequestException;
 import io.bigbuf.api.OutOfContiguousMemoryException;
 import io.bigbuf.api.PciAddress;
+import io.bigbuf.memorymap.BlockState;
+import io.bigbuf.memorymap.MemoryMap;
+import io.bigbuf.memorymap.MemoryMapProvider;
 import io.bigbuf.mock.model.IommuModel;
 import io.bigbuf.mock.model.PhysicalMemoryModel;
 import io.bigbuf.mock.model.PhysicalRange;
@@ -26,6 +30,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import org.osgi.service.component.annotations.Activate;
@@ -65,7 +70,7 @@ import org.osgi.service.metatype.annotations.Designate;
             "service.description=bigbuf mock backend (simulated physical memory)"
         })
 @Designate(ocd = MockConfiguration.class)
-public final class MockAllocator extends AllocatorSupport<ArenaBuffer> {
+public final class MockAllocator extends AllocatorSupport<ArenaBuffer> implements MemoryMapProvider {
 
     /** Configuration PID; see {@link MockConfiguration} for the properties. */
     public static final String PID = "io.bigbuf.mock";
@@ -367,6 +372,27 @@ public final class MockAllocator extends AllocatorSupport<ArenaBuffer> {
         synchronized (model) {
             return OptionalLong.of(model.largestFreeRun());
         }
+    }
+
+    /**
+     * The simulated memory in max-order blocks (4 MiB): {@code UNMOVABLE} where a page is pinned,
+     * else {@code BUFFER} where a buffer holds a page, else {@code FREE}. The mock has no movable
+     * pages and no holes.
+     */
+    @Override
+    public Optional<MemoryMap> memoryMap() {
+        if (isShutDown()) {
+            throw new BackendUnavailableException("the mock backend has been shut down");
+        }
+        char[] blocks;
+        synchronized (model) {
+            blocks = model.blockOccupancy();
+        }
+        List<BlockState> states = new ArrayList<>(blocks.length);
+        for (char c : blocks) {
+            states.add(c == 'P' ? BlockState.UNMOVABLE : c == 'R' ? BlockState.BUFFER : BlockState.FREE);
+        }
+        return Optional.of(new MemoryMap(model.base(), model.maxBlockSize(), states));
     }
 
     private static String describeConstraints(long alignment, long limit) {

@@ -11,11 +11,14 @@ import io.bigbuf.api.DeviceMapping;
 import io.bigbuf.api.DmaBuffer;
 import io.bigbuf.api.DmaTranslation;
 import io.bigbuf.api.PciAddress;
+import io.bigbuf.memorymap.MemoryMap;
+import io.bigbuf.memorymap.MemoryMapProvider;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Locale;
+import java.util.OptionalLong;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.osgi.framework.BundleContext;
@@ -47,7 +50,8 @@ import org.osgi.service.component.runtime.ServiceComponentRuntime;
     "osgi.command.function=backend",
     "osgi.command.function=map",
     "osgi.command.function=unmap",
-    "osgi.command.function=translation"
+    "osgi.command.function=translation",
+    "osgi.command.function=memmap"
 })
 public class BigbufCommands {
 
@@ -63,6 +67,7 @@ public class BigbufCommands {
     static final String UNMAP_USAGE = "usage: bigbuf:unmap ID PCI";
     static final String TRANSLATION_USAGE = "usage: bigbuf:translation PCI";
     static final String FREE_USAGE = "usage: bigbuf:free ID";
+    static final String MEMMAP_USAGE = "usage: bigbuf:memmap [--size SIZE]";
 
     private final CurrentAllocator allocator = new CurrentAllocator();
     /**
@@ -267,6 +272,30 @@ public class BigbufCommands {
                 "allocations       " + s.allocations(),
                 "failures          " + s.failures(),
                 "rejected          " + s.rejected());
+    }
+
+    @Descriptor("draw the backend's physical memory, one character per block, and where a buffer could still be built")
+    public String memmap(
+            @Descriptor("also show where a buffer of this size could still be built, e.g. 256M")
+            @Parameter(names = {"-s", "--size"}, absentValue = "") String size,
+            @Descriptor("no operands") String... operands) {
+        operands(MEMMAP_USAGE, 0, operands);
+        OptionalLong wanted = OptionalLong.empty();
+        if (!size.isEmpty()) {
+            long bytes = parseSize("--size", size);
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("--size must be positive, got '" + size + "'");
+            }
+            wanted = OptionalLong.of(bytes);
+        }
+        ContiguousAllocator current = current();
+        String name = current.backendInfo().name();
+        if (!(current instanceof MemoryMapProvider provider)) {
+            throw new IllegalStateException("backend " + name + " provides no memory map");
+        }
+        MemoryMap map = provider.memoryMap().orElseThrow(() -> new IllegalStateException(
+                "backend " + name + " cannot provide its memory map now"));
+        return MemoryMapText.render(name, map, wanted).stripTrailing();
     }
 
     @Descriptor("which backend serves the commands")

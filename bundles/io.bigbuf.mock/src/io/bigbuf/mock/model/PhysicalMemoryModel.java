@@ -211,6 +211,24 @@ public final class PhysicalMemoryModel {
         return best * pageSize;
     }
 
+    /**
+     * One entry per max-order block, lowest first: 'P' if it holds a pinned page, else 'R' if it
+     * holds a reserved (buffer) page, else 'F' (all free).
+     */
+    public char[] blockOccupancy() {
+        int pagesPerBlock = 1 << maxOrder;
+        int blocks = (int) (pageCount / pagesPerBlock);
+        char[] out = new char[blocks];
+        for (int b = 0; b < blocks; b++) {
+            int from = b * pagesPerBlock;
+            int to = from + pagesPerBlock;
+            int p = pinned.nextSetBit(from);
+            int u = used.nextSetBit(from);
+            out[b] = p >= 0 && p < to ? 'P' : u >= 0 && u < to ? 'R' : 'F';
+        }
+        return out;
+    }
+
     /** Number of pages whose last byte is at or below {@code maxAddress}. */
     private long usablePagesBelow(long maxAddress) {
         if (maxAddress < base) {

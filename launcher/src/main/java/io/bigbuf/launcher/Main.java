@@ -76,14 +76,21 @@ public final class Main {
         }
         Framework framework = null;
         try {
-            framework = newFramework(storage, options.logLevel());
+            framework = newFramework(storage, options.logLevel(), options.webPort());
             framework.start();
             List<Path> jars = new ArrayList<>(jarsIn(options.runtime().resolve("bundles")));
             jars.addAll(options.bundles());
+            if (options.webPort() > 0) {
+                jars.addAll(jarsIn(options.runtime().resolve("web")));
+            }
             if (options.interactive()) {
                 jars.addAll(jarsIn(options.runtime().resolve("console")));
             }
             startAll(framework.getBundleContext(), jars);
+            if (options.webPort() > 0) {
+                System.err.println("bigbuf: web console at " + webConsoleUrl(options.webPort())
+                        + " (user admin, password admin; bound to 127.0.0.1 only)");
+            }
             if (options.interactive()) {
                 // The Gogo shell reads the terminal and stops the framework on 'exit' or end of input.
                 framework.waitForStop(0);
@@ -104,8 +111,18 @@ public final class Main {
         }
     }
 
-    private static Framework newFramework(Path storage, LogLevel logLevel) {
+    /** The bigbuf page of the web console on {@code port}. */
+    static String webConsoleUrl(int port) {
+        return "http://127.0.0.1:" + port + "/system/console/bigbuf";
+    }
+
+    private static Framework newFramework(Path storage, LogLevel logLevel, int webPort) {
         Map<String, String> config = new HashMap<>();
+        if (webPort > 0) {
+            // Felix HTTP (Jetty 12): this port, loopback only; the web console under /system/console.
+            config.put("org.osgi.service.http.port", Integer.toString(webPort));
+            config.put("org.apache.felix.http.host", "127.0.0.1");
+        }
         config.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         // Every run starts from the bundles on disk: no stale cache from an earlier build.
         config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);

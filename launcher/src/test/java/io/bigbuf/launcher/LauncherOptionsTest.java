@@ -55,4 +55,22 @@ class LauncherOptionsTest {
         assertThrows(IllegalArgumentException.class,
                 () -> LauncherOptions.parse(new String[] {"--runtime", runtime, "--bundle"}, null, null));
     }
+
+    @Test
+    void webIsOffByDefaultOnWithAPortAndNeedsTheWebDirectory() throws Exception {
+        assertEquals(-1, LauncherOptions.parse(new String[] {"--runtime", runtime}, null, null).webPort());
+        Exception noWebDir = assertThrows(IllegalArgumentException.class,
+                () -> LauncherOptions.parse(new String[] {"--runtime", runtime, "--web"}, null, null));
+        assertEquals("--web: " + runtime + " has no web/ directory (the web console's bundles)", noWebDir.getMessage());
+        Files.createDirectories(dir.resolve("runtime/web"));
+        assertEquals(LauncherOptions.DEFAULT_WEB_PORT,
+                LauncherOptions.parse(new String[] {"--web", "--runtime", runtime}, null, null).webPort());
+        assertEquals(9090, LauncherOptions.parse(new String[] {"--runtime", runtime, "--web=9090"}, null, null).webPort());
+        for (String bad : List.of("--web=0", "--web=65536", "--web=http", "--web=")) {
+            Exception e = assertThrows(IllegalArgumentException.class,
+                    () -> LauncherOptions.parse(new String[] {"--runtime", runtime, bad}, null, null));
+            assertEquals(bad + ": not a TCP port (1..65535)", e.getMessage());
+        }
+        assertEquals("http://127.0.0.1:9090/system/console/bigbuf", Main.webConsoleUrl(9090));
+    }
 }

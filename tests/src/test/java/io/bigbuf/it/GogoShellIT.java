@@ -65,6 +65,26 @@ class GogoShellIT {
     }
 
     @Test
+    void memmapDrawsTheMocksMemoryWithTheBuffersAndWhereAnotherFits() throws Exception {
+        String allocated = run("bigbuf:alloc 64M");
+        long start = Long.decode(allocated.replaceAll(".* at physical (0x\\p{XDigit}+)\\.\\..*", "$1"));
+        String map = run("bigbuf:memmap --size 256M");
+        java.util.List<String> lines = map.lines().toList();
+        assertTrue(lines.get(0).startsWith("memory map of backend mock: 2048 blocks of 4 MiB from 0x0 (8 GiB)"), map);
+        StringBuilder cells = new StringBuilder();
+        lines.stream().filter(l -> l.startsWith("0x")).forEach(l -> cells.append(l.substring(l.indexOf("  ") + 2)));
+        assertEquals(2048, cells.length(), map);
+        for (long b = start >> 22; b < (start + (64L << 20)) >> 22; b++) {
+            assertEquals('B', cells.charAt((int) b), "block " + b + " of the 64 MiB buffer at 0x" + Long.toHexString(start));
+        }
+        assertEquals(64, cells.chars().filter(c -> c == '*').count(), map);
+        assertTrue(map.contains("a 256 MiB buffer could still be built at 0x"), map);
+        assertTrue(cells.indexOf("U") >= 0, "the default machine has pinned pages:\n" + map);
+        assertFails(IllegalArgumentException.class, "bigbuf:memmap --size 0", "--size must be positive, got '0'");
+        assertFails(IllegalArgumentException.class, "bigbuf:memmap 4M", "too many operands; usage: bigbuf:memmap [--size SIZE]");
+    }
+
+    @Test
     void optionsWorkInAnyOrder() throws Exception {
         String allocated = run("bigbuf:alloc --bits 28 --align 2M 4096 --label ring");
         long address = Long.decode(allocated.replaceAll(".* at physical (0x\\p{XDigit}+)\\.\\..*", "$1"));
