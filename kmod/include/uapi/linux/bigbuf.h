@@ -115,6 +115,7 @@
 /* bigbuf_info.features */
 #define BIGBUF_FEATURE_DEVICE_MAP	(1ULL << 0)	/* MAP, UNMAP, ALLOC_EXT */
 #define BIGBUF_FEATURE_NUMA		(1ULL << 1)	/* node placement */
+#define BIGBUF_FEATURE_MEMMAP		(1ULL << 2)	/* BIGBUF_IOC_MEMMAP */
 
 /*
  * mmap offset cookies: buffer N is mapped at offset N << BIGBUF_MMAP_SHIFT.
@@ -399,6 +400,65 @@ struct bigbuf_stats {
 	__u64 reserved;
 };
 
+/*
+ * Contiguity map (BIGBUF_IOC_MEMMAP): what occupies each pageblock of
+ * physical memory, as far as building a contiguous buffer goes.  One byte
+ * per block; a block holding pages of several kinds reports the first of
+ * BUFFER, UNMOVABLE, MOVABLE, FREE that it holds (HOLE only when it holds
+ * no online page at all, UNMOVABLE when only part of it is online).
+ *   HOLE       no online memory (a gap in the physical map, firmware,
+ *              offline memory)
+ *   FREE       every page is free in the buddy allocator
+ *   MOVABLE    pages in use, all of them movable (LRU or movable_ops
+ *              pages): alloc_contig_range() could migrate them away
+ *   UNMOVABLE  at least one page in use that cannot be migrated (slab,
+ *              page tables, pinned or reserved pages)
+ *   BUFFER     at least one page of a bigbuf buffer
+ * The map is a snapshot taken without stopping the allocator: by the time
+ * userspace reads it, pages may have changed state.
+ */
+#define BIGBUF_BLOCK_HOLE	0
+#define BIGBUF_BLOCK_FREE	1
+#define BIGBUF_BLOCK_MOVABLE	2
+#define BIGBUF_BLOCK_UNMOVABLE	3
+#define BIGBUF_BLOCK_BUFFER	4
+
+/**
+ * struct bigbuf_memmap - BIGBUF_IOC_MEMMAP argument: the contiguity map
+ * @start_pfn:   in: first page frame to describe; rounded down to a
+ *               pageblock; out: as rounded
+ * @end_pfn:     out: one past the highest page frame of any zone (the map
+ *               of all memory ends there; a caller pages through it by
+ *               calling again from start_pfn + nr_blocks * block_pages)
+ * @states:      in: user pointer to nr_blocks bytes, filled with
+ *               BIGBUF_BLOCK_* for the blocks from start_pfn on
+ * @nr_blocks:   in: room in @states, 1..BIGBUF_MEMMAP_MAX_BLOCKS; out:
+ *               blocks written (fewer at end_pfn; 0 from end_pfn on)
+ * @block_pages: out: pages per block (the kernel's pageblock_nr_pages,
+ *               2 MiB worth on x86-64 with 4 KiB pages)
+ * @flags:       in: zero
+ * @pad:         must be zero
+ * @reserved:    must be zero
+ *
+ * Needs CAP_SYS_ADMIN: the map tells where kernel memory lies.
+ * Errors: EPERM without CAP_SYS_ADMIN; EINVAL nr_blocks 0 or above the
+ * maximum, non-zero flags/pad/reserved; EFAULT @states not writable;
+ * EINTR a fatal signal arrived during the scan (nothing is written then).
+ */
+struct bigbuf_memmap {
+	__u64 start_pfn;
+	__u64 end_pfn;
+	__u64 states;
+	__u32 nr_blocks;
+	__u32 block_pages;
+	__u32 flags;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
+/* Most blocks per BIGBUF_IOC_MEMMAP call (1 TiB in 2 MiB blocks). */
+#define BIGBUF_MEMMAP_MAX_BLOCKS	(1U << 19)
+
 #define BIGBUF_IOC_ALLOC	_IOWR(BIGBUF_IOC_MAGIC, 0x01, struct bigbuf_alloc)
 #define BIGBUF_IOC_FREE		_IOW(BIGBUF_IOC_MAGIC, 0x02, struct bigbuf_free)
 #define BIGBUF_IOC_INFO		_IOR(BIGBUF_IOC_MAGIC, 0x03, struct bigbuf_info)
@@ -407,5 +467,6 @@ struct bigbuf_stats {
 #define BIGBUF_IOC_MAP		_IOWR(BIGBUF_IOC_MAGIC, 0x06, struct bigbuf_map)
 #define BIGBUF_IOC_UNMAP	_IOW(BIGBUF_IOC_MAGIC, 0x07, struct bigbuf_unmap)
 #define BIGBUF_IOC_ALLOC_EXT	_IOWR(BIGBUF_IOC_MAGIC, 0x08, struct bigbuf_alloc_ext)
+#define BIGBUF_IOC_MEMMAP	_IOWR(BIGBUF_IOC_MAGIC, 0x09, struct bigbuf_memmap)
 
 #endif /* _UAPI_LINUX_BIGBUF_H */
