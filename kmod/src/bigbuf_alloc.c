@@ -11,6 +11,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
 #include <linux/gfp.h>
 #include <linux/highmem.h>
 #include <linux/list.h>
@@ -25,6 +26,8 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
 #include <linux/vmstat.h>
 
 #include <asm/dma.h>
@@ -469,11 +472,147 @@ static int bb_contig_pass(const struct bb_request *req, bool strict,
 	return bb_contig_nodes(req, strict, NUMA_NO_NODE, &tries, out);
 }
 
+/*
+ * Where CONTIG looks for a range: the module's own zone scan (below any DMA
+ * limit, at any alignment, skipping unmovable pages) or, where the kernel
+ * exports it (7.x), the kernel's own search alloc_contig_pages(), which
+ * only knows zones, not limits within them, and aligns only to a
+ * power-of-two size.  "auto": the kernel's search where the request allows
+ * it, then the module's scan; "kernel": the kernel's search only, requests
+ * it cannot express fail; "module": the module's scan only.
+ */
+enum bb_contig_search {
+	BB_CONTIG_SEARCH_AUTO,
+	BB_CONTIG_SEARCH_KERNEL,
+	BB_CONTIG_SEARCH_MODULE,
+};
+
+static const char * const bb_contig_search_names[] = {
+	[BB_CONTIG_SEARCH_AUTO] = "auto",
+	[BB_CONTIG_SEARCH_KERNEL] = "kernel",
+	[BB_CONTIG_SEARCH_MODULE] = "module",
+};
+
+#ifdef BB_HAVE_ALLOC_CONTIG_PAGES
+#define BB_KERNEL_SEARCH	true
+#else
+#define BB_KERNEL_SEARCH	false
+#endif
+
+static int bb_contig_search = BB_KERNEL_SEARCH ? BB_CONTIG_SEARCH_AUTO :
+						 BB_CONTIG_SEARCH_MODULE;
+
+/* Ranges the kernel's search found (sysfs stats/contig_kernel_ranges). */
+static atomic_long_t bb_contig_kernel_found = ATOMIC_LONG_INIT(0);
+
+unsigned long bb_contig_kernel_ranges(void)
+{
+	return atomic_long_read(&bb_contig_kernel_found);
+}
+
+static int bb_contig_search_set(const char *val, const struct kernel_param *kp)
+{
+	int i = sysfs_match_string(bb_contig_search_names, val);
+
+	if (i < 0)
+		return -EINVAL;
+	/* Without the export only the module's own scan exists. */
+	if (!BB_KERNEL_SEARCH &&
+	    i != BB_CONTIG_SEARCH_MODULE)
+		return -EINVAL;
+	WRITE_ONCE(bb_contig_search, i);
+	return 0;
+}
+
+static int bb_contig_search_get(char *buffer, const struct kernel_param *kp)
+{
+	return sysfs_emit(buffer, "%s\n",
+			  bb_contig_search_names[READ_ONCE(bb_contig_search)]);
+}
+
+static const struct kernel_param_ops bb_contig_search_ops = {
+	.set = bb_contig_search_set,
+	.get = bb_contig_search_get,
+};
+module_param_cb(contig_search, &bb_contig_search_ops, NULL, 0644);
+MODULE_PARM_DESC(contig_search,
+		 "CONTIG strategy: auto (kernel's alloc_contig_pages() where it applies, then the module's scan), kernel, module; only module without the kernel export");
+
+#ifdef BB_HAVE_ALLOC_CONTIG_PAGES
+/*
+ * Whether alloc_contig_pages() can only return what the request allows:
+ * it aligns to nr_pages when that is a power of two (else to a page), and
+ * it searches whole zones, so every zone it may use must end at the limit.
+ */
+static bool bb_kernel_search_fits(const struct bb_request *req, gfp_t zone_gfp)
+{
+	enum zone_type highest = gfp_zone(GFP_KERNEL | zone_gfp);
+	struct zone *zone;
+	int nid, zi;
+
+	if (req->align > 1 && (!is_power_of_2(req->nr_pages) ||
+			       req->align > req->nr_pages))
+		return false;
+	for_each_online_node(nid) {
+		for (zi = 0; zi <= highest; zi++) {
+			zone = &NODE_DATA(nid)->node_zones[zi];
+			if (populated_zone(zone) &&
+			    zone_end_pfn(zone) > req->limit_pfn)
+				return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * The kernel's own search over the request's node's zonelist (only that
+ * node if the request insists on it), under bb_contig_lock as every
+ * alloc_contig_range() of ours.  It tries every candidate range it finds
+ * valid, so contig_tries does not bound it.  -ENOMEM also when the request
+ * cannot be expressed to it.
+ */
+static int bb_contig_kernel(const struct bb_request *req, unsigned long *out)
+{
+	gfp_t zone_gfp = bb_zone_gfp(req->limit_pfn);
+	int nid = req->nid == NUMA_NO_NODE ? numa_mem_id() : req->nid;
+	nodemask_t only = NODE_MASK_NONE;
+	struct page *page;
+
+	if (!bb_kernel_search_fits(req, zone_gfp))
+		return -ENOMEM;
+	if (req->node_strict)
+		node_set(nid, only);
+	if (mutex_lock_interruptible(&bb_contig_lock))
+		return -EINTR;
+	page = alloc_contig_pages(req->nr_pages,
+				  GFP_KERNEL | __GFP_NOWARN | zone_gfp, nid,
+				  req->node_strict ? &only : NULL);
+	mutex_unlock(&bb_contig_lock);
+	if (!page)
+		return fatal_signal_pending(current) ? -EINTR : -ENOMEM;
+	atomic_long_inc(&bb_contig_kernel_found);
+	*out = page_to_pfn(page);
+	return 0;
+}
+#else
+static int bb_contig_kernel(const struct bb_request *req, unsigned long *out)
+{
+	return -ENOMEM;
+}
+#endif /* BB_HAVE_ALLOC_CONTIG_PAGES */
+
 /* Strategy CONTIG: migrate movable pages out of a suitable range. */
 static int bb_alloc_contig(const struct bb_request *req, unsigned long *out)
 {
-	int ret = bb_contig_pass(req, true, out);
+	int search = READ_ONCE(bb_contig_search);
+	int ret;
 
+	if (search != BB_CONTIG_SEARCH_MODULE) {
+		ret = bb_contig_kernel(req, out);
+		if (ret != -ENOMEM || search == BB_CONTIG_SEARCH_KERNEL)
+			return ret;
+	}
+	ret = bb_contig_pass(req, true, out);
 	if (ret == -ENOMEM)
 		ret = bb_contig_pass(req, false, out);
 	return ret;
@@ -482,6 +621,11 @@ static int bb_alloc_contig(const struct bb_request *req, unsigned long *out)
 static int bb_alloc_contig(const struct bb_request *req, unsigned long *out)
 {
 	return -EOPNOTSUPP;
+}
+
+unsigned long bb_contig_kernel_ranges(void)
+{
+	return 0;
 }
 #endif /* BB_HAVE_CONTIG */
 

@@ -112,6 +112,7 @@ extern struct bb_stats bb_stats;
 
 unsigned int bb_strategies(void);
 unsigned long bb_grab_cap_pages(void);
+unsigned long bb_contig_kernel_ranges(void);
 int bb_alloc_range(const struct bb_request *req, unsigned long *pfn,
 		   unsigned int *strategy);
 void bb_free_range(unsigned long pfn, unsigned long nr_pages);

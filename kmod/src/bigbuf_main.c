@@ -893,6 +893,15 @@ BB_STAT_ATTR(dev_maps);
 BB_STAT_ATTR(dev_mapped_bytes);
 BB_STAT_ATTR(dev_maps_total);
 
+/* Of the CONTIG allocations, the ranges the kernel's own search found. */
+static ssize_t contig_kernel_ranges_show(struct device *dev,
+					 struct device_attribute *attr,
+					 char *page)
+{
+	return sysfs_emit(page, "%lu\n", bb_contig_kernel_ranges());
+}
+static DEVICE_ATTR_RO(contig_kernel_ranges);
+
 /* Per PCI function: "<function> <mode> <mappings> <bytes>" lines. */
 static ssize_t device_mappings_show(struct device *dev,
 				    struct device_attribute *attr, char *page)
@@ -913,6 +922,7 @@ static struct attribute *bb_stats_attrs[] = {
 	&dev_attr_allocs_buddy.attr,
 	&dev_attr_allocs_contig.attr,
 	&dev_attr_allocs_grab.attr,
+	&dev_attr_contig_kernel_ranges.attr,
 	&dev_attr_dev_maps.attr,
 	&dev_attr_dev_mapped_bytes.attr,
 	&dev_attr_dev_maps_total.attr,

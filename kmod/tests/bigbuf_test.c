@@ -755,6 +755,101 @@ static void t_sysfs(void)
 	CHECK(bbt_free(g_fd, a.id) == 0);
 }
 
+#define CONTIG_SEARCH	"/sys/module/bigbuf/parameters/contig_search"
+
+/* Writes the contig_search parameter; -1 with errno as the kernel set it. */
+static int contig_search_set(const char *mode)
+{
+	int fd = open(CONTIG_SEARCH, O_WRONLY | O_CLOEXEC), err;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, mode, strlen(mode));
+	err = errno;
+	close(fd);
+	errno = err;
+	return n == (ssize_t)strlen(mode) ? 0 : -1;
+}
+
+/* A forced CONTIG allocation: whether the kernel's own search found it. */
+static bool contig_by_kernel(uint64_t size, uint64_t align, uint64_t max_addr)
+{
+	uint64_t k0 = sysfs_stat("contig_kernel_ranges"), k1;
+	struct bigbuf_alloc a;
+	void *p;
+
+	if (bbt_alloc(g_fd, size, align, max_addr, BIGBUF_STRATEGY_CONTIG,
+		      &a)) {
+		bbt_fail(__FILE__, __LINE__, "contig %llu MiB: %s",
+			 (unsigned long long)(size / MiB), strerror(errno));
+		return false;
+	}
+	k1 = sysfs_stat("contig_kernel_ranges");
+	CHECK(a.strategy == BIGBUF_STRATEGY_CONTIG);
+	CHECK(!align || a.phys_addr % align == 0);
+	CHECK(!max_addr || a.phys_addr + a.actual_size - 1 <= max_addr);
+	p = map(g_fd, &a);
+	CHECK(p && check_pagemap(p, a.actual_size, a.phys_addr) == 0);
+	if (p)
+		munmap(p, a.actual_size);
+	CHECK(bbt_free(g_fd, a.id) == 0);
+	CHECK(k1 - k0 <= 1, "%llu ranges", (unsigned long long)(k1 - k0));
+	return k1 == k0 + 1;
+}
+
+/*
+ * contig_search: the kernel's own search (where the kernel exports it)
+ * serves the CONTIG requests it can express, the module's scan the rest
+ * (a limit below a zone's end, an alignment above the size), and "kernel"
+ * refuses those; a bad or unavailable mode is EINVAL and changes nothing.
+ */
+static void t_contig_search(void)
+{
+	struct bigbuf_stats s0, s1;
+	struct bigbuf_alloc a;
+	char was[32], now[32];
+
+	if (!(bbt_info.strategies & (1U << BIGBUF_STRATEGY_CONTIG))) {
+		bbt_note("no CONTIG strategy\n");
+		return;
+	}
+	if (bbt_read_file(CONTIG_SEARCH, was, sizeof(was))) {
+		bbt_fail(__FILE__, __LINE__, CONTIG_SEARCH ": %s",
+			 strerror(errno));
+		return;
+	}
+	CHECK_ERR(contig_search_set("sideways"), EINVAL);
+	CHECK(!bbt_read_file(CONTIG_SEARCH, now, sizeof(now)) &&
+	      !strcmp(now, was), "%s -> %s", was, now);
+	if (!strcmp(was, "module")) {
+		/* Without the kernel's export the module's scan is all. */
+		CHECK_ERR(contig_search_set("kernel"), EINVAL);
+		CHECK_ERR(contig_search_set("auto"), EINVAL);
+		CHECK(!contig_by_kernel(16 * MiB, 0, 0));
+		CHECK(sysfs_stat("contig_kernel_ranges") == 0);
+		bbt_note("kernel's search not exported: module scan only\n");
+		return;
+	}
+	CHECK(!strcmp(was, "auto"), "contig_search is '%s'", was);
+	CHECK(contig_by_kernel(16 * MiB, 0, 0), "16 MiB, no limit");
+	CHECK(contig_by_kernel(12 * MiB, 0, 0), "12 MiB, no limit");
+	CHECK(!contig_by_kernel(16 * MiB, 0, 256 * MiB - 1), "below 256 MiB");
+	CHECK(!contig_by_kernel(8 * MiB, 32 * MiB, 0), "aligned above its size");
+
+	CHECK(contig_search_set("kernel") == 0);
+	s0 = bbt_stats();
+	CHECK_ERR(bbt_alloc(g_fd, 16 * MiB, 0, 256 * MiB - 1,
+			    BIGBUF_STRATEGY_CONTIG, &a), ENOMEM);
+	s1 = bbt_stats();
+	CHECK(s1.buffers == s0.buffers && s1.bytes_held == s0.bytes_held);
+	CHECK(contig_by_kernel(16 * MiB, 0, 0), "kernel only");
+
+	CHECK(contig_search_set("module") == 0);
+	CHECK(!contig_by_kernel(16 * MiB, 0, 0), "module only");
+	CHECK(contig_search_set(was) == 0);
+}
+
 static void on_alarm(int sig)
 {
 	(void)sig;
@@ -815,6 +910,7 @@ static const struct bbt_test tests[] = {
 	{ "grab_interrupted", t_grab_interrupted },
 	{ "threads", t_threads },
 	{ "sysfs", t_sysfs },
+	{ "contig_search", t_contig_search },
 };
 
 /*
