@@ -33,13 +33,15 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 
-STRATEGY_ORDER = ["seed", "seed-orig", "auto", "buddy", "contig", "grab"]
+STRATEGY_ORDER = ["seed", "seed-orig", "auto", "buddy", "contig", "contig-kernel", "contig-module", "grab"]
 STRATEGY_LABEL = {
     "seed": "seed 2009 (baseline)",
     "seed-orig": "seed 2009, plain GFP_KERNEL",
     "auto": "bigbuf auto",
     "buddy": "bigbuf buddy",
     "contig": "bigbuf contig",
+    "contig-kernel": "contig, kernel's search only",
+    "contig-module": "contig, module's scan only",
     "grab": "bigbuf grab",
 }
 # Drawn in STRATEGY_ORDER with shrinking markers, so that coinciding points stay visible as
@@ -50,6 +52,8 @@ STYLE = {
     "auto": dict(color="tab:blue", marker="o", linestyle="-", linewidth=2.5, markersize=9),
     "buddy": dict(color="tab:green", marker="^", linestyle="-", markersize=7.5),
     "contig": dict(color="tab:orange", marker="v", linestyle="-", markersize=6),
+    "contig-kernel": dict(color="tab:purple", marker="<", linestyle="-.", markersize=5.5),
+    "contig-module": dict(color="tab:brown", marker=">", linestyle=":", markersize=5),
     "grab": dict(color="tab:red", marker="D", linestyle="-", markersize=4.5),
 }
 STATES = ["clean", "fragmented"]
@@ -189,6 +193,43 @@ def headline(rows, cells):
                 f"({len(logs)} size{'s' if len(logs) != 1 else ''}) | "
                 f"{a_oom} / {a_sw} vs {b_oom} / {b_sw} |")
     return out
+
+
+def contig_search_table(rows, cells):
+    """CONTIG's two searches alone, where the kernel exports its own (7.x): kernel / module."""
+    out = []
+    for kernel, mem in combos(rows):
+        for state in STATES:
+            sizes = sorted({s for (k, m, st, strat, s) in cells
+                            if (k, m, st, strat) == (kernel, mem, state, "contig-kernel")})
+            if not sizes:
+                continue
+            kc = [cells.get((kernel, mem, state, "contig-kernel", s)) for s in sizes]
+            mc = [cells.get((kernel, mem, state, "contig-module", s)) for s in sizes]
+            k_ok, k_n = sum(c.ok for c in kc if c), sum(c.n for c in kc if c)
+            m_ok, m_n = sum(c.ok for c in mc if c), sum(c.n for c in mc if c)
+            worse = [s for s, a, b in zip(sizes, kc, mc) if a and b and a.rate < b.rate]
+            better = [s for s, a, b in zip(sizes, kc, mc) if a and b and a.rate > b.rate]
+            logs = [math.log(a.median_us / b.median_us) for a, b in zip(kc, mc)
+                    if a and b and a.median_us and b.median_us]
+            t_ratio = math.exp(sum(logs) / len(logs)) if logs else None
+            ratio = (k_ok / k_n) / (m_ok / m_n) if m_ok and k_n and m_n else None
+            out.append(f"| {short_kernel(kernel)} | {mem_label(mem)} | {state} | {k_ok}/{k_n} vs {m_ok}/{m_n} "
+                       f"({fmt_ratio(ratio)}) | {', '.join(f'{s} MiB' for s in worse) or 'none'} | "
+                       f"{', '.join(f'{s} MiB' for s in better) or 'none'} | "
+                       f"{fmt_ratio(t_ratio) if t_ratio else '–'} ({len(logs)} size{'s' if len(logs) != 1 else ''}) |")
+    if not out:
+        return []
+    return (["### CONTIG: the kernel's search against the module's scan", "",
+             "Where the kernel exports `alloc_contig_pages()` (7.x), CONTIG asks it first for the requests it can "
+             "express (no limit inside a zone, alignment up to the size), then falls back to the module's own zone "
+             "scan (`contig_search=auto`, the `contig` column). Here each search alone on the same layouts "
+             "(`contig_search=kernel`, `contig_search=module`), tries interleaved. Time ratio: geometric mean over "
+             "the sizes where both succeeded of median kernel / median module (below 1: the kernel's search is "
+             "faster).", "",
+             "| kernel | guest | memory | success: kernel's search vs module's scan | sizes where kernel < module "
+             "| sizes where kernel > module | alloc time, median: kernel / module |",
+             "|---|---|---|---|---|---|---|"] + out + [""])
 
 
 def detail_tables(rows, cells):
@@ -1004,10 +1045,11 @@ def main():
                   "grabbed / requested (max over the tries; for contig and buddy the buffer itself, "
                   "pages migrated away are moved, not grabbed) · OOM kills and pages swapped out "
                   "during the tries, if any. `buddy` is only tried up to the largest buddy block "
-                  "(4 MiB). `alloc_contig_pages()` / CMA: not available to modules on these kernels "
-                  "(`alloc_contig_pages` is not exported, Debian builds without `CONFIG_CMA`); "
-                  "bigbuf's `contig` strategy is the in-module equivalent (zone scan + the exported "
-                  "`alloc_contig_range()`).")
+                  "(4 MiB). `alloc_contig_pages()` is exported to modules from 7.x only (and Debian "
+                  "builds without `CONFIG_CMA`): on 6.1 and 6.12 bigbuf's `contig` strategy is the "
+                  "in-module equivalent (zone scan + the exported `alloc_contig_range()`); on 7.x it "
+                  "asks the kernel's search first where the request allows, and `contig-kernel` / "
+                  "`contig-module` show each search alone.")
         md.append("")
         for kernel in sorted({k for k, _ in combos(rows)},
                              key=lambda k: [int(x) for x in re.findall(r"\d+", short_kernel(k))]):
@@ -1019,6 +1061,7 @@ def main():
                 plot_metric(rows, cells, kernel, metric, os.path.join(res, name))
                 md.append(f"![{metric}, Linux {short}]({name})")
             md.append("")
+        md += contig_search_table(rows, cells)
         md += detail_tables(rows, cells)
         splats = []
         for path in sorted(glob.glob(os.path.join(data, "splats-*.txt"))):

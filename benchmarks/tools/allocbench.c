@@ -43,15 +43,19 @@ struct strategy {
 	const char *name;
 	enum backend backend;
 	unsigned int flags;	/* bigbuf strategy byte or SEEDREF_F_* */
+	const char *search;	/* bigbuf contig_search for it, NULL: default */
 };
 
 static const struct strategy strategies[] = {
-	{ "auto", BACKEND_BIGBUF, BIGBUF_STRATEGY_AUTO },
-	{ "buddy", BACKEND_BIGBUF, BIGBUF_STRATEGY_BUDDY },
-	{ "contig", BACKEND_BIGBUF, BIGBUF_STRATEGY_CONTIG },
-	{ "grab", BACKEND_BIGBUF, BIGBUF_STRATEGY_GRAB },
-	{ "seed", BACKEND_SEED, SEEDREF_F_ZERO },
-	{ "seed-orig", BACKEND_SEED, SEEDREF_F_ZERO | SEEDREF_F_ORIGINAL_GFP },
+	{ "auto", BACKEND_BIGBUF, BIGBUF_STRATEGY_AUTO, NULL },
+	{ "buddy", BACKEND_BIGBUF, BIGBUF_STRATEGY_BUDDY, NULL },
+	{ "contig", BACKEND_BIGBUF, BIGBUF_STRATEGY_CONTIG, NULL },
+	/* CONTIG's two searches alone (only where the kernel's is exported). */
+	{ "contig-kernel", BACKEND_BIGBUF, BIGBUF_STRATEGY_CONTIG, "kernel" },
+	{ "contig-module", BACKEND_BIGBUF, BIGBUF_STRATEGY_CONTIG, "module" },
+	{ "grab", BACKEND_BIGBUF, BIGBUF_STRATEGY_GRAB, NULL },
+	{ "seed", BACKEND_SEED, SEEDREF_F_ZERO, NULL },
+	{ "seed-orig", BACKEND_SEED, SEEDREF_F_ZERO | SEEDREF_F_ORIGINAL_GFP, NULL },
 };
 
 static const char *const strategy_names[] = {
@@ -211,7 +215,8 @@ static void sweep_usage(FILE *out)
 		"                        --sizes MIB,... --strategies S,... --tries N\n"
 		"                        [--fragment PATH [--frag-seed N] [--frag-arg ARG]...]\n"
 		"                        [--bigbuf DEV] [--seedref DEV]\n"
-		"strategies: auto buddy contig grab (bigbuf), seed seed-orig (bigbuf_seedref)\n"
+		"strategies: auto buddy contig grab contig-kernel contig-module (bigbuf),\n"
+		"            seed seed-orig (bigbuf_seedref)\n"
 		"fragmented: before every try, PATH --seed (frag-seed + try) ARG... is started\n"
 		"and held while the allocation runs.\n");
 }
@@ -286,7 +291,42 @@ struct sweep_ctx {
 	int bigbuf_fd, seed_fd;
 	struct frag fr;		/* running fragmenter, pid -1 if none */
 	bool dirty;		/* the last try changed the memory layout */
+	char search[16];	/* the module's contig_search as loaded */
+	bool kernel_search;	/* it can be switched (the kernel exports its search) */
 };
+
+#define CONTIG_SEARCH	"/sys/module/bigbuf/parameters/contig_search"
+
+static int write_search(const char *mode)
+{
+	FILE *f = fopen(CONTIG_SEARCH, "w");
+	int ret;
+
+	if (!f)
+		return -1;
+	ret = fputs(mode, f) < 0;
+	ret |= fclose(f) != 0;
+	return ret ? -1 : 0;
+}
+
+/*
+ * The module's contig_search as loaded, and whether it can be switched: a
+ * kernel without the export offers only "module" and refuses the others.
+ */
+static void probe_search(struct sweep_ctx *x)
+{
+	FILE *f = fopen(CONTIG_SEARCH, "r");
+
+	x->kernel_search = false;
+	if (!f || !fgets(x->search, sizeof(x->search), f)) {
+		if (f)
+			fclose(f);
+		return;
+	}
+	fclose(f);
+	x->search[strcspn(x->search, "\n")] = 0;
+	x->kernel_search = !write_search("kernel") && !write_search(x->search);
+}
 
 static int sweep_try(const struct sweep_opts *o, struct sweep_ctx *x,
 		     const struct strategy *s, unsigned int size_mib, int t)
@@ -312,6 +352,9 @@ static int sweep_try(const struct sweep_opts *o, struct sweep_ctx *x,
 	if (buddy_read(&b))
 		return -1;
 	vm_read(&c0);
+	if (s->backend == BACKEND_BIGBUF && x->kernel_search &&
+	    write_search(s->search ? s->search : x->search))
+		die(CONTIG_SEARCH);
 	if (s->backend == BACKEND_BIGBUF)
 		try_bigbuf(x->bigbuf_fd, s->flags, size_mib * MIB, &r);
 	else
@@ -380,6 +423,10 @@ static int sweep(int argc, char **argv)
 		}
 	}
 
+	probe_search(&ctx);
+	if (!ctx.kernel_search)
+		printf("contig_search cannot be switched: contig-kernel and contig-module skipped\n");
+
 	new_file = stat(o.out, &st) || st.st_size == 0;
 	ctx.csv = fopen(o.out, "a");
 	if (!ctx.csv)
@@ -396,6 +443,8 @@ static int sweep(int argc, char **argv)
 				    o.strats[k]->flags == BIGBUF_STRATEGY_BUDDY &&
 				    o.sizes_mib[si] * MIB > max_block)
 					continue;
+				if (o.strats[k]->search && !ctx.kernel_search)
+					continue;
 				if (sweep_try(&o, &ctx, o.strats[k],
 					      o.sizes_mib[si], t))
 					return 1;
@@ -404,6 +453,8 @@ static int sweep(int argc, char **argv)
 	}
 	if (ctx.fr.pid > 0)
 		frag_stop(&ctx.fr);
+	if (ctx.kernel_search && write_search(ctx.search))
+		die(CONTIG_SEARCH);
 	fclose(ctx.csv);
 	return 0;
 }
