@@ -4,6 +4,7 @@ import io.bigbuf.api.AllocationRequest;
 import io.bigbuf.api.AllocatorStatistics;
 import io.bigbuf.api.BackendInfo;
 import io.bigbuf.api.BackendUnavailableException;
+import io.bigbuf.api.BufferOwner;
 import io.bigbuf.api.ByteSize;
 import io.bigbuf.api.CloseReason;
 import io.bigbuf.api.Contiguity;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -45,6 +47,13 @@ import org.osgi.annotation.versioning.ConsumerType;
  *     {@link BackendInfo#deviceMapping()} and implements {@link #mapBuffer}, {@link #unmapBuffer}
  *     and {@link #translation}; a mapping made at allocation ({@link AllocationRequest#forDevice})
  *     it records with {@link BufferSupport#addInitialMapping}.</li>
+ * <li><b>Owner</b> of every buffer ({@link DmaBuffer#owner()}): {@link #allocate} takes it from
+ *     the calling thread's stack, the first frame of a bundle that is neither the API bundle nor
+ *     the backend's (its {@code Class} found with a {@link StackWalker}, its bundle with
+ *     {@code FrameworkUtil.getBundle}). Not the bundle that got the service: the backends are
+ *     singleton services (one object for all consumers, swapped by SCR), so the service does not
+ *     know its caller; the stack names the calling bundle for every backend alike, unless that
+ *     bundle allocates through a library bundle, which then is the owner.</li>
  * <li><b>Counters</b> of {@link AllocatorStatistics}: a request, to allocate or to map a buffer
  *     for a device ({@link DmaBuffer#mapFor}), that fails with
  *     {@link InvalidAllocationRequestException} or {@link DeviceMappingException} counts as
@@ -302,6 +311,7 @@ public abstract class AllocatorSupport<B extends BufferSupport> implements Conti
     @Override
     public final DmaBuffer allocate(AllocationRequest request) {
         Objects.requireNonNull(request, "request");
+        Optional<BufferOwner> owner = CallerBundle.of(getClass());
         lifecycle.readLock().lock();
         try {
             ensureRunning();
@@ -321,7 +331,7 @@ public abstract class AllocatorSupport<B extends BufferSupport> implements Conti
                 count(e);
                 throw e;
             }
-            register(buffer);
+            register(buffer, owner);
             return buffer;
         } finally {
             lifecycle.readLock().unlock();
@@ -343,13 +353,14 @@ public abstract class AllocatorSupport<B extends BufferSupport> implements Conti
         }
     }
 
-    private void register(B buffer) {
+    private void register(B buffer, Optional<BufferOwner> owner) {
         BufferRecord record = buffer.record();
-        if (record.owner() != this) {
+        if (record.allocator() != this) {
             throw new IllegalStateException("allocateBuffer returned a buffer of another allocator: " + buffer);
         }
         Entry<B> entry = cleaner == null ? new Entry<>(record, buffer, null)
                 : new Entry<>(record, null, new WeakReference<>(buffer));
+        record.owner(owner);
         synchronized (books) {
             live.put(record.id(), entry);
             bytesHeld += record.bytesHeld();
