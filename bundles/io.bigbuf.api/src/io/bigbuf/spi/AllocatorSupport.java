@@ -50,10 +50,15 @@ import org.osgi.annotation.versioning.ConsumerType;
  * <li><b>Owner</b> of every buffer ({@link DmaBuffer#owner()}): {@link #allocate} takes it from
  *     the calling thread's stack, the first frame of a bundle that is neither the API bundle nor
  *     the backend's (its {@code Class} found with a {@link StackWalker}, its bundle with
- *     {@code FrameworkUtil.getBundle}). Not the bundle that got the service: the backends are
- *     singleton services (one object for all consumers, swapped by SCR), so the service does not
- *     know its caller; the stack names the calling bundle for every backend alike, unless that
- *     bundle allocates through a library bundle, which then is the owner.</li>
+ *     {@code FrameworkUtil.getBundle}), the same way for every backend on this class. Not from a
+ *     bundle-scoped service, which would name the client bundle by the framework: a backend is one
+ *     DS component object registered as a singleton service, and SCR's ranking-based hot swap,
+ *     the kernel backend's satisfying condition, the shell's diagnosis of a missing backend (the
+ *     components that provide {@link ContiguousAllocator}) and the
+ *     {@link io.bigbuf.memorymap.MemoryMapProvider} check of the shell and the web console all work
+ *     on that object; a per-bundle facade would have to be written for every backend and keep each
+ *     of these working. The price: a bundle that allocates through a library bundle's code finds
+ *     the library named as the owner.</li>
  * <li><b>Counters</b> of {@link AllocatorStatistics}: a request, to allocate or to map a buffer
  *     for a device ({@link DmaBuffer#mapFor}), that fails with
  *     {@link InvalidAllocationRequestException} or {@link DeviceMappingException} counts as

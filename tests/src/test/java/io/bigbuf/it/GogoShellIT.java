@@ -21,6 +21,7 @@ import io.bigbuf.testkit.FelixExtension;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.apache.felix.service.command.CommandSession;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -80,9 +81,11 @@ class GogoShellIT {
             assertEquals(owner(Components.CONSUMER_BUNDLE), consumers.owner().orElseThrow());
             assertEquals(Optional.empty(), untracked.owner());
             String list = run("bigbuf:list");
-            assertTrue(list.lines().anyMatch(l -> l.contains("  " + owner(Components.SHELL_BUNDLE) + "  mine")), list);
-            assertTrue(list.lines().anyMatch(l -> l.contains("  " + owner(Components.CONSUMER_BUNDLE) + "  example-consumer")),
-                    list);
+            // The owner column is padded to its longest entry, the label follows it.
+            assertTrue(list.lines().anyMatch(l -> l.matches(".*  " + Pattern.quote(owner(Components.SHELL_BUNDLE).toString())
+                    + "\\s+mine")), list);
+            assertTrue(list.lines().anyMatch(l -> l.matches(".*  " + Pattern.quote(owner(Components.CONSUMER_BUNDLE).toString())
+                    + "  example-consumer")), list);
             assertTrue(list.lines().anyMatch(l -> l.matches(".*  -\\s+test")), list);
         }
     }
