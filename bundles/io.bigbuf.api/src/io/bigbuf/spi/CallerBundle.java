@@ -46,7 +46,8 @@ final class CallerBundle {
     private static final class Osgi {
 
         static Optional<BufferOwner> find(Class<?> backend) {
-            // The API bundle's classes are null here when a framework shares the API from its class path.
+            // api is null when a framework shares the API from its class path (the embedded tests do);
+            // frames of classes in no bundle are skipped either way.
             Bundle api = FrameworkUtil.getBundle(CallerBundle.class);
             Bundle own = FrameworkUtil.getBundle(backend);
             return WALKER.walk(frames -> frames.map(f -> FrameworkUtil.getBundle(f.getDeclaringClass()))
