@@ -32,6 +32,10 @@ import org.osgi.annotation.versioning.ProviderType;
  * allocated it: an administrator ({@link #revoke()}, the {@code bigbuf:free} shell command), or
  * the backend going away. An owner that must not be left without a buffer registers a
  * {@link BufferCloseListener} ({@link #addCloseListener}), which learns the {@link CloseReason}.
+ *
+ * <p><b>Owner.</b> Inside an OSGi framework every buffer knows the bundle that allocated it
+ * ({@link #owner()}), so that tools such as {@code bigbuf:list} and the web console can say whose
+ * memory it is.
  */
 @ProviderType
 public interface DmaBuffer extends AutoCloseable {
@@ -148,6 +152,19 @@ public interface DmaBuffer extends AutoCloseable {
      * @return the label, never null
      */
     String label();
+
+    /**
+     * The bundle that allocated this buffer: the bundle of the code that called
+     * {@link ContiguousAllocator#allocate}, found when it was called. Helpers of the API bundle
+     * (such as {@link CurrentAllocator}) and the backend's own bundle do not count, nor does code
+     * outside any bundle (the JDK, a framework launcher); the first other bundle on the calling
+     * thread's stack is the owner. A library bundle that allocates on behalf of others is thus the
+     * owner of what it allocates. Since 1.4.
+     *
+     * @return the owner, or empty when the buffer was allocated outside an OSGi framework (plain
+     *         Java, e.g. a unit test) or by code that belongs to no bundle
+     */
+    Optional<BufferOwner> owner();
 
     /**
      * The buffer's memory. Valid until {@link #close()}.

@@ -4,6 +4,7 @@ import io.bigbuf.api.AllocationRequest;
 import io.bigbuf.api.AllocatorStatistics;
 import io.bigbuf.api.BackendInfo;
 import io.bigbuf.api.BackendUnavailableException;
+import io.bigbuf.api.BufferOwner;
 import io.bigbuf.api.ByteSize;
 import io.bigbuf.api.CloseReason;
 import io.bigbuf.api.Contiguity;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -45,6 +47,18 @@ import org.osgi.annotation.versioning.ConsumerType;
  *     {@link BackendInfo#deviceMapping()} and implements {@link #mapBuffer}, {@link #unmapBuffer}
  *     and {@link #translation}; a mapping made at allocation ({@link AllocationRequest#forDevice})
  *     it records with {@link BufferSupport#addInitialMapping}.</li>
+ * <li><b>Owner</b> of every buffer ({@link DmaBuffer#owner()}): {@link #allocate} takes it from
+ *     the calling thread's stack, the first frame of a bundle that is neither the API bundle nor
+ *     the backend's (its {@code Class} found with a {@link StackWalker}, its bundle with
+ *     {@code FrameworkUtil.getBundle}), the same way for every backend on this class. Not from a
+ *     bundle-scoped service, which would name the client bundle by the framework: a backend is one
+ *     DS component object registered as a singleton service, and SCR's ranking-based hot swap,
+ *     the kernel backend's satisfying condition, the shell's diagnosis of a missing backend (the
+ *     components that provide {@link ContiguousAllocator}) and the
+ *     {@link io.bigbuf.memorymap.MemoryMapProvider} check of the shell and the web console all work
+ *     on that object; a per-bundle facade would have to be written for every backend and keep each
+ *     of these working. The price: a bundle that allocates through a library bundle's code finds
+ *     the library named as the owner.</li>
  * <li><b>Counters</b> of {@link AllocatorStatistics}: a request, to allocate or to map a buffer
  *     for a device ({@link DmaBuffer#mapFor}), that fails with
  *     {@link InvalidAllocationRequestException} or {@link DeviceMappingException} counts as
@@ -302,6 +316,7 @@ public abstract class AllocatorSupport<B extends BufferSupport> implements Conti
     @Override
     public final DmaBuffer allocate(AllocationRequest request) {
         Objects.requireNonNull(request, "request");
+        Optional<BufferOwner> owner = CallerBundle.of(getClass());
         lifecycle.readLock().lock();
         try {
             ensureRunning();
@@ -321,7 +336,7 @@ public abstract class AllocatorSupport<B extends BufferSupport> implements Conti
                 count(e);
                 throw e;
             }
-            register(buffer);
+            register(buffer, owner);
             return buffer;
         } finally {
             lifecycle.readLock().unlock();
@@ -343,13 +358,14 @@ public abstract class AllocatorSupport<B extends BufferSupport> implements Conti
         }
     }
 
-    private void register(B buffer) {
+    private void register(B buffer, Optional<BufferOwner> owner) {
         BufferRecord record = buffer.record();
-        if (record.owner() != this) {
+        if (record.allocator() != this) {
             throw new IllegalStateException("allocateBuffer returned a buffer of another allocator: " + buffer);
         }
         Entry<B> entry = cleaner == null ? new Entry<>(record, buffer, null)
                 : new Entry<>(record, null, new WeakReference<>(buffer));
+        record.owner(owner);
         synchronized (books) {
             live.put(record.id(), entry);
             bytesHeld += record.bytesHeld();

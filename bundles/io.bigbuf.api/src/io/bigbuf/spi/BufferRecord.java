@@ -1,5 +1,6 @@
 package io.bigbuf.spi;
 
+import io.bigbuf.api.BufferOwner;
 import io.bigbuf.api.ByteSize;
 import io.bigbuf.api.Contiguity;
 import java.lang.System.Logger;
@@ -7,6 +8,7 @@ import java.lang.System.Logger.Level;
 import java.lang.ref.Cleaner;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -27,7 +29,7 @@ public final class BufferRecord {
 
     private static final Logger LOG = System.getLogger(BufferRecord.class.getName());
 
-    private final AllocatorSupport<?> owner;
+    private final AllocatorSupport<?> allocator;
     private final long id;
     private final long size;
     private final long bytesHeld;
@@ -42,10 +44,12 @@ public final class BufferRecord {
     private volatile boolean closedByOwner;
     private volatile Cleaner.Cleanable cleanable;
     private volatile boolean attached;
+    /** Set once by the allocator before it hands the buffer out. */
+    private volatile Optional<BufferOwner> owner = Optional.empty();
 
-    BufferRecord(AllocatorSupport<?> owner, long id, long size, long bytesHeld, long physicalAddress, String label,
+    BufferRecord(AllocatorSupport<?> allocator, long id, long size, long bytesHeld, long physicalAddress, String label,
             Contiguity contiguity, int numaNode, Runnable backendRelease) {
-        this.owner = owner;
+        this.allocator = allocator;
         this.id = id;
         this.size = size;
         this.bytesHeld = bytesHeld;
@@ -146,8 +150,17 @@ public final class BufferRecord {
         }
     }
 
-    AllocatorSupport<?> owner() {
+    AllocatorSupport<?> allocator() {
+        return allocator;
+    }
+
+    /** The bundle that allocated the buffer, see {@link io.bigbuf.api.DmaBuffer#owner()}. */
+    Optional<BufferOwner> owner() {
         return owner;
+    }
+
+    void owner(Optional<BufferOwner> bundle) {
+        owner = bundle;
     }
 
     /** Binds the record to its buffer; with {@link Retention#WHILE_REACHABLE} the Cleaner watches the buffer. */
@@ -158,7 +171,7 @@ public final class BufferRecord {
             }
             attached = true;
         }
-        Cleaner cleaner = owner.cleaner();
+        Cleaner cleaner = allocator.cleaner();
         if (cleaner != null) {
             // The action is this record, which does not reach the buffer: see the class comment.
             cleanable = cleaner.register(buffer, this::releaseOnce);
@@ -198,7 +211,7 @@ public final class BufferRecord {
             extra.forEach(this::runLogged);
             runLogged(backendRelease);
         } finally {
-            owner.unregister(this);
+            allocator.unregister(this);
         }
     }
 

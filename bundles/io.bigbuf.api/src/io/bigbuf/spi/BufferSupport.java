@@ -1,6 +1,7 @@
 package io.bigbuf.spi;
 
 import io.bigbuf.api.BufferCloseListener;
+import io.bigbuf.api.BufferOwner;
 import io.bigbuf.api.ByteSize;
 import io.bigbuf.api.CloseReason;
 import io.bigbuf.api.Contiguity;
@@ -182,7 +183,7 @@ public abstract class BufferSupport implements DmaBuffer {
                 }
                 return existing;
             }
-            DeviceMapping mapping = record.owner().map(this, device, maxDeviceAddress, deviceReadOnly);
+            DeviceMapping mapping = record.allocator().map(this, device, maxDeviceAddress, deviceReadOnly);
             mappings.put(device, mapping);
             return mapping;
         }
@@ -190,7 +191,7 @@ public abstract class BufferSupport implements DmaBuffer {
 
     /** A request turned down here, before the backend saw it, still counts in the allocator's statistics. */
     private RuntimeException rejected(RuntimeException e) {
-        record.owner().countRejected(e);
+        record.allocator().countRejected(e);
         return e;
     }
 
@@ -202,7 +203,7 @@ public abstract class BufferSupport implements DmaBuffer {
             if (mapping == null || isClosed()) {
                 return false;
             }
-            record.owner().unmap(this, mapping);
+            record.allocator().unmap(this, mapping);
             mappings.remove(device);
             return true;
         }
@@ -211,6 +212,17 @@ public abstract class BufferSupport implements DmaBuffer {
     @Override
     public final String label() {
         return record.label();
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Found by {@link AllocatorSupport#allocate} from the calling thread's stack, the same way
+     * for every backend on this support layer. Since 1.3 of this package.
+     */
+    @Override
+    public final Optional<BufferOwner> owner() {
+        return record.owner();
     }
 
     @Override

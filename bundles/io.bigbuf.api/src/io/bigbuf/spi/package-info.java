@@ -9,11 +9,11 @@
  * {@link io.bigbuf.spi.BufferSupport#invalidate()}. The support layer does the rest the same way
  * for every backend: the shutdown lifecycle, request checks against the
  * {@link io.bigbuf.api.BackendInfo}, the live-buffer registry, the counters of
- * {@link io.bigbuf.api.AllocatorStatistics}, close-once semantics, close listeners and the closed check, and (if
+ * {@link io.bigbuf.api.AllocatorStatistics}, the owner bundle of every buffer, close-once semantics, close listeners and the closed check, and (if
  * the backend asks for it) releasing buffers the program dropped without closing.
  *
  * <p>Only backends use this package; consumers never import it. Its classes are extended by
  * providers, so every change that is not purely additive for a subclass is a major one: backends
- * import it with a provider range, {@code [1.2,1.3)} for this version.
+ * import it with a provider range, {@code [1.3,1.4)} for this version.
  */
 package io.bigbuf.spi;

@@ -239,15 +239,19 @@ public class BigbufCommands {
         if (buffers.isEmpty()) {
             return "no open buffers";
         }
-        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%6s %12s %20s %20s  %s%n",
-                "ID", "SIZE", "PHYS-START", "PHYS-END", "LABEL"));
+        // The owner column is as wide as its longest entry, so the free-form label can stay last.
+        int ownerWidth = Math.max("OWNER".length(), buffers.stream().mapToInt(b -> owner(b).length()).max().orElse(0));
+        String owner = "%-" + ownerWidth + "s";
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%6s %12s %20s %20s  " + owner + "  %s%n",
+                "ID", "SIZE", "PHYS-START", "PHYS-END", "OWNER", "LABEL"));
         for (DmaBuffer b : buffers) {
             if (b.contiguity() == Contiguity.DEVICE) {
-                out.append(String.format(Locale.ROOT, "%6d %12s %41s  %s%n", b.id(), ByteSize.format(b.size()),
-                        "(device-contiguous)", b.label()));
+                out.append(String.format(Locale.ROOT, "%6d %12s %41s  " + owner + "  %s%n", b.id(),
+                        ByteSize.format(b.size()), "(device-contiguous)", owner(b), b.label()));
             } else {
-                out.append(String.format(Locale.ROOT, "%6d %12s %#20x %#20x  %s%n", b.id(), ByteSize.format(b.size()),
-                        b.physicalAddress(), b.physicalAddress() + b.size() - 1, b.label()));
+                out.append(String.format(Locale.ROOT, "%6d %12s %#20x %#20x  " + owner + "  %s%n", b.id(),
+                        ByteSize.format(b.size()), b.physicalAddress(), b.physicalAddress() + b.size() - 1, owner(b),
+                        b.label()));
             }
             for (DeviceMapping m : b.deviceMappings()) {
                 out.append(String.format(Locale.ROOT, "%6s %12s %#20x %#20x  for %s (%s%s)%n", "", "device",
@@ -403,6 +407,11 @@ public class BigbufCommands {
             request = request.withAddressBits(parseInt("--bits", bits));
         }
         return request;
+    }
+
+    /** The bundle that allocated the buffer, {@code -} if none (allocated outside a framework). */
+    private static String owner(DmaBuffer b) {
+        return b.owner().map(Object::toString).orElse("-");
     }
 
     private static String describe(DmaBuffer b) {

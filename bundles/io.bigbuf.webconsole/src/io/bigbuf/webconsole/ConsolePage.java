@@ -64,7 +64,7 @@ final class ConsolePage {
             h.append("</tbody></table>\n");
         }
         h.append("<h2>Buffers</h2>\n<table class=\"tablesorter nicetable\" id=\"buffers\"><thead><tr><th>id</th>"
-                + "<th>size</th><th>phys-start</th><th>phys-end</th><th>device addresses</th><th>label</th></tr></thead><tbody>\n");
+                + "<th>size</th><th>phys-start</th><th>phys-end</th><th>device addresses</th><th>label</th><th>owner</th></tr></thead><tbody>\n");
         for (DmaBuffer b : buffers) {
             boolean device = b.contiguity() == Contiguity.DEVICE;
             h.append(String.format(Locale.ROOT, "<tr data-id=\"%d\"><td>%d</td><td>%s</td><td>%s</td><td>%s</td><td>", b.id(),
@@ -76,7 +76,8 @@ final class ConsolePage {
                         .append(m.translation().name().toLowerCase(Locale.ROOT)).append(m.deviceReadOnly() ? ", read-only" : "")
                         .append(")<br>");
             }
-            h.append("</td><td>").append(esc(b.label())).append("</td></tr>\n");
+            h.append("</td><td>").append(esc(b.label())).append("</td><td>")
+                    .append(esc(b.owner().map(Object::toString).orElse(""))).append("</td></tr>\n");
         }
         h.append("</tbody></table>\n");
         stats.ifPresent(s -> h.append("<h2>Statistics</h2>\n<table class=\"nicetable\" id=\"statistics\"><tbody>")

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bigbuf.testkit.Await;
 import io.bigbuf.testkit.EmbeddedFelix;
+import java.lang.reflect.Method;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.Bundle;
@@ -42,7 +44,7 @@ class ApiBundleWiringIT {
                         .findFirst()
                         .orElseThrow(() -> new AssertionError(consumer + " is not wired to io.bigbuf.api"));
                 assertEquals(api, wire.getProvider().getBundle());
-                assertEquals(new Version(1, 3, 0), wire.getCapability().getAttributes().get("version"));
+                assertEquals(new Version(1, 4, 0), wire.getCapability().getAttributes().get("version"));
             }
 
             // getAllServiceReferences: the test class path has its own io.bigbuf.api, which Felix would
@@ -58,6 +60,25 @@ class ApiBundleWiringIT {
             assertEquals("mock", allocator.getProperty("bigbuf.backend"));
             Await.isTrue(() -> allocator.getUsingBundles() != null && Arrays.asList(allocator.getUsingBundles())
                     .contains(felix.bundle("io.bigbuf.examples.consumer")), "the consumer to use the allocator");
+            // The consumer's working buffer names the consumer's bundle, through the API bundle's own classes.
+            Object service = felix.context().getService(allocator);
+            Class<?> buffer = api.loadClass("io.bigbuf.api.DmaBuffer");
+            Method buffers = api.loadClass("io.bigbuf.api.ContiguousAllocator").getMethod("buffers");
+            Object working = Await.until(() -> {
+                try {
+                    for (Object b : (List<?>) buffers.invoke(service)) {
+                        if ("example-consumer".equals(buffer.getMethod("label").invoke(b))) {
+                            return b;
+                        }
+                    }
+                    return null;
+                } catch (ReflectiveOperationException e) {
+                    throw new AssertionError(e);
+                }
+            }, "the consumer's working buffer");
+            Bundle consumer = felix.bundle("io.bigbuf.examples.consumer");
+            assertEquals(Optional.of("io.bigbuf.examples.consumer " + consumer.getVersion() + " [" + consumer.getBundleId() + "]"),
+                    ((Optional<?>) buffer.getMethod("owner").invoke(working)).map(Object::toString));
             ServiceReference<?>[] commands = felix.context().getAllServiceReferences(null, "(osgi.command.scope=bigbuf)");
             assertNotNull(commands, "bigbuf commands are registered");
             List<String> functions = Arrays.stream(commands)

@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.bigbuf.api.AllocationRequest;
 import io.bigbuf.api.AllocatorServiceProperties;
 import io.bigbuf.api.AllocatorStatistics;
 import io.bigbuf.api.BackendUnavailableException;
+import io.bigbuf.api.BufferOwner;
 import io.bigbuf.api.ContiguousAllocator;
 import io.bigbuf.api.DmaBuffer;
 import io.bigbuf.api.InvalidAllocationRequestException;
@@ -18,6 +20,8 @@ import io.bigbuf.testkit.FelixBundles;
 import io.bigbuf.testkit.FelixExtension;
 import java.util.Dictionary;
 import java.util.Hashtable;
+import java.util.Optional;
+import java.util.regex.Pattern;
 import org.apache.felix.service.command.CommandSession;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -62,6 +66,33 @@ class GogoShellIT {
         assertTrue(list.contains("example-consumer"), "the example's working buffer is listed too:\n" + list);
         String stats = run("bigbuf:stats");
         assertTrue(stats.contains("live buffers      2"), stats);
+    }
+
+    @Test
+    void everyBufferNamesTheBundleThatAllocatedIt() throws Exception {
+        ContiguousAllocator mock = felix.awaitService(ContiguousAllocator.class, AllocatorServiceProperties.FILTER_MOCK);
+        run("bigbuf:alloc --label mine 1M");
+        DmaBuffer consumers = Await.until(() -> mock.buffers().stream()
+                .filter(b -> b.label().equals("example-consumer")).findFirst().orElse(null), "the consumer's buffer");
+        // This test's own code is on the class path, in no bundle: its buffer has no owner.
+        try (DmaBuffer untracked = mock.allocate(AllocationRequest.ofSize(4096).withLabel("test"))) {
+            DmaBuffer shells = mock.buffers().stream().filter(b -> b.label().equals("mine")).findFirst().orElseThrow();
+            assertEquals(owner(Components.SHELL_BUNDLE), shells.owner().orElseThrow());
+            assertEquals(owner(Components.CONSUMER_BUNDLE), consumers.owner().orElseThrow());
+            assertEquals(Optional.empty(), untracked.owner());
+            String list = run("bigbuf:list");
+            // The owner column is padded to its longest entry, the label follows it.
+            assertTrue(list.lines().anyMatch(l -> l.matches(".*  " + Pattern.quote(owner(Components.SHELL_BUNDLE).toString())
+                    + "\\s+mine")), list);
+            assertTrue(list.lines().anyMatch(l -> l.matches(".*  " + Pattern.quote(owner(Components.CONSUMER_BUNDLE).toString())
+                    + "  example-consumer")), list);
+            assertTrue(list.lines().anyMatch(l -> l.matches(".*  -\\s+test")), list);
+        }
+    }
+
+    private BufferOwner owner(String symbolicName) {
+        Bundle bundle = felix.bundle(symbolicName);
+        return new BufferOwner(bundle.getSymbolicName(), bundle.getVersion().toString(), bundle.getBundleId());
     }
 
     @Test

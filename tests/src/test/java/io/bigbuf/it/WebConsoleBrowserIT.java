@@ -73,8 +73,9 @@ class WebConsoleBrowserIT {
             String dom = run(tmp, chromium.toString(), "--headless", "--disable-gpu", "--no-sandbox",
                     "--user-data-dir=" + tmp.resolve("profile"), "--dump-dom", withCredentials(url));
             assertTrue(dom.contains("id=\"memory-map\""), dom);
-            // Every buffer of bigbuf:list is a row of the table: id, size, physical start and end, label.
-            Pattern row = Pattern.compile("^\\s+(\\d+)\\s+(\\d+ \\w+)\\s+(0x\\p{XDigit}+)\\s+(0x\\p{XDigit}+)\\s+(\\S+)$");
+            // Every buffer of bigbuf:list is a row of the table: id, size, physical start and end, label, owner.
+            Pattern row = Pattern.compile("^\\s+(\\d+)\\s+(\\d+ \\w+)\\s+(0x\\p{XDigit}+)\\s+(0x\\p{XDigit}+)"
+                    + "\\s+(\\S+ \\S+ \\[\\d+\\])\\s+(\\S+)$");
             long bufferStart = -1;
             int rows = 0;
             for (String line : list.lines().toList()) {
@@ -86,8 +87,11 @@ class WebConsoleBrowserIT {
                 // The console's scripts add classes to the rows (odd/even striping): proof that they ran.
                 Pattern expected = Pattern.compile(Pattern.quote("<tr data-id=\"" + m.group(1) + "\"") + " class=\"[^\"]*\">"
                         + Pattern.quote("<td>" + m.group(1) + "</td><td>" + m.group(2) + "</td><td>" + m.group(3) + "</td><td>"
-                        + m.group(4) + "</td><td></td><td>" + m.group(5) + "</td></tr>"));
+                        + m.group(4) + "</td><td></td><td>" + m.group(6) + "</td><td>" + m.group(5) + "</td></tr>"));
                 assertTrue(expected.matcher(dom).find(), "no row " + expected + " in\n" + dom);
+                // The example's working buffer is its own; the shell allocated the other two.
+                String owner = m.group(6).equals("example-consumer") ? "io.bigbuf.examples.consumer " : "io.bigbuf.shell ";
+                assertTrue(m.group(5).startsWith(owner), "buffer #" + m.group(1) + " of " + m.group(5) + "\n" + list);
                 if (m.group(2).equals("64 MiB")) {
                     bufferStart = Long.decode(m.group(3));
                 }

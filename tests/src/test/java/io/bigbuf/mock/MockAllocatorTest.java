@@ -19,6 +19,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -44,6 +45,15 @@ class MockAllocatorTest {
     void shutdown() {
         if (allocator != null) {
             allocator.shutdown();
+        }
+    }
+
+    @Test
+    void outsideAFrameworkABufferHasNoOwner() {
+        MockAllocator a = allocator(16 * MIB, FragmentationPattern.NONE, 0, 0);
+        try (DmaBuffer buffer = a.allocate(MIB)) {
+            assertEquals(Optional.empty(), buffer.owner());
+            assertEquals(Optional.empty(), a.buffers().getFirst().owner());
         }
     }
 

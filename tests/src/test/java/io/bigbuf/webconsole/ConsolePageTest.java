@@ -5,11 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bigbuf.api.AllocationRequest;
 import io.bigbuf.api.BackendInfo;
+import io.bigbuf.api.BufferOwner;
 import io.bigbuf.api.DmaBuffer;
 import io.bigbuf.memorymap.BlockState;
 import io.bigbuf.memorymap.MemoryMap;
 import io.bigbuf.mock.MockAllocator;
 import io.bigbuf.mock.model.PhysicalMemoryModel;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -31,7 +34,7 @@ class ConsolePageTest {
             assertTrue(html.contains("<td>mock</td><td>64 MiB &lt;test&gt;</td><td>100</td><td>yes</td>"), html);
             assertTrue(html.contains("<td>kmod</td><td>other</td><td>1000</td><td>no</td>"), html);
             assertTrue(html.contains("<tr data-id=\"" + buffer.id() + "\"><td>" + buffer.id() + "</td><td>8 MiB</td><td>0x3800000"
-                    + "</td><td>0x3ffffff</td><td></td><td>a&amp;b</td></tr>"), html);
+                    + "</td><td>0x3ffffff</td><td></td><td>a&amp;b</td><td></td></tr>"), html);
             assertEquals(16, html.split("<rect x=", -1).length - 1, html);
             assertTrue(html.contains("<rect x=\"140\" y=\"0\" width=\"10\" height=\"10\" fill=\"#1f5fbf\" data-block=\"14\""
                     + " data-state=\"BUFFER\" data-address=\"0x3800000\">"), html);
@@ -41,6 +44,35 @@ class ConsolePageTest {
         } finally {
             mock.shutdown();
         }
+    }
+
+    @Test
+    void theOwnerCellNamesTheBundleEscaped() {
+        MockAllocator mock = new MockAllocator(new PhysicalMemoryModel(0, 64 * MIB, 4096, 10), "mock", 0);
+        try {
+            DmaBuffer buffer = mock.allocate(AllocationRequest.ofSize(MIB).withLabel("x"));
+            DmaBuffer owned = withOwner(buffer, new BufferOwner("a<b>&\"c", "1.0.0", 7));
+            String html = ConsolePage.render(List.of(), List.of(owned), Optional.empty(), "unused", Optional.empty());
+            assertTrue(html.contains("<th>label</th><th>owner</th></tr>"), html);
+            assertTrue(html.contains("<td>x</td><td>a&lt;b&gt;&amp;&quot;c 1.0.0 [7]</td></tr>"), html);
+        } finally {
+            mock.shutdown();
+        }
+    }
+
+    /** The buffer as a bundle would have allocated it: outside a framework a buffer has no owner. */
+    private static DmaBuffer withOwner(DmaBuffer buffer, BufferOwner owner) {
+        return (DmaBuffer) Proxy.newProxyInstance(DmaBuffer.class.getClassLoader(), new Class<?>[] {DmaBuffer.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("owner")) {
+                        return Optional.of(owner);
+                    }
+                    try {
+                        return method.invoke(buffer, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     @Test

@@ -93,9 +93,10 @@ class DriverTemplateTest {
         Run runtime = run(dir, 120, REPO.resolve("bigbuf").toString(), "run", "--no-build", "--bundle", jar.toString(),
                 "-c", "bigbuf:list");
         assertEquals(0, runtime.exit(), runtime.output());
+        // Owned by the driver's bundle (its symbolic name is NAME too), labelled NAME.
         Matcher buffer = Pattern.compile("^\\s*\\d+\\s+1 MiB\\s+0x([0-9a-f]+)\\s+0x([0-9a-f]+)\\s+" + Pattern.quote(NAME)
-                + "$", Pattern.MULTILINE).matcher(runtime.output());
-        assertTrue(buffer.find(), "no 1 MiB buffer labelled " + NAME + " in bigbuf:list:\n" + runtime.output());
+                + " \\S+ \\[\\d+\\]\\s+" + Pattern.quote(NAME) + "$", Pattern.MULTILINE).matcher(runtime.output());
+        assertTrue(buffer.find(), "no 1 MiB buffer of " + NAME + " labelled so in bigbuf:list:\n" + runtime.output());
         assertTrue(Long.parseUnsignedLong(buffer.group(2), 16) < 1L << 32,
                 "the driver's buffer lies above its default 32-bit limit:\n" + runtime.output());
     }
