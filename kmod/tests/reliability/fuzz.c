@@ -1803,7 +1803,7 @@ static void op_random_cmd(struct fthread *t)
 	static const unsigned long valid[] = {
 		BIGBUF_IOC_ALLOC, BIGBUF_IOC_FREE, BIGBUF_IOC_INFO,
 		BIGBUF_IOC_STATS, BIGBUF_IOC_QUERY, BIGBUF_IOC_MAP,
-		BIGBUF_IOC_UNMAP, BIGBUF_IOC_ALLOC_EXT,
+		BIGBUF_IOC_UNMAP, BIGBUF_IOC_ALLOC_EXT, BIGBUF_IOC_MEMMAP,
 	};
 	unsigned char arg[256];
 	unsigned int cmd, i;
