@@ -1247,6 +1247,39 @@ out:
 	close(fd2);
 }
 
+/*
+ * The size= preallocation has no file; its blocks read BUFFER too.
+ * run-in-guest runs this with the module loaded with size=; without a
+ * preallocation there is nothing to check.
+ */
+static void t_memmap_prealloc(void)
+{
+	char buf[64];
+	uint64_t phys, size, first, last;
+	struct memmap mm;
+
+	if (bbt_read_file("/sys/class/misc/bigbuf/prealloc_size", buf, sizeof(buf)))
+		return;
+	size = strtoull(buf, NULL, 0);
+	if (!size) {
+		bbt_note("no preallocation (load with size=)\n");
+		return;
+	}
+	CHECK(!bbt_read_file("/sys/class/misc/bigbuf/prealloc_phys_addr", buf,
+			     sizeof(buf)));
+	phys = strtoull(buf, NULL, 0);
+	if (!memmap_all(g_fd, &mm))
+		return;
+	phys_blocks(&mm, phys, size, &first, &last);
+	CHECK(buffer_blocks(&mm, first, last) == last - first + 1,
+	      "%llu of the %llu blocks of the preallocation at %#llx are BUFFER",
+	      (unsigned long long)buffer_blocks(&mm, first, last),
+	      (unsigned long long)(last - first + 1), (unsigned long long)phys);
+	CHECK(mm.count[BIGBUF_BLOCK_BUFFER] == last - first + 1, "%llu BUFFER blocks",
+	      (unsigned long long)mm.count[BIGBUF_BLOCK_BUFFER]);
+	free(mm.states);
+}
+
 static const struct bbt_test tests[] = {
 	{ "info", t_info },
 	{ "dma_limit_large", t_dma_limit_large },
@@ -1270,6 +1303,7 @@ static const struct bbt_test tests[] = {
 	{ "memmap_all", t_memmap_all },
 	{ "memmap_window", t_memmap_window },
 	{ "memmap_buffers", t_memmap_buffers },
+	{ "memmap_prealloc", t_memmap_prealloc },
 };
 
 /*
