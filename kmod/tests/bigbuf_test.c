@@ -1051,9 +1051,13 @@ static void t_memmap_all(void)
 	CHECK(!(mm.block_pages & (mm.block_pages - 1)), "%u", mm.block_pages);
 	CHECK(mm.block_pages <= 1U << bbt_info.max_order, "%u", mm.block_pages);
 #if defined(__x86_64__)
+	/*
+	 * 2 MiB (a huge page) on kernels with hugetlbfs, else the largest
+	 * buddy block (the debug kernel: 4 MiB).
+	 */
 	if (bbt_page == 4096)
-		CHECK(block == 2 * MiB, "block of %llu bytes",
-		      (unsigned long long)block);
+		CHECK(block == 2 * MiB || mm.block_pages == 1U << bbt_info.max_order,
+		      "block of %llu bytes", (unsigned long long)block);
 #endif
 	CHECK(mm.nr == (mm.end_pfn + mm.block_pages - 1) / mm.block_pages);
 	bbt_note("end_pfn %#llx, %llu blocks of %llu KiB: hole %llu free %llu movable %llu unmovable %llu buffer %llu\n",
