@@ -79,7 +79,7 @@ unsigned int bb_strategies(void)
 }
 
 /* Highest pfn + 1 of any online node: the end of the pfn space to scan. */
-static unsigned long bb_end_pfn(void)
+unsigned long bb_end_pfn(void)
 {
 	unsigned long end = 0;
 	int nid;
@@ -241,13 +241,6 @@ static int bb_alloc_buddy(const struct bb_request *req, bool first_of_auto,
 }
 
 #if BB_HAVE_CONTIG
-/* Non-LRU pages that migrate through movable_ops; Kbuild probes the name. */
-#ifdef BB_HAVE_PAGE_HAS_MOVABLE_OPS
-#define bb_page_movable_ops(page)	page_has_movable_ops(page)
-#else
-#define bb_page_movable_ops(page)	__PageMovable(page)
-#endif
-
 /* What alloc_contig_range() is told: an ordinary (non-CMA) movable range. */
 #ifdef BB_HAVE_ACR_FLAGS
 #define BB_CONTIG_RANGE_MODE	ACR_FLAGS_NONE
@@ -266,19 +259,6 @@ static int bb_alloc_buddy(const struct bb_request *req, bool first_of_auto,
  * interruptibly, never nested.
  */
 static DEFINE_MUTEX(bb_contig_lock);
-
-/*
- * Whether a page obviously cannot be migrated: in use, yet neither on an
- * LRU list nor a movable non-LRU page (page tables, kernel stacks, vmalloc
- * and other kernel allocations).  A cut-down has_unmovable_pages(), which
- * is not available to modules.
- */
-static bool bb_page_unmovable(struct page *page)
-{
-	struct page *head = compound_head(page);
-
-	return page_count(head) && !PageLRU(head) && !bb_page_movable_ops(head);
-}
 
 /*
  * The checks of the kernel's pfn_range_valid_contig(): a range worth

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * bigbuf internals shared by the device (bigbuf_main.c) and the
- * allocation strategies (bigbuf_alloc.c).
+ * bigbuf internals shared by the device (bigbuf_main.c), the allocation
+ * strategies (bigbuf_alloc.c), the device mappings (bigbuf_devmap.c) and
+ * the contiguity map (bigbuf_memmap.c).
  */
 #ifndef BIGBUF_INTERNAL_H
 #define BIGBUF_INTERNAL_H
@@ -12,6 +13,7 @@
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
+#include <linux/page-flags.h>
 #include <linux/slab.h>
 #include <linux/types.h>
 
@@ -75,9 +77,11 @@ struct bb_request {
  * @nr_devmaps: length of @devmaps (same lock)
  * @handed_out: its id was published: counted as an allocation, and as a
  *              free on release
+ * @memmap_node: on the list of every buffer (bigbuf_memmap.c, under its
+ *              lock) from creation to release
  *
- * Everything but @ref, @handed_out (set before publishing) and the device
- * mappings is fixed at creation.
+ * Everything but @ref, @handed_out (set before publishing), the device
+ * mappings and @memmap_node is fixed at creation.
  */
 struct bb_buffer {
 	struct kref ref;
@@ -90,7 +94,28 @@ struct bb_buffer {
 	struct list_head devmaps;
 	unsigned int nr_devmaps;
 	bool handed_out;
+	struct list_head memmap_node;
 };
+
+/* Non-LRU pages that migrate through movable_ops; Kbuild probes the name. */
+#ifdef BB_HAVE_PAGE_HAS_MOVABLE_OPS
+#define bb_page_movable_ops(page)	page_has_movable_ops(page)
+#else
+#define bb_page_movable_ops(page)	__PageMovable(page)
+#endif
+
+/*
+ * Whether a page obviously cannot be migrated: in use, yet neither on an
+ * LRU list nor a movable non-LRU page (page tables, kernel stacks, vmalloc
+ * and other kernel allocations).  A cut-down has_unmovable_pages(), which
+ * is not available to modules.  Used by the CONTIG scan and the map.
+ */
+static inline bool bb_page_unmovable(struct page *page)
+{
+	struct page *head = compound_head(page);
+
+	return page_count(head) && !PageLRU(head) && !bb_page_movable_ops(head);
+}
 
 static inline struct page *bb_buffer_page(const struct bb_buffer *buf,
 					  unsigned long idx)
@@ -111,6 +136,7 @@ struct bb_stats {
 extern struct bb_stats bb_stats;
 
 unsigned int bb_strategies(void);
+unsigned long bb_end_pfn(void);
 unsigned long bb_grab_cap_pages(void);
 unsigned long bb_contig_kernel_ranges(void);
 int bb_alloc_range(const struct bb_request *req, unsigned long *pfn,
@@ -131,5 +157,9 @@ unsigned int bb_devmap_count(struct bb_buffer *buf);
 ssize_t bb_devmap_show(char *page);
 int bb_devmap_init(void);
 void bb_devmap_exit(void);
+
+void bb_memmap_add(struct bb_buffer *buf);
+void bb_memmap_del(struct bb_buffer *buf);
+long bb_ioctl_memmap(void __user *argp);
 
 #endif /* BIGBUF_INTERNAL_H */

@@ -24,6 +24,9 @@
  *   a mutex in bigbuf_alloc.c.  No lock is held while allocating memory
  *   except that mutex.  The device mapping code nests bb_stats.lock inside
  *   its own mutex (see bigbuf_devmap.c); no other locks of this module nest.
+ * - Every buffer is also on the contiguity map's list (bigbuf_memmap.c,
+ *   under its mutex, taken alone) from creation to release, so that the
+ *   map finds the buffers of all files, mapped ones and the preallocation.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -103,6 +106,8 @@ static void bb_buffer_release(struct kref *ref)
 {
 	struct bb_buffer *buf = container_of(ref, struct bb_buffer, ref);
 
+	/* A map taken from now on shows its pages as what they become. */
+	bb_memmap_del(buf);
 	/* No device may reach the pages once they are free. */
 	bb_devmap_release(buf);
 	if (buf->pages) {
@@ -180,6 +185,7 @@ static struct bb_buffer *bb_buffer_create(const struct bb_request *req,
 	buf->nr_pages = req->nr_pages;
 	buf->strategy = strategy;
 	buf->nid = bb_buffer_nid(buf);
+	bb_memmap_add(buf);
 	spin_lock(&bb_stats.lock);
 	bb_stats.s.buffers++;
 	bb_stats.s.bytes_held += (u64)buf->nr_pages << PAGE_SHIFT;
@@ -640,7 +646,8 @@ static long bb_ioctl_info(void __user *argp)
 		.max_order = BB_MAX_ORDER,
 		.strategies = bb_strategies(),
 		.max_align = BB_MAX_ALIGN,
-		.features = BIGBUF_FEATURE_DEVICE_MAP | BIGBUF_FEATURE_NUMA,
+		.features = BIGBUF_FEATURE_DEVICE_MAP | BIGBUF_FEATURE_NUMA |
+			    BIGBUF_FEATURE_MEMMAP,
 		.nr_nodes = nr_node_ids,
 	};
 	struct sysinfo si;
@@ -699,6 +706,9 @@ static long bb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return bb_ioctl_info(argp);
 	case BIGBUF_IOC_STATS:
 		return bb_ioctl_stats(argp);
+	case BIGBUF_IOC_MEMMAP:
+		/* Only looks: allowed on a read-only file, CAP_SYS_ADMIN decides. */
+		return bb_ioctl_memmap(argp);
 	}
 	return -ENOTTY;
 }

@@ -19,8 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -34,12 +36,15 @@
 #define NR_THREADS		8
 #define THREAD_ITERS		25
 #define SYSFS_STATS		"/sys/class/misc/bigbuf/stats/"
+#define MAP_SENTINEL		0xa5	/* no BIGBUF_BLOCK_* value */
+#define NOBODY_UID		65534
 
 _Static_assert(sizeof(struct bigbuf_alloc) == 80, "bigbuf_alloc layout");
 _Static_assert(sizeof(struct bigbuf_free) == 16, "bigbuf_free layout");
 _Static_assert(sizeof(struct bigbuf_query) == 56, "bigbuf_query layout");
 _Static_assert(sizeof(struct bigbuf_info) == 80, "bigbuf_info layout");
 _Static_assert(sizeof(struct bigbuf_stats) == 128, "bigbuf_stats layout");
+_Static_assert(sizeof(struct bigbuf_memmap) == 56, "bigbuf_memmap layout");
 
 static void *map(int fd, const struct bigbuf_alloc *a)
 {
@@ -209,8 +214,10 @@ static void t_info(void)
 	CHECK(i.grab_cap_bytes > 0 && i.grab_cap_bytes <= i.total_ram);
 	CHECK(i.max_align >= MiB && !(i.max_align & (i.max_align - 1)));
 	CHECK(!i.reserved && !i.pad);
-	CHECK(!(i.features & ~(BIGBUF_FEATURE_DEVICE_MAP | BIGBUF_FEATURE_NUMA)),
+	CHECK(!(i.features & ~(BIGBUF_FEATURE_DEVICE_MAP | BIGBUF_FEATURE_NUMA |
+			       BIGBUF_FEATURE_MEMMAP)),
 	      "unknown feature bits %#llx", (unsigned long long)i.features);
+	CHECK(i.features & BIGBUF_FEATURE_MEMMAP);
 	CHECK(i.nr_nodes >= 1);
 	bbt_note("max_order %u strategies %#x total %llu MiB free %llu MiB cap %llu MiB\n",
 	     i.max_order, i.strategies, (unsigned long long)(i.total_ram / MiB),
@@ -892,6 +899,486 @@ static void t_grab_interrupted(void)
 	bbt_note("EINTR after %d completed rounds\n", ok);
 }
 
+/* ---- BIGBUF_IOC_MEMMAP ------------------------------------------------- */
+
+/* The whole map, paged by the largest calls; NULL (and a failure) on error. */
+struct memmap {
+	uint8_t *states;
+	uint64_t nr;		/* blocks */
+	uint64_t end_pfn;
+	uint32_t block_pages;
+	uint64_t count[BIGBUF_BLOCK_BUFFER + 1];
+};
+
+static bool memmap_all(int fd, struct memmap *mm)
+{
+	struct bigbuf_memmap m;
+	uint8_t probe;
+	uint64_t done = 0, i;
+
+	memset(mm, 0, sizeof(*mm));
+	if (bbt_memmap(fd, 0, &probe, 1, &m)) {
+		bbt_fail(__FILE__, __LINE__, "MEMMAP: %s", strerror(errno));
+		return false;
+	}
+	mm->end_pfn = m.end_pfn;
+	mm->block_pages = m.block_pages;
+	if (!m.block_pages) {
+		bbt_fail(__FILE__, __LINE__, "block_pages 0");
+		return false;
+	}
+	mm->nr = (m.end_pfn + m.block_pages - 1) / m.block_pages;
+	/* One byte more: nothing may be written past the blocks. */
+	mm->states = malloc(mm->nr + 1);
+	if (!mm->states)
+		return false;
+	memset(mm->states, MAP_SENTINEL, mm->nr + 1);
+	while (done < mm->nr) {
+		uint64_t want = mm->nr - done;
+
+		if (want > BIGBUF_MEMMAP_MAX_BLOCKS)
+			want = BIGBUF_MEMMAP_MAX_BLOCKS;
+		if (bbt_memmap(fd, done * mm->block_pages, mm->states + done,
+			       want, &m) || !m.nr_blocks) {
+			bbt_fail(__FILE__, __LINE__, "MEMMAP at block %llu: %s",
+				 (unsigned long long)done, strerror(errno));
+			free(mm->states);
+			mm->states = NULL;
+			return false;
+		}
+		CHECK(m.end_pfn == mm->end_pfn, "end_pfn moved");
+		CHECK(m.nr_blocks == want, "%u blocks, want %llu", m.nr_blocks,
+		      (unsigned long long)want);
+		done += m.nr_blocks;
+	}
+	CHECK(mm->states[mm->nr] == MAP_SENTINEL, "written past the last block");
+	for (i = 0; i < mm->nr; i++) {
+		if (mm->states[i] > BIGBUF_BLOCK_BUFFER) {
+			bbt_fail(__FILE__, __LINE__, "block %llu: state %u",
+				 (unsigned long long)i, mm->states[i]);
+			break;
+		}
+		mm->count[mm->states[i]]++;
+	}
+	return true;
+}
+
+/* Blocks of [phys, phys + size). */
+static void phys_blocks(const struct memmap *mm, uint64_t phys, uint64_t size,
+			uint64_t *first, uint64_t *last)
+{
+	uint64_t block = (uint64_t)mm->block_pages * bbt_page;
+
+	*first = phys / block;
+	*last = (phys + size - 1) / block;
+}
+
+/* Highest start_pfn + spanned of a populated zone in /proc/zoneinfo. */
+static uint64_t zoneinfo_end_pfn(void)
+{
+	unsigned long long spanned = 0, start, end = 0;
+	FILE *f = fopen("/proc/zoneinfo", "re");
+	char line[256];
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "Node ", 5))
+			spanned = 0;
+		else if (sscanf(line, " spanned %llu", &spanned) == 1)
+			continue;
+		/* Only populated zones print their start. */
+		else if (sscanf(line, " start_pfn: %llu", &start) == 1 &&
+			 spanned && start + spanned > end)
+			end = start + spanned;
+	}
+	fclose(f);
+	return end;
+}
+
+/* A /proc/meminfo field in bytes, 0 if absent. */
+static uint64_t meminfo(const char *name)
+{
+	unsigned long long kb = 0;
+	size_t len = strlen(name);
+	FILE *f = fopen("/proc/meminfo", "re");
+	char line[256];
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, len) && line[len] == ':')
+			sscanf(line + len + 1, "%llu", &kb);
+	fclose(f);
+	return kb * KiB;
+}
+
+/* Every documented EINVAL and EFAULT, with nothing written. */
+static void t_memmap_inputs(void)
+{
+	struct bigbuf_memmap m;
+	uint8_t states[8];
+	uint8_t *ro, *big;
+	size_t i;
+
+	memset(states, MAP_SENTINEL, sizeof(states));
+	CHECK_ERR(bbt_memmap(g_fd, 0, states, 0, &m), EINVAL);
+	CHECK_ERR(bbt_memmap(g_fd, 0, states, BIGBUF_MEMMAP_MAX_BLOCKS + 1, &m),
+		  EINVAL);
+	CHECK_ERR(bbt_memmap(g_fd, 0, states, UINT32_MAX, &m), EINVAL);
+#define MEMMAP_BAD_FIELD(field, value)					\
+	do {								\
+		memset(&m, 0, sizeof(m));				\
+		m.states = (uintptr_t)states;				\
+		m.nr_blocks = 1;					\
+		m.field = (value);					\
+		CHECK_ERR(ioctl(g_fd, BIGBUF_IOC_MEMMAP, &m), EINVAL);	\
+	} while (0)
+	MEMMAP_BAD_FIELD(flags, 1);
+	MEMMAP_BAD_FIELD(flags, 0x80000000U);
+	MEMMAP_BAD_FIELD(pad, 1);
+	MEMMAP_BAD_FIELD(reserved[0], 1);
+	MEMMAP_BAD_FIELD(reserved[1], 1ULL << 63);
+#undef MEMMAP_BAD_FIELD
+	for (i = 0; i < sizeof(states); i++)
+		CHECK(states[i] == MAP_SENTINEL, "byte %zu written", i);
+
+	/* Bad pointers: the argument, and states unmapped or read-only. */
+	CHECK_ERR(ioctl(g_fd, BIGBUF_IOC_MEMMAP, (void *)8), EFAULT);
+	CHECK_ERR(bbt_memmap(g_fd, 0, (uint8_t *)8, 1, &m), EFAULT);
+	ro = mmap(NULL, bbt_page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(ro != MAP_FAILED);
+	if (ro != MAP_FAILED) {
+		CHECK_ERR(bbt_memmap(g_fd, 0, ro, 1, &m), EFAULT);
+		munmap(ro, bbt_page);
+	}
+	/* States that start writable and end in a read-only page. */
+	big = mmap(NULL, 2 * bbt_page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(big != MAP_FAILED);
+	if (big != MAP_FAILED) {
+		CHECK(bbt_memmap(g_fd, 0, big, 1, &m) == 0);
+		CHECK(mprotect(big + bbt_page, bbt_page, PROT_READ) == 0);
+		/* Two blocks: the first byte writable, the second not. */
+		CHECK_ERR(bbt_memmap(g_fd, 0, big + bbt_page - 1, 2, &m), EFAULT);
+		munmap(big, 2 * bbt_page);
+	}
+
+	/* The largest room is accepted; fewer blocks are written. */
+	big = malloc(BIGBUF_MEMMAP_MAX_BLOCKS);
+	CHECK(big != NULL);
+	if (big) {
+		CHECK(bbt_memmap(g_fd, 0, big, BIGBUF_MEMMAP_MAX_BLOCKS, &m) == 0,
+		      "%s", strerror(errno));
+		CHECK(m.nr_blocks > 0 && m.nr_blocks <= BIGBUF_MEMMAP_MAX_BLOCKS);
+		free(big);
+	}
+}
+
+/*
+ * Needs CAP_SYS_ADMIN, not uid 0 nor a writable file: a child without the
+ * capability (uid 0 kept, or another uid) gets EPERM on the inherited fd,
+ * root on a read-only file gets the map.
+ */
+static int memmap_child_errno(int fd)
+{
+	struct bigbuf_memmap m;
+	uint8_t state;
+
+	if (!bbt_memmap(fd, 0, &state, 1, &m))
+		return 0;
+	return errno;
+}
+
+static int drop_cap_sys_admin(void)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	d[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective &= ~CAP_TO_MASK(CAP_SYS_ADMIN);
+	d[CAP_TO_INDEX(CAP_SYS_ADMIN)].permitted &= ~CAP_TO_MASK(CAP_SYS_ADMIN);
+	return syscall(SYS_capset, &h, d);
+}
+
+static void t_memmap_perm(void)
+{
+	int status, fd, how;
+	pid_t pid;
+
+	for (how = 0; how < 2; how++) {
+		pid = fork();
+		if (!pid) {
+			if (how ? setuid(NOBODY_UID) : drop_cap_sys_admin())
+				_exit(100);
+			_exit(memmap_child_errno(g_fd));
+		}
+		status = wait_child(pid);
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EPERM,
+		      "%s: exit %#x (EPERM is %d, 0 means it worked)",
+		      how ? "uid nobody" : "uid 0 without CAP_SYS_ADMIN",
+		      status, EPERM);
+	}
+	fd = open(bbt_dev, O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0, "%s", strerror(errno));
+	if (fd >= 0) {
+		CHECK(memmap_child_errno(fd) == 0, "read-only file: %s",
+		      strerror(memmap_child_errno(fd)));
+		close(fd);
+	}
+}
+
+/* All of memory: its end, its length and plausible contents. */
+static void t_memmap_all(void)
+{
+	uint64_t zend = zoneinfo_end_pfn(), block, online, mem_free, mem_total;
+	struct bigbuf_stats s = bbt_stats();
+	struct memmap mm;
+
+	if (!memmap_all(g_fd, &mm))
+		return;
+	block = (uint64_t)mm.block_pages * bbt_page;
+	CHECK(mm.end_pfn == zend, "end_pfn %#llx, zoneinfo says %#llx",
+	      (unsigned long long)mm.end_pfn, (unsigned long long)zend);
+	CHECK(!(mm.block_pages & (mm.block_pages - 1)), "%u", mm.block_pages);
+	CHECK(mm.block_pages <= 1U << bbt_info.max_order, "%u", mm.block_pages);
+#if defined(__x86_64__)
+	/*
+	 * 2 MiB (a huge page) on kernels with hugetlbfs, else the largest
+	 * buddy block (the debug kernel: 4 MiB).
+	 */
+	if (bbt_page == 4096)
+		CHECK(block == 2 * MiB || mm.block_pages == 1U << bbt_info.max_order,
+		      "block of %llu bytes", (unsigned long long)block);
+#endif
+	CHECK(mm.nr == (mm.end_pfn + mm.block_pages - 1) / mm.block_pages);
+	bbt_note("end_pfn %#llx, %llu blocks of %llu KiB: hole %llu free %llu movable %llu unmovable %llu buffer %llu\n",
+		 (unsigned long long)mm.end_pfn, (unsigned long long)mm.nr,
+		 (unsigned long long)(block / KiB),
+		 (unsigned long long)mm.count[BIGBUF_BLOCK_HOLE],
+		 (unsigned long long)mm.count[BIGBUF_BLOCK_FREE],
+		 (unsigned long long)mm.count[BIGBUF_BLOCK_MOVABLE],
+		 (unsigned long long)mm.count[BIGBUF_BLOCK_UNMOVABLE],
+		 (unsigned long long)mm.count[BIGBUF_BLOCK_BUFFER]);
+	/* An idle guest has free blocks, and the kernel's own are unmovable. */
+	CHECK(mm.count[BIGBUF_BLOCK_FREE] > 0);
+	CHECK(mm.count[BIGBUF_BLOCK_UNMOVABLE] > 0);
+	CHECK(s.buffers || !mm.count[BIGBUF_BLOCK_BUFFER],
+	      "%llu buffer blocks, no buffer held",
+	      (unsigned long long)mm.count[BIGBUF_BLOCK_BUFFER]);
+	/* Managed pages lie in blocks with online memory. */
+	mem_total = meminfo("MemTotal");
+	online = (mm.nr - mm.count[BIGBUF_BLOCK_HOLE]) * block;
+	CHECK(mem_total && online >= mem_total, "online blocks %llu MiB, MemTotal %llu MiB",
+	      (unsigned long long)(online / MiB),
+	      (unsigned long long)(mem_total / MiB));
+	/* Wholly free blocks are free memory (some slack: a snapshot). */
+	mem_free = meminfo("MemFree");
+	CHECK(mm.count[BIGBUF_BLOCK_FREE] * block <= mem_free + 32 * MiB,
+	      "free blocks %llu MiB, MemFree %llu MiB",
+	      (unsigned long long)(mm.count[BIGBUF_BLOCK_FREE] * block / MiB),
+	      (unsigned long long)(mem_free / MiB));
+	free(mm.states);
+}
+
+/* Rounding, the end, and paging through the map. */
+static void t_memmap_window(void)
+{
+	struct bigbuf_memmap m, m2;
+	uint64_t half, k, i, end;
+	struct memmap mm;
+	uint8_t *part, probe[4];
+	uint32_t bp;
+
+	if (!memmap_all(g_fd, &mm))
+		return;
+	bp = mm.block_pages;
+	end = mm.end_pfn;
+
+	/* An unaligned start is rounded down to its block. */
+	k = mm.nr / 2;
+	CHECK(bbt_memmap(g_fd, k * bp + 7, probe, 1, &m) == 0);
+	CHECK(m.start_pfn == k * bp, "start %#llx, want %#llx",
+	      (unsigned long long)m.start_pfn, (unsigned long long)(k * bp));
+	CHECK(m.nr_blocks == 1 && m.block_pages == bp && m.end_pfn == end);
+	CHECK(bbt_memmap(g_fd, bp - 1, probe, 2, &m) == 0);
+	CHECK(m.start_pfn == 0 && m.nr_blocks == 2);
+
+	/* The last pfn is in the last block; from end_pfn on nothing. */
+	memset(probe, MAP_SENTINEL, sizeof(probe));
+	CHECK(bbt_memmap(g_fd, end - 1, probe, 4, &m) == 0);
+	CHECK(m.nr_blocks == 1 && m.start_pfn == (mm.nr - 1) * bp,
+	      "%u blocks from %#llx", m.nr_blocks,
+	      (unsigned long long)m.start_pfn);
+	CHECK(probe[0] <= BIGBUF_BLOCK_BUFFER && probe[1] == MAP_SENTINEL);
+	memset(probe, MAP_SENTINEL, sizeof(probe));
+	for (i = 0; i < 4; i++) {
+		static const uint64_t past[] = { 0, 1, 1ULL << 40, UINT64_MAX };
+		uint64_t start = end + past[i];
+
+		if (start < end)	/* UINT64_MAX wraps */
+			start = UINT64_MAX;
+		CHECK(bbt_memmap(g_fd, start, probe, 4, &m) == 0, "%s",
+		      strerror(errno));
+		CHECK(m.nr_blocks == 0 && m.end_pfn == end,
+		      "from %#llx: %u blocks", (unsigned long long)start,
+		      m.nr_blocks);
+		CHECK(m.start_pfn == start / bp * bp);
+	}
+	CHECK(probe[0] == MAP_SENTINEL, "written from end_pfn on");
+
+	/*
+	 * Paging: two halves give as many blocks as one call, ending at
+	 * end_pfn; holes do not move (no hotplug in the guest).
+	 */
+	part = malloc(mm.nr + 1);
+	CHECK(part != NULL);
+	if (part && mm.nr <= BIGBUF_MEMMAP_MAX_BLOCKS && mm.nr >= 2) {
+		half = mm.nr / 2;
+		memset(part, MAP_SENTINEL, mm.nr + 1);
+		CHECK(bbt_memmap(g_fd, 0, part, half, &m) == 0);
+		CHECK(m.nr_blocks == half);
+		CHECK(bbt_memmap(g_fd, m.start_pfn + (uint64_t)m.nr_blocks * bp,
+				 part + half, mm.nr, &m2) == 0);
+		CHECK(m2.start_pfn == half * bp);
+		CHECK(m.nr_blocks + m2.nr_blocks == mm.nr, "%u + %u blocks, one call %llu",
+		      m.nr_blocks, m2.nr_blocks, (unsigned long long)mm.nr);
+		CHECK(m2.start_pfn + (uint64_t)m2.nr_blocks * bp >= end &&
+		      m2.start_pfn + (uint64_t)(m2.nr_blocks - 1) * bp < end);
+		CHECK(part[mm.nr] == MAP_SENTINEL);
+		for (i = 0; i < mm.nr; i++)
+			if ((part[i] == BIGBUF_BLOCK_HOLE) !=
+			    (mm.states[i] == BIGBUF_BLOCK_HOLE)) {
+				bbt_fail(__FILE__, __LINE__,
+					 "block %llu: hole in one map only",
+					 (unsigned long long)i);
+				break;
+			}
+	}
+	free(part);
+	free(mm.states);
+}
+
+/* How many blocks of [first, last] the map shows as BUFFER. */
+static uint64_t buffer_blocks(const struct memmap *mm, uint64_t first,
+			      uint64_t last)
+{
+	uint64_t i, n = 0;
+
+	for (i = first; i <= last && i < mm->nr; i++)
+		n += mm->states[i] == BIGBUF_BLOCK_BUFFER;
+	return n;
+}
+
+/*
+ * A buffer's blocks are BUFFER, on any file, while it lives (also when
+ * only a mapping keeps it), and not after.
+ */
+static void t_memmap_buffers(void)
+{
+	uint32_t strategy = bbt_info.strategies & (1U << BIGBUF_STRATEGY_CONTIG) ?
+			    BIGBUF_STRATEGY_CONTIG : BIGBUF_STRATEGY_AUTO;
+	struct bigbuf_stats s0 = bbt_stats();
+	uint64_t first, last, sfirst, slast;
+	struct bigbuf_alloc a, small;
+	struct memmap mm;
+	int fd2 = bbt_open();
+	void *p;
+
+	if (bbt_alloc(g_fd, 16 * MiB, 0, 0, strategy, &a)) {
+		bbt_fail(__FILE__, __LINE__, "alloc 16 MiB: %s", strerror(errno));
+		close(fd2);
+		return;
+	}
+	CHECK(bbt_alloc(fd2, 12 * KiB, 0, 0, BIGBUF_STRATEGY_BUDDY, &small) == 0);
+	if (!memmap_all(g_fd, &mm))
+		goto out;
+	phys_blocks(&mm, a.phys_addr, a.actual_size, &first, &last);
+	phys_blocks(&mm, small.phys_addr, small.actual_size, &sfirst, &slast);
+	CHECK(buffer_blocks(&mm, first, last) == last - first + 1,
+	      "%llu of the %llu blocks of [%#llx, +16 MiB) are BUFFER",
+	      (unsigned long long)buffer_blocks(&mm, first, last),
+	      (unsigned long long)(last - first + 1),
+	      (unsigned long long)a.phys_addr);
+	CHECK(buffer_blocks(&mm, sfirst, slast) == slast - sfirst + 1,
+	      "the 12 KiB buffer's block is not BUFFER");
+	/* Nothing else is ours (the two may share a block). */
+	CHECK(mm.count[BIGBUF_BLOCK_BUFFER] <= last - first + 1 + slast - sfirst + 1 &&
+	      mm.count[BIGBUF_BLOCK_BUFFER] >= last - first + 1,
+	      "%llu BUFFER blocks", (unsigned long long)mm.count[BIGBUF_BLOCK_BUFFER]);
+	free(mm.states);
+
+	/* FREE of the small one, and the big one only mapped. */
+	CHECK(bbt_free(fd2, small.id) == 0);
+	p = map(g_fd, &a);
+	CHECK(p != NULL);
+	CHECK(bbt_free(g_fd, a.id) == 0);
+	if (memmap_all(g_fd, &mm)) {
+		CHECK(buffer_blocks(&mm, first, last) == last - first + 1,
+		      "mapped after FREE: %llu of %llu blocks BUFFER",
+		      (unsigned long long)buffer_blocks(&mm, first, last),
+		      (unsigned long long)(last - first + 1));
+		if (sfirst < first || sfirst > last)
+			CHECK(!buffer_blocks(&mm, sfirst, slast),
+			      "freed 12 KiB buffer still BUFFER");
+		free(mm.states);
+	}
+	if (p)
+		CHECK(munmap(p, a.actual_size) == 0);
+	bbt_settle(s0.buffers, s0.bytes_held, __func__);
+	if (memmap_all(g_fd, &mm)) {
+		CHECK(!buffer_blocks(&mm, first, last),
+		      "%llu blocks still BUFFER after the last unmap",
+		      (unsigned long long)buffer_blocks(&mm, first, last));
+		CHECK(s0.buffers || !mm.count[BIGBUF_BLOCK_BUFFER],
+		      "%llu BUFFER blocks",
+		      (unsigned long long)mm.count[BIGBUF_BLOCK_BUFFER]);
+		free(mm.states);
+	}
+	close(fd2);
+	return;
+out:
+	bbt_free(g_fd, a.id);
+	bbt_free(fd2, small.id);
+	close(fd2);
+}
+
+/*
+ * The size= preallocation has no file; its blocks read BUFFER too.
+ * run-in-guest runs this with the module loaded with size=; without a
+ * preallocation there is nothing to check.
+ */
+static void t_memmap_prealloc(void)
+{
+	char buf[64];
+	uint64_t phys, size, first, last;
+	struct memmap mm;
+
+	if (bbt_read_file("/sys/class/misc/bigbuf/prealloc_size", buf, sizeof(buf)))
+		return;
+	size = strtoull(buf, NULL, 0);
+	if (!size) {
+		bbt_note("no preallocation (load with size=)\n");
+		return;
+	}
+	CHECK(!bbt_read_file("/sys/class/misc/bigbuf/prealloc_phys_addr", buf,
+			     sizeof(buf)));
+	phys = strtoull(buf, NULL, 0);
+	if (!memmap_all(g_fd, &mm))
+		return;
+	phys_blocks(&mm, phys, size, &first, &last);
+	CHECK(buffer_blocks(&mm, first, last) == last - first + 1,
+	      "%llu of the %llu blocks of the preallocation at %#llx are BUFFER",
+	      (unsigned long long)buffer_blocks(&mm, first, last),
+	      (unsigned long long)(last - first + 1), (unsigned long long)phys);
+	CHECK(mm.count[BIGBUF_BLOCK_BUFFER] == last - first + 1, "%llu BUFFER blocks",
+	      (unsigned long long)mm.count[BIGBUF_BLOCK_BUFFER]);
+	free(mm.states);
+}
+
 static const struct bbt_test tests[] = {
 	{ "info", t_info },
 	{ "dma_limit_large", t_dma_limit_large },
@@ -911,6 +1398,12 @@ static const struct bbt_test tests[] = {
 	{ "threads", t_threads },
 	{ "sysfs", t_sysfs },
 	{ "contig_search", t_contig_search },
+	{ "memmap_inputs", t_memmap_inputs },
+	{ "memmap_perm", t_memmap_perm },
+	{ "memmap_all", t_memmap_all },
+	{ "memmap_window", t_memmap_window },
+	{ "memmap_buffers", t_memmap_buffers },
+	{ "memmap_prealloc", t_memmap_prealloc },
 };
 
 /*

@@ -196,6 +196,16 @@ int bbt_free(int fd, uint64_t id)
 	return ioctl(fd, BIGBUF_IOC_FREE, &f);
 }
 
+int bbt_memmap(int fd, uint64_t start_pfn, uint8_t *states, uint32_t nr_blocks,
+	       struct bigbuf_memmap *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->start_pfn = start_pfn;
+	m->states = (uintptr_t)states;
+	m->nr_blocks = nr_blocks;
+	return ioctl(fd, BIGBUF_IOC_MEMMAP, m);
+}
+
 void *bbt_map(int fd, uint64_t offset, size_t len)
 {
 	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,

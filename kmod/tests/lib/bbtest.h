@@ -102,6 +102,9 @@ bool bbt_settle(uint64_t buffers, uint64_t bytes, const char *what);
 int bbt_alloc(int fd, uint64_t size, uint64_t align, uint64_t max_addr,
 	      uint32_t flags, struct bigbuf_alloc *a);
 int bbt_free(int fd, uint64_t id);
+/* BIGBUF_IOC_MEMMAP of @nr_blocks blocks from @start_pfn into @states. */
+int bbt_memmap(int fd, uint64_t start_pfn, uint8_t *states, uint32_t nr_blocks,
+	       struct bigbuf_memmap *m);
 
 /* A PCI function: its address for the ioctls and its sysfs name. */
 struct bbt_pci {

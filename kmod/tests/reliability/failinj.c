@@ -13,8 +13,9 @@
  * allocate from (xarray nodes, files, dentries), never kmemleak's own.
  *
  * Per path (open, BUDDY, CONTIG, GRAB, AUTO, mmap, MAP with the stub
- * binding, ALLOC_EXT with a device, and behind a translating IOMMU the
- * scattered ALLOC_EXT with its page array):
+ * binding, ALLOC_EXT with a device, behind a translating IOMMU the
+ * scattered ALLOC_EXT with its page array, and MEMMAP of all memory with
+ * its states array):
  *   sweep     fail-nth = 1, 2, ...: the k-th allocation of the call
  *             fails, until the call makes fewer than k (every site once);
  *   random    probability 50 %, interval 1, a budget of times;
@@ -509,6 +510,58 @@ static void undo_ext(void)
 	free_id();
 }
 
+/* MEMMAP of all memory (its states array is the call's allocation) */
+static uint8_t *memmap_states;
+static uint32_t memmap_nr;
+static struct bigbuf_memmap memmap_arg;
+
+static void prep_memmap(void)
+{
+	struct bigbuf_memmap m;
+	uint64_t blocks;
+	uint8_t probe;
+
+	open_fd();
+	memmap_nr = 0;
+	if (bbt_memmap(fd, 0, &probe, 1, &m) || !m.block_pages) {
+		bbt_fail(__FILE__, __LINE__, "MEMMAP: %s", strerror(errno));
+		return;
+	}
+	blocks = (m.end_pfn + m.block_pages - 1) / m.block_pages;
+	memmap_nr = blocks < BIGBUF_MEMMAP_MAX_BLOCKS ? blocks :
+						       BIGBUF_MEMMAP_MAX_BLOCKS;
+	memmap_states = malloc(memmap_nr);
+	if (!memmap_states)
+		exit(2);
+}
+
+static int call_memmap(void)
+{
+	return bbt_memmap(fd, 0, memmap_states, memmap_nr, &memmap_arg) ?
+	       errno : 0;
+}
+
+static void undo_memmap(void)
+{
+	uint32_t i;
+
+	CHECK(memmap_arg.nr_blocks == memmap_nr, "%u blocks, want %u",
+	      memmap_arg.nr_blocks, memmap_nr);
+	for (i = 0; i < memmap_arg.nr_blocks; i++)
+		if (memmap_states[i] > BIGBUF_BLOCK_BUFFER) {
+			bbt_fail(__FILE__, __LINE__, "block %u: state %u", i,
+				 memmap_states[i]);
+			break;
+		}
+}
+
+static void cleanup_memmap(void)
+{
+	free(memmap_states);
+	memmap_states = NULL;
+	close_fd();
+}
+
 /* ---- the driver --------------------------------------------------------- */
 
 static struct path *cur;
@@ -699,6 +752,8 @@ static struct path paths[] = {
 	{ "map", ENOMEM, false, prep_map, call_map, undo_map, cleanup_map },
 	{ "alloc_ext", ENOMEM, true, prep_ext, call_ext, undo_ext, cleanup_map },
 	{ "scatter", ENOMEM, true, prep_scatter, call_ext, undo_ext, cleanup_map },
+	{ "memmap", ENOMEM, false, prep_memmap, call_memmap, undo_memmap,
+	  cleanup_memmap },
 };
 
 static void nop(void)
@@ -740,6 +795,7 @@ static void t_contig(void)
 static void t_grab(void) { run_named("grab"); }
 static void t_auto(void) { run_named("auto"); }
 static void t_mmap(void) { run_named("mmap"); }
+static void t_memmap(void) { run_named("memmap"); }
 static void t_map(void) { if (need_edu("map")) run_named("map"); }
 static void t_alloc_ext(void) { if (need_edu("alloc_ext")) run_named("alloc_ext"); }
 static void t_scatter(void)
@@ -845,6 +901,7 @@ static const struct bbt_test tests[] = {
 	{ "failinj_map", t_map },
 	{ "failinj_alloc_ext", t_alloc_ext },
 	{ "failinj_scatter", t_scatter },
+	{ "failinj_memmap", t_memmap },
 	{ "failinj_kmemleak", t_kmemleak },
 };
 

@@ -65,6 +65,7 @@
 #define PM_PRESENT		(1ULL << 63)
 #define PM_PFN_MASK		((1ULL << 55) - 1)
 #define PAGEMAP_BATCH		512	/* entries per read */
+#define FUZZ_MEMMAP_BLOCKS	1024	/* room per MEMMAP call */
 #define TAG_MAGIC		0xb16b0f0000000000ULL
 #define MAX_NODES		4096	/* node ids tracked as online */
 #define MAX_DOMAINS		64	/* PCI domains present */
@@ -1791,6 +1792,108 @@ static void op_info_stats(struct fthread *t)
 		      u.i.page_size == (uint32_t)bbt_page);
 }
 
+/* Blocks of run [start, start + n) must read BUFFER in the map @m. */
+static void check_run_in_map(struct fthread *t, const struct bigbuf_memmap *m,
+			     const uint8_t *states, const struct fbuf *b,
+			     const struct frun *r)
+{
+	uint64_t bp = m->block_pages, end = m->start_pfn + m->nr_blocks * bp;
+	uint64_t pfn = r->start > m->start_pfn ? r->start : m->start_pfn;
+
+	for (; pfn < r->start + r->n && pfn < end; pfn = (pfn / bp + 1) * bp)
+		if (states[(pfn - m->start_pfn) / bp] != BIGBUF_BLOCK_BUFFER) {
+			bbt_fail(__FILE__, __LINE__,
+				 "thread %u: memmap: block of pfn %#" PRIx64 " of live buffer %" PRIu64 " reads %u",
+				 t->index, pfn, b->id,
+				 states[(pfn - m->start_pfn) / bp]);
+			return;
+		}
+}
+
+/*
+ * MEMMAP of a random window (often around one of this thread's buffers)
+ * with now and then a bad field or pointer; on success every block of
+ * this thread's live buffers, mapped ones included, reads BUFFER.
+ */
+static void op_memmap(struct fthread *t)
+{
+	uint8_t states[FUZZ_MEMMAP_BLOCKS];
+	struct bigbuf_memmap m = { 0 }, in;
+	enum argp_kind k = pick_argp(t);
+	unsigned int i, j;
+	struct fbuf *b;
+	int want = 0, err;
+	long ret;
+
+	m.nr_blocks = 1 + bbt_below(&t->rng, FUZZ_MEMMAP_BLOCKS);
+	m.states = (uintptr_t)states;
+	if (t->nr_live && bbt_below(&t->rng, 2)) {
+		b = t->live[bbt_below(&t->rng, t->nr_live)].buf;
+		m.start_pfn = b->nr_runs ? b->runs[0].start : 0;
+		/* Mostly a window that holds the buffer's start. */
+		m.start_pfn -= bbt_below(&t->rng, m.start_pfn + 1) %
+			       ((uint64_t)FUZZ_MEMMAP_BLOCKS * 512);
+	} else {
+		m.start_pfn = bbt_rand(&t->rng) >> bbt_below(&t->rng, 64);
+	}
+	switch (bbt_below(&t->rng, 16)) {
+	case 0:
+		m.flags = 1U << bbt_below(&t->rng, 32);
+		want = EINVAL;
+		break;
+	case 1:
+		m.pad = 1 + bbt_below(&t->rng, UINT32_MAX);
+		want = EINVAL;
+		break;
+	case 2:
+		m.reserved[bbt_below(&t->rng, 2)] = bbt_rand(&t->rng) | 1;
+		want = EINVAL;
+		break;
+	case 3:
+		m.nr_blocks = bbt_below(&t->rng, 2) ? 0 :
+			BIGBUF_MEMMAP_MAX_BLOCKS + 1 +
+			bbt_below(&t->rng, UINT32_MAX - BIGBUF_MEMMAP_MAX_BLOCKS);
+		want = EINVAL;
+		break;
+	case 4:
+		/* Some block is always written from pfn 0. */
+		m.start_pfn = 0;
+		m.states = bbt_below(&t->rng, 2) ? (uintptr_t)none_page :
+						   (uintptr_t)t->ro_page;
+		want = EFAULT;
+		break;
+	}
+	in = m;
+	errno = 0;
+	ret = ioctl(t->fds[any_fd_slot(t)], BIGBUF_IOC_MEMMAP,
+		    argp_of(t, k, &m, &in, sizeof(in)));
+	err = errno;
+	/* Unreadable: nothing checked; read-only: only the answer fails. */
+	if (k == ARG_NULL || k == ARG_NONE || (k == ARG_RO && want == 0))
+		want = EFAULT;
+	expect(t, "memmap", ret, err, want);
+	if (ret || k != ARG_OK)
+		return;
+	CHECK(m.block_pages && !(m.block_pages & (m.block_pages - 1)) &&
+	      m.start_pfn == in.start_pfn / m.block_pages * m.block_pages &&
+	      m.nr_blocks <= in.nr_blocks &&
+	      (m.nr_blocks || in.start_pfn >= m.end_pfn),
+	      "memmap from %#" PRIx64 ": %u blocks of %u from %#" PRIx64 ", end %#" PRIx64,
+	      (uint64_t)in.start_pfn, m.nr_blocks, m.block_pages,
+	      (uint64_t)m.start_pfn, (uint64_t)m.end_pfn);
+	for (i = 0; i < m.nr_blocks; i++)
+		if (states[i] > BIGBUF_BLOCK_BUFFER) {
+			bbt_fail(__FILE__, __LINE__, "thread %u: memmap: state %u",
+				 t->index, states[i]);
+			return;
+		}
+	for (i = 0; i < t->nr_live + t->nr_maps; i++) {
+		b = i < t->nr_live ? t->live[i].buf : t->maps[i - t->nr_live].buf;
+		for (j = 0; j < b->nr_runs; j++)
+			check_run_in_map(t, &m, states, b, &b->runs[j]);
+	}
+}
+
 /* ioctl type bytes that the VFS answers before any driver sees them. */
 static bool vfs_ioctl_type(unsigned int type)
 {
@@ -1803,7 +1906,7 @@ static void op_random_cmd(struct fthread *t)
 	static const unsigned long valid[] = {
 		BIGBUF_IOC_ALLOC, BIGBUF_IOC_FREE, BIGBUF_IOC_INFO,
 		BIGBUF_IOC_STATS, BIGBUF_IOC_QUERY, BIGBUF_IOC_MAP,
-		BIGBUF_IOC_UNMAP, BIGBUF_IOC_ALLOC_EXT,
+		BIGBUF_IOC_UNMAP, BIGBUF_IOC_ALLOC_EXT, BIGBUF_IOC_MEMMAP,
 	};
 	unsigned char arg[256];
 	unsigned int cmd, i;
@@ -2037,6 +2140,7 @@ static const struct {
 	{ "close", op_close, 3 },
 	{ "map", op_devmap, 10 },
 	{ "unmap", op_devunmap, 6 },
+	{ "memmap", op_memmap, 3 },
 	{ "census", op_census, 1 },	/* must stay last (CENSUS_OP) */
 };
 #define CENSUS_OP	(ARRAY_LEN(ops) - 1)

@@ -434,8 +434,9 @@ struct bigbuf_stats {
  *               BIGBUF_BLOCK_* for the blocks from start_pfn on
  * @nr_blocks:   in: room in @states, 1..BIGBUF_MEMMAP_MAX_BLOCKS; out:
  *               blocks written (fewer at end_pfn; 0 from end_pfn on)
- * @block_pages: out: pages per block (the kernel's pageblock_nr_pages,
- *               2 MiB worth on x86-64 with 4 KiB pages)
+ * @block_pages: out: pages per block (the kernel's pageblock_nr_pages:
+ *               on x86-64 with 4 KiB pages 2 MiB worth with hugetlbfs,
+ *               else the largest buddy block)
  * @flags:       in: zero
  * @pad:         must be zero
  * @reserved:    must be zero
