@@ -357,19 +357,37 @@ long bbt_param_get(const char *name)
 	return v;
 }
 
-int bbt_param_set(const char *name, long value)
+int bbt_param_write(const char *name, const char *value)
 {
 	char path[256];
-	FILE *f;
-	int ret;
+	int fd, err;
+	ssize_t n;
 
 	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	f = fopen(path, "w");
-	if (!f)
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
 		return -1;
-	ret = fprintf(f, "%ld\n", value) < 0;
-	ret |= fclose(f) != 0;
-	return ret ? -1 : 0;
+	n = write(fd, value, strlen(value));
+	err = errno;
+	close(fd);
+	errno = err;
+	return n == (ssize_t)strlen(value) ? 0 : -1;
+}
+
+int bbt_param_read(const char *name, char *buf, size_t len)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
+	return bbt_read_file(path, buf, len);
+}
+
+int bbt_param_set(const char *name, long value)
+{
+	char v[32];
+
+	snprintf(v, sizeof(v), "%ld", value);
+	return bbt_param_write(name, v);
 }
 
 static bool selected(const char *name, char **sel, int nsel)

@@ -139,6 +139,10 @@ bool bbt_is_zero(const void *p, size_t len);
 void bbt_fill(void *p, size_t len, uint64_t seed);
 /* Module parameter in /sys/module/bigbuf/parameters; -1 on error. */
 long bbt_param_get(const char *name);
+/* As a string (trailing newline stripped); 0, or -1 with errno. */
+int bbt_param_read(const char *name, char *buf, size_t len);
+/* Writes VALUE as is; 0, or -1 with errno as the kernel's ->set() left it. */
+int bbt_param_write(const char *name, const char *value);
 int bbt_param_set(const char *name, long value);
 
 /* xorshift64*: fast, seedable, good enough to pick test inputs. */

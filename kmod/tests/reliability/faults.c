@@ -387,6 +387,7 @@ static void t_injected_enomem(void)
 {
 	long tries = bbt_param_get("contig_tries");
 	long cap = bbt_param_get("grab_cap_mb");
+	char search[32] = "module";
 	struct bigbuf_stats s0, s1;
 	struct bigbuf_alloc a;
 	int fd = bbt_open();
@@ -395,8 +396,14 @@ static void t_injected_enomem(void)
 	if (tries < 0 || cap < 0)
 		return;
 
-	/* CONTIG without a single attempt allowed. */
+	/*
+	 * CONTIG without a single attempt allowed: contig_tries bounds the
+	 * module's scan, the kernel's own search (where there is one) is
+	 * switched off.
+	 */
 	if (bbt_info.strategies & (1U << BIGBUF_STRATEGY_CONTIG)) {
+		CHECK(bbt_param_read("contig_search", search, sizeof(search)) == 0);
+		CHECK(bbt_param_write("contig_search", "module") == 0);
 		CHECK(bbt_param_set("contig_tries", 0) == 0);
 		s0 = bbt_stats();
 		CHECK_ERR(bbt_alloc(fd, MiB, 0, 0, BIGBUF_STRATEGY_CONTIG, &a),
@@ -444,6 +451,7 @@ static void t_injected_enomem(void)
 	bbt_count(CNT_FAULTS, 1);
 
 	CHECK(bbt_param_set("contig_tries", tries) == 0);
+	CHECK(bbt_param_write("contig_search", search) == 0);
 	CHECK(bbt_param_set("grab_cap_mb", cap) == 0);
 	/* And the module works normally again. */
 	CHECK(bbt_alloc(fd, 16 * MiB, 0, 0, 0, &a) == 0, "%s", strerror(errno));
