@@ -127,6 +127,16 @@ int main(void)
 	FIELD(bigbuf_alloc_ext, dev_addr);
 	FIELD(bigbuf_alloc_ext, reserved);
 
+	STRUCT(bigbuf_memmap);
+	FIELD(bigbuf_memmap, start_pfn);
+	FIELD(bigbuf_memmap, end_pfn);
+	FIELD(bigbuf_memmap, states);
+	FIELD(bigbuf_memmap, nr_blocks);
+	FIELD(bigbuf_memmap, block_pages);
+	FIELD(bigbuf_memmap, flags);
+	FIELD(bigbuf_memmap, pad);
+	FIELD(bigbuf_memmap, reserved);
+
 	IOCTL(BIGBUF_IOC_ALLOC);
 	IOCTL(BIGBUF_IOC_FREE);
 	IOCTL(BIGBUF_IOC_INFO);
@@ -135,6 +145,7 @@ int main(void)
 	IOCTL(BIGBUF_IOC_MAP);
 	IOCTL(BIGBUF_IOC_UNMAP);
 	IOCTL(BIGBUF_IOC_ALLOC_EXT);
+	IOCTL(BIGBUF_IOC_MEMMAP);
 
 	CONST(BIGBUF_ABI_VERSION);
 	CONST(BIGBUF_IOC_MAGIC);
@@ -156,6 +167,13 @@ int main(void)
 	CONST(BIGBUF_MAP_DEVICE_READ_ONLY);
 	CONST(BIGBUF_FEATURE_DEVICE_MAP);
 	CONST(BIGBUF_FEATURE_NUMA);
+	CONST(BIGBUF_FEATURE_MEMMAP);
+	CONST(BIGBUF_BLOCK_HOLE);
+	CONST(BIGBUF_BLOCK_FREE);
+	CONST(BIGBUF_BLOCK_MOVABLE);
+	CONST(BIGBUF_BLOCK_UNMOVABLE);
+	CONST(BIGBUF_BLOCK_BUFFER);
+	CONST(BIGBUF_MEMMAP_MAX_BLOCKS);
 
 	ERRNO(EPERM);
 	ERRNO(ENOENT);

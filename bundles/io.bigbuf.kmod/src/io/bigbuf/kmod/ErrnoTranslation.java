@@ -77,6 +77,12 @@ public final class ErrnoTranslation {
                         "the process cannot map " + what + " more (address space or mapping limit)" + cause);
                 default -> unexpected(e, cause);
             };
+            case IOCTL_MEMMAP -> switch (e.errno()) {
+                case Errno.EPERM -> new MemoryMapNotPermittedException("the kernel's memory map needs root"
+                        + " (CAP_SYS_ADMIN, as it shows where kernel memory lies): run the JVM as root or give it"
+                        + " CAP_SYS_ADMIN" + cause, e);
+                default -> unexpected(e, cause);
+            };
             case IOCTL_INFO, IOCTL_STATS, IOCTL_FREE, IOCTL_MAP, IOCTL_UNMAP, MUNMAP, CLOSE -> unexpected(e, cause);
         };
     }

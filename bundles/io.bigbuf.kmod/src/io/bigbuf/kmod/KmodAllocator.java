@@ -16,9 +16,13 @@ import io.bigbuf.kmod.abi.DeviceInfo;
 import io.bigbuf.kmod.abi.Errno;
 import io.bigbuf.kmod.abi.KernelAllocation;
 import io.bigbuf.kmod.abi.KernelDeviceMapping;
+import io.bigbuf.kmod.abi.KernelMemoryMap;
 import io.bigbuf.kmod.abi.KmodDevice;
 import io.bigbuf.kmod.abi.ModuleStatistics;
 import io.bigbuf.kmod.abi.NativeCallException;
+import io.bigbuf.memorymap.BlockState;
+import io.bigbuf.memorymap.MemoryMap;
+import io.bigbuf.memorymap.MemoryMapProvider;
 import io.bigbuf.spi.AllocatorSupport;
 import io.bigbuf.spi.BufferRecord;
 import io.bigbuf.spi.Retention;
@@ -27,6 +31,9 @@ import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.ref.Cleaner;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -70,6 +77,12 @@ import org.osgi.service.metatype.annotations.Designate;
  * {@code 2^n - 1} at or below the requested address; whether the device's addresses are
  * translated, {@link #translation} reads from sysfs.
  *
+ * <p><b>Memory map.</b> {@link #memoryMap()} is the module's {@code BIGBUF_IOC_MEMMAP}: one state
+ * per pageblock (2 MiB on x86-64) from physical address 0 to the end of the highest zone, read in
+ * calls of at most {@link BigbufAbi#MEMMAP_MAX_BLOCKS} blocks. It needs {@code CAP_SYS_ADMIN}
+ * ({@link MemoryMapNotPermittedException} otherwise); a module without
+ * {@link BigbufAbi#FEATURE_MEMMAP} has no map (empty).
+ *
  * <p>Failed calls change nothing: a request rejected here never reaches the kernel, and a failure
  * after {@code BIGBUF_IOC_ALLOC} undoes the allocation before throwing.
  */
@@ -81,7 +94,7 @@ import org.osgi.service.metatype.annotations.Designate;
             KmodAllocator.SATISFYING_CONDITION_TARGET + "=(osgi.condition.id=" + KmodConfiguration.DEVICE_CONDITION_ID + ")"
         })
 @Designate(ocd = KmodConfiguration.class)
-public final class KmodAllocator extends AllocatorSupport<KmodBuffer> {
+public final class KmodAllocator extends AllocatorSupport<KmodBuffer> implements MemoryMapProvider {
 
     /** DS 1.5 component property selecting the condition that must be present. */
     static final String SATISFYING_CONDITION_TARGET = "osgi.ds.satisfying.condition.target";
@@ -317,6 +330,94 @@ public final class KmodAllocator extends AllocatorSupport<KmodBuffer> {
         } catch (NativeCallException e) {
             LOG.log(Level.WARNING, e.getMessage());
         }
+    }
+
+    /**
+     * The module's contiguity map, one block per pageblock from address 0.
+     *
+     * @return the map; empty if the loaded module predates {@code BIGBUF_IOC_MEMMAP}
+     * @throws BackendUnavailableException     the backend was shut down, or the device failed
+     * @throws MemoryMapNotPermittedException the process lacks {@code CAP_SYS_ADMIN}
+     */
+    @Override
+    public Optional<MemoryMap> memoryMap() {
+        if (isShutDown()) {
+            throw new BackendUnavailableException("the kernel backend on " + device + " has been shut down");
+        }
+        if (!deviceInfo.memoryMap()) {
+            return Optional.empty();
+        }
+        try (KmodDevice file = KmodDevice.open(device)) {
+            return Optional.of(readMemoryMap(file::memoryMap, deviceInfo.pageSize(), BigbufAbi.MEMMAP_MAX_BLOCKS));
+        } catch (NativeCallException e) {
+            throw ErrnoTranslation.toApiException(e, 0);
+        }
+    }
+
+    /** One {@code BIGBUF_IOC_MEMMAP} call ({@link KmodDevice#memoryMap}), replaceable in host tests. */
+    @FunctionalInterface
+    interface MemoryMapCall {
+        KernelMemoryMap call(long startPfn, int maxBlocks);
+    }
+
+    /**
+     * The whole map from page frame 0 up to the kernel's {@code end_pfn}, in calls of at most
+     * {@code maxBlocks} blocks, each starting where the previous one's blocks ended.
+     *
+     * @throws BackendUnavailableException the answers contradict the ABI (unknown state, block size
+     *                                     not a power of two or changing between calls, no block)
+     */
+    static MemoryMap readMemoryMap(MemoryMapCall kernel, long pageSize, int maxBlocks) {
+        List<BlockState> states = new ArrayList<>();
+        long blockPages = 0;
+        long next = 0;
+        long end = 0;
+        do {
+            // The first call learns the block size and the end; later ones ask for no more than is left.
+            int room = blockPages == 0 ? maxBlocks : (int) Math.min(maxBlocks, Math.ceilDiv(end - next, blockPages));
+            KernelMemoryMap part = kernel.call(next, room);
+            if (blockPages == 0) {
+                if (part.blockPages() <= 0 || Long.bitCount(part.blockPages()) != 1) {
+                    throw abiMismatch("a block of " + part.blockPages() + " pages");
+                }
+                blockPages = part.blockPages();
+            } else if (part.blockPages() != blockPages) {
+                throw abiMismatch("blocks of " + part.blockPages() + " pages after blocks of " + blockPages);
+            }
+            if (part.startPfn() != next) {
+                throw abiMismatch("a map from page frame 0x" + Long.toHexString(part.startPfn()) + " when asked for 0x"
+                        + Long.toHexString(next));
+            }
+            end = part.endPfn();
+            byte[] bytes = part.states();
+            for (int i = 0; i < bytes.length; i++) {
+                states.add(blockState(bytes[i], states.size()));
+            }
+            if (bytes.length == 0) {
+                break;
+            }
+            next += bytes.length * blockPages;
+        } while (next < end);
+        if (states.isEmpty()) {
+            throw abiMismatch("no block at all (end_pfn 0x" + Long.toHexString(end) + ")");
+        }
+        return new MemoryMap(0, blockPages * pageSize, states);
+    }
+
+    private static BlockState blockState(byte state, int block) {
+        return switch (state) {
+            case BigbufAbi.BLOCK_HOLE -> BlockState.HOLE;
+            case BigbufAbi.BLOCK_FREE -> BlockState.FREE;
+            case BigbufAbi.BLOCK_MOVABLE -> BlockState.MOVABLE_IN_USE;
+            case BigbufAbi.BLOCK_UNMOVABLE -> BlockState.UNMOVABLE;
+            case BigbufAbi.BLOCK_BUFFER -> BlockState.BUFFER;
+            default -> throw abiMismatch("block state " + Byte.toUnsignedInt(state) + " for block " + block);
+        };
+    }
+
+    private static BackendUnavailableException abiMismatch(String what) {
+        return new BackendUnavailableException("the bigbuf module's memory map reported " + what
+                + "; the module and this bundle disagree on the ABI");
     }
 
     /** What the module reported when this allocator was created. */

@@ -297,9 +297,15 @@ public class BigbufCommands {
         if (!(current instanceof MemoryMapProvider provider)) {
             throw new IllegalStateException("backend " + name + " provides no memory map");
         }
-        MemoryMap map = provider.memoryMap().orElseThrow(() -> new IllegalStateException(
-                "backend " + name + " cannot provide its memory map now"));
+        // A refusal (e.g. the kernel's map needs root) propagates as the backend's one-line exception.
+        MemoryMap map = provider.memoryMap().orElseThrow(() -> new IllegalStateException(noMapNow(name)));
         return MemoryMapText.render(name, map, wanted).stripTrailing();
+    }
+
+    /** Why a {@link MemoryMapProvider} answered empty; the web console says the same. */
+    static String noMapNow(String backend) {
+        return "backend " + backend + " cannot provide its memory map now (its device lacks the interface for it,"
+                + " e.g. a bigbuf kernel module without BIGBUF_FEATURE_MEMMAP)";
     }
 
     @Descriptor("which backend serves the commands")

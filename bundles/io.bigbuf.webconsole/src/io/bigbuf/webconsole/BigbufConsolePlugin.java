@@ -2,6 +2,7 @@ package io.bigbuf.webconsole;
 
 import io.bigbuf.api.AllocatorStatistics;
 import io.bigbuf.api.BackendUnavailableException;
+import io.bigbuf.api.BigbufException;
 import io.bigbuf.api.ContiguousAllocator;
 import io.bigbuf.api.DmaBuffer;
 import io.bigbuf.memorymap.MemoryMap;
@@ -79,8 +80,16 @@ public class BigbufConsolePlugin extends HttpServlet {
                 buffers = bound.buffers();
                 stats = Optional.of(bound.statistics());
                 if (bound instanceof MemoryMapProvider provider) {
-                    map = provider.memoryMap();
-                    noMap = "backend " + name + " cannot provide its memory map now";
+                    noMap = "backend " + name + " cannot provide its memory map now (its device lacks the interface"
+                            + " for it, e.g. a bigbuf kernel module without BIGBUF_FEATURE_MEMMAP)";
+                    try {
+                        map = provider.memoryMap();
+                    } catch (BackendUnavailableException e) {
+                        throw e;
+                    } catch (BigbufException e) {
+                        // A refusal, e.g. the kernel's map needs root: the page says why in place of the map.
+                        noMap = "backend " + name + " cannot provide its memory map: " + e.getMessage();
+                    }
                 } else {
                     noMap = "backend " + name + " provides no memory map";
                 }

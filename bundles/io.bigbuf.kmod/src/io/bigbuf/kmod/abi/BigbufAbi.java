@@ -76,6 +76,27 @@ public final class BigbufAbi {
     /** {@code BIGBUF_FEATURE_NUMA}: node placement. */
     public static final long FEATURE_NUMA = 1L << 1;
 
+    /** {@code BIGBUF_FEATURE_MEMMAP}: {@code BIGBUF_IOC_MEMMAP} exists. */
+    public static final long FEATURE_MEMMAP = 1L << 2;
+
+    /** {@code BIGBUF_BLOCK_HOLE}: no online memory in the block. */
+    public static final int BLOCK_HOLE = 0;
+
+    /** {@code BIGBUF_BLOCK_FREE}: every page of the block is free. */
+    public static final int BLOCK_FREE = 1;
+
+    /** {@code BIGBUF_BLOCK_MOVABLE}: pages in use, all of them movable. */
+    public static final int BLOCK_MOVABLE = 2;
+
+    /** {@code BIGBUF_BLOCK_UNMOVABLE}: at least one page in use that cannot be migrated. */
+    public static final int BLOCK_UNMOVABLE = 3;
+
+    /** {@code BIGBUF_BLOCK_BUFFER}: at least one page of a bigbuf buffer. */
+    public static final int BLOCK_BUFFER = 4;
+
+    /** {@code BIGBUF_MEMMAP_MAX_BLOCKS}: most blocks one {@code BIGBUF_IOC_MEMMAP} call describes. */
+    public static final int MEMMAP_MAX_BLOCKS = 1 << 19;
+
     /** {@code struct bigbuf_alloc}. */
     public static final StructLayout ALLOC = MemoryLayout.structLayout(
             JAVA_LONG.withName("size"),
@@ -192,9 +213,21 @@ public final class BigbufAbi {
             MemoryLayout.sequenceLayout(4, JAVA_LONG).withName("reserved"))
             .withName("bigbuf_alloc_ext");
 
+    /** {@code struct bigbuf_memmap}; {@code states} is a user pointer. */
+    public static final StructLayout MEMMAP = MemoryLayout.structLayout(
+            JAVA_LONG.withName("start_pfn"),
+            JAVA_LONG.withName("end_pfn"),
+            JAVA_LONG.withName("states"),
+            JAVA_INT.withName("nr_blocks"),
+            JAVA_INT.withName("block_pages"),
+            JAVA_INT.withName("flags"),
+            JAVA_INT.withName("pad"),
+            MemoryLayout.sequenceLayout(2, JAVA_LONG).withName("reserved"))
+            .withName("bigbuf_memmap");
+
     /** Every struct of the header, for the ABI test. */
     public static final List<StructLayout> STRUCTS = List.of(ALLOC, FREE, QUERY, INFO, STATS, PCI_DEV, MAP, UNMAP,
-            ALLOC_EXT);
+            ALLOC_EXT, MEMMAP);
 
     // asm-generic/ioctl.h (x86 uses the generic encoding): nr 8 bits, type 8, size 14, dir 2.
     private static final int IOC_NRSHIFT = 0;
@@ -228,6 +261,9 @@ public final class BigbufAbi {
 
     /** {@code BIGBUF_IOC_ALLOC_EXT = _IOWR(magic, 8, struct bigbuf_alloc_ext)}. */
     public static final long IOC_ALLOC_EXT = ioc(IOC_READ | IOC_WRITE, 0x08, ALLOC_EXT);
+
+    /** {@code BIGBUF_IOC_MEMMAP = _IOWR(magic, 9, struct bigbuf_memmap)}. */
+    public static final long IOC_MEMMAP = ioc(IOC_READ | IOC_WRITE, 0x09, MEMMAP);
 
     private BigbufAbi() {
     }

@@ -15,6 +15,11 @@ public record DeviceInfo(int abiVersion, long pageSize, int maxOrder, int strate
         return (features & BigbufAbi.FEATURE_DEVICE_MAP) != 0;
     }
 
+    /** Whether the module draws its memory map ({@code BIGBUF_IOC_MEMMAP}). */
+    public boolean memoryMap() {
+        return (features & BigbufAbi.FEATURE_MEMMAP) != 0;
+    }
+
     /** Largest block of the buddy allocator: {@code page_size << max_order}. */
     public long maxBlockSize() {
         return pageSize << maxOrder;

@@ -1,6 +1,9 @@
 package io.bigbuf.kmod.abi;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+
 import com.sun.jna.LastErrorException;
+import io.bigbuf.api.BackendUnavailableException;
 import io.bigbuf.api.PciAddress;
 import io.bigbuf.kmod.abi.NativeCallException.Operation;
 import java.lang.foreign.Arena;
@@ -147,6 +150,36 @@ public final class KmodDevice implements AutoCloseable {
             BigbufAbi.setU64(s, l, "addr", address);
             BigbufAbi.setPciDev(s, l, "dev", device.domain(), device.bus(), device.device(), device.function());
             ioctl(Operation.IOCTL_UNMAP, "BIGBUF_IOC_UNMAP for " + device, BigbufAbi.IOC_UNMAP, s);
+        }
+    }
+
+    /**
+     * {@code BIGBUF_IOC_MEMMAP}: the states of up to {@code maxBlocks} blocks from {@code startPfn}.
+     *
+     * @param maxBlocks 1 to {@link BigbufAbi#MEMMAP_MAX_BLOCKS}
+     */
+    public KernelMemoryMap memoryMap(long startPfn, int maxBlocks) {
+        if (maxBlocks < 1 || maxBlocks > BigbufAbi.MEMMAP_MAX_BLOCKS) {
+            throw new IllegalArgumentException("maxBlocks must be 1 to " + BigbufAbi.MEMMAP_MAX_BLOCKS + ", got "
+                    + maxBlocks);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            StructLayout l = BigbufAbi.MEMMAP;
+            MemorySegment states = arena.allocate(maxBlocks);
+            MemorySegment s = arena.allocate(l);
+            BigbufAbi.setU64(s, l, "start_pfn", startPfn);
+            BigbufAbi.setU64(s, l, "states", states.address());
+            BigbufAbi.setU32(s, l, "nr_blocks", maxBlocks);
+            ioctl(Operation.IOCTL_MEMMAP, "BIGBUF_IOC_MEMMAP", BigbufAbi.IOC_MEMMAP, s);
+            long written = BigbufAbi.u32(s, l, "nr_blocks");
+            if (written > maxBlocks) {
+                // The kernel never writes more than it was given room for: a larger count is an ABI mix-up.
+                throw new BackendUnavailableException("ioctl(BIGBUF_IOC_MEMMAP) on " + path + " reported " + written
+                        + " blocks written into room for " + maxBlocks
+                        + "; the module and this bundle disagree on the ABI");
+            }
+            return new KernelMemoryMap(BigbufAbi.u64(s, l, "start_pfn"), BigbufAbi.u64(s, l, "end_pfn"),
+                    BigbufAbi.u32(s, l, "block_pages"), states.asSlice(0, written).toArray(JAVA_BYTE));
         }
     }
 

@@ -11,7 +11,7 @@ public final class NativeCallException extends RuntimeException {
 
     /** Which call failed; the same errno means different things for different calls. */
     public enum Operation {
-        OPEN, IOCTL_ALLOC, IOCTL_ALLOC_EXT, IOCTL_FREE, IOCTL_INFO, IOCTL_STATS, IOCTL_MAP, IOCTL_UNMAP, MMAP, MUNMAP,
+        OPEN, IOCTL_ALLOC, IOCTL_ALLOC_EXT, IOCTL_FREE, IOCTL_INFO, IOCTL_STATS, IOCTL_MAP, IOCTL_UNMAP, IOCTL_MEMMAP, MMAP, MUNMAP,
         CLOSE
     }
 

@@ -88,8 +88,8 @@ public final class Main {
             }
             startAll(framework.getBundleContext(), jars);
             if (options.webPort() > 0) {
-                System.err.println("bigbuf: web console at " + webConsoleUrl(options.webPort())
-                        + " (user admin, password admin; bound to 127.0.0.1 only)");
+                System.err.println("bigbuf: web console at " + webConsoleUrl(options.webPort()) + " ("
+                        + webConsoleLogin(System.getProperties()) + "; bound to 127.0.0.1 only)");
             }
             if (options.interactive()) {
                 // The Gogo shell reads the terminal and stops the framework on 'exit' or end of input.
@@ -109,6 +109,17 @@ public final class Main {
                 deleteRecursively(storage);
             }
         }
+    }
+
+    /**
+     * The login the Felix Web Console will ask for: its framework properties (passed on from
+     * {@code -Dfelix.*}) override its defaults admin/admin; a password set is never printed.
+     */
+    static String webConsoleLogin(java.util.Properties properties) {
+        String user = properties.getProperty("felix.webconsole.username", "admin");
+        String password = properties.getProperty("felix.webconsole.password") == null ? "password admin"
+                : "password from felix.webconsole.password";
+        return "user " + user + ", " + password;
     }
 
     /** The bigbuf page of the web console on {@code port}. */

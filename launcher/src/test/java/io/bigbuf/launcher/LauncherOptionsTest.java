@@ -73,4 +73,14 @@ class LauncherOptionsTest {
         }
         assertEquals("http://127.0.0.1:9090/system/console/bigbuf", Main.webConsoleUrl(9090));
     }
+
+    @Test
+    void theWebConsoleLoginLineFollowsTheConsolesFrameworkPropertiesAndNeverPrintsAPassword() {
+        java.util.Properties none = new java.util.Properties();
+        assertEquals("user admin, password admin", Main.webConsoleLogin(none));
+        java.util.Properties set = new java.util.Properties();
+        set.setProperty("felix.webconsole.username", "ops");
+        set.setProperty("felix.webconsole.password", "s3cret");
+        assertEquals("user ops, password from felix.webconsole.password", Main.webConsoleLogin(set));
+    }
 }

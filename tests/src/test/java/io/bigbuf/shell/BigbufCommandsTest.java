@@ -10,9 +10,13 @@ import io.bigbuf.api.BackendUnavailableException;
 import io.bigbuf.api.DmaBuffer;
 import io.bigbuf.api.InvalidAllocationRequestException;
 import io.bigbuf.api.PciAddress;
+import io.bigbuf.kmod.KmodAllocator;
+import io.bigbuf.kmod.abi.BigbufAbi;
+import io.bigbuf.kmod.abi.DeviceInfo;
 import io.bigbuf.mock.MockAllocator;
 import io.bigbuf.mock.model.IommuModel;
 import io.bigbuf.mock.model.PhysicalMemoryModel;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
@@ -232,6 +236,22 @@ class BigbufCommandsTest {
         assertMessage(IllegalArgumentException.class,
                 () -> commands.alloc("0", "", "", "x", "", false, "", true, "1M"), "--node-only needs --node N");
         assertEquals(2, allocator.statistics().liveBuffers(), "the failed command allocated nothing");
+    }
+
+    @Test
+    void memmapOnTheKernelBackendSaysWhyThereIsNoMapInOneLine() {
+        DeviceInfo withoutMap = new DeviceInfo(BigbufAbi.ABI_VERSION, 4096, 10, 0b1110, 1L << 30, 1L << 30, 1L << 30,
+                1L << 30, 1L << 30, BigbufAbi.FEATURE_DEVICE_MAP, 1);
+        commands.setAllocator(new KmodAllocator(Path.of("/no/such/device"), withoutMap));
+        assertMessage(IllegalStateException.class, () -> commands.memmap(""), "backend kmod cannot provide its memory"
+                + " map now (its device lacks the interface for it, e.g. a bigbuf kernel module without"
+                + " BIGBUF_FEATURE_MEMMAP)");
+        DeviceInfo withMap = new DeviceInfo(BigbufAbi.ABI_VERSION, 4096, 10, 0b1110, 1L << 30, 1L << 30, 1L << 30,
+                1L << 30, 1L << 30, BigbufAbi.FEATURE_MEMMAP, 1);
+        commands.setAllocator(new KmodAllocator(Path.of("/dev/null"), withMap));
+        assertMessage(BackendUnavailableException.class, () -> commands.memmap(""), "the bigbuf device failed"
+                + " unexpectedly; the module and this bundle disagree on the ABI (ENOTTY from"
+                + " ioctl(BIGBUF_IOC_MEMMAP) on /dev/null)");
     }
 
     private static final PciAddress EDU = PciAddress.parse("0000:00:04.0");

@@ -21,9 +21,25 @@ import org.w3c.dom.NodeList;
 final class SiteFeatures {
 
     static final Path SITE = Path.of(System.getProperty("bigbuf.site.dir", "../io.bigbuf.site/target/repository"));
-    static final List<String> FEATURES = List.of("io.bigbuf.feature", "io.bigbuf.examples.feature");
+    /** The site's features as its category.xml lists them, the one list of them. */
+    static final List<String> FEATURES = categoryFeatures();
 
     private SiteFeatures() {
+    }
+
+    private static List<String> categoryFeatures() {
+        try {
+            NodeList features = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                    .parse(Path.of("../io.bigbuf.site/category.xml").toFile()).getDocumentElement()
+                    .getElementsByTagName("feature");
+            List<String> ids = new java.util.ArrayList<>();
+            for (int i = 0; i < features.getLength(); i++) {
+                ids.add(((Element) features.item(i)).getAttribute("id"));
+            }
+            return List.copyOf(ids);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read the site's category.xml", e);
+        }
     }
 
     /** Plugin id to jar for every plugin of every feature, read from the site's feature jars. */

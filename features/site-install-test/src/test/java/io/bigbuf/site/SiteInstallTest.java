@@ -49,6 +49,9 @@ class SiteInstallTest {
         assertTrue(Files.isDirectory(SITE.resolve("plugins")), "no built site at " + SITE.toAbsolutePath());
         Map<String, String> config = new HashMap<>();
         config.put(Constants.FRAMEWORK_STORAGE, storage.toString());
+        // The site's HTTP service (for the web console feature) starts with the rest: loopback, a free port.
+        config.put("org.osgi.service.http.port", Integer.toString(freePort()));
+        config.put("org.apache.felix.http.host", "127.0.0.1");
         config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).findFirst().orElseThrow();
         equinox = factory.newFramework(config);
@@ -68,7 +71,8 @@ class SiteInstallTest {
     void everyFeatureInstallsFromTheSiteAloneAndItsBundlesResolveAndStart() throws Exception {
         Map<String, Path> featurePlugins = SiteFeatures.plugins();
         assertTrue(featurePlugins.keySet().containsAll(List.of("io.bigbuf.api", "io.bigbuf.kmod", "io.bigbuf.mock",
-                "io.bigbuf.shell", "io.bigbuf.examples.consumer", "io.bigbuf.examples.edu")), featurePlugins::toString);
+                "io.bigbuf.shell", "io.bigbuf.examples.consumer", "io.bigbuf.examples.edu", "io.bigbuf.webconsole")),
+                featurePlugins::toString);
 
         BundleContext context = equinox.getBundleContext();
         List<Bundle> installed = new ArrayList<>();
@@ -102,10 +106,17 @@ class SiteInstallTest {
         assertEquals(100, allocator.getProperty(Constants.SERVICE_RANKING), "the mock registers with its ranking");
         awaitService("(osgi.command.scope=bigbuf)");
         awaitService("(osgi.command.scope=edu)");
+        awaitService("(&(objectClass=jakarta.servlet.Servlet)(felix.webconsole.label=bigbuf))");
         for (Bundle b : installed) {
             if (featurePlugins.containsKey(b.getSymbolicName())) {
                 assertEquals(Bundle.ACTIVE, b.getState(), b.getSymbolicName() + " is not active");
             }
+        }
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
         }
     }
 

@@ -73,7 +73,8 @@ class AbiLayoutTest {
                 "ioctl BIGBUF_IOC_QUERY 0x" + Long.toHexString(BigbufAbi.IOC_QUERY),
                 "ioctl BIGBUF_IOC_MAP 0x" + Long.toHexString(BigbufAbi.IOC_MAP),
                 "ioctl BIGBUF_IOC_UNMAP 0x" + Long.toHexString(BigbufAbi.IOC_UNMAP),
-                "ioctl BIGBUF_IOC_ALLOC_EXT 0x" + Long.toHexString(BigbufAbi.IOC_ALLOC_EXT));
+                "ioctl BIGBUF_IOC_ALLOC_EXT 0x" + Long.toHexString(BigbufAbi.IOC_ALLOC_EXT),
+                "ioctl BIGBUF_IOC_MEMMAP 0x" + Long.toHexString(BigbufAbi.IOC_MEMMAP));
         assertEquals(String.join("\n", linesOf("ioctl ")), String.join("\n", java));
     }
 
@@ -100,7 +101,14 @@ class AbiLayoutTest {
                 "const BIGBUF_DMA_TRANSLATED " + BigbufAbi.DMA_TRANSLATED,
                 "const BIGBUF_MAP_DEVICE_READ_ONLY " + BigbufAbi.MAP_DEVICE_READ_ONLY,
                 "const BIGBUF_FEATURE_DEVICE_MAP " + BigbufAbi.FEATURE_DEVICE_MAP,
-                "const BIGBUF_FEATURE_NUMA " + BigbufAbi.FEATURE_NUMA);
+                "const BIGBUF_FEATURE_NUMA " + BigbufAbi.FEATURE_NUMA,
+                "const BIGBUF_FEATURE_MEMMAP " + BigbufAbi.FEATURE_MEMMAP,
+                "const BIGBUF_BLOCK_HOLE " + BigbufAbi.BLOCK_HOLE,
+                "const BIGBUF_BLOCK_FREE " + BigbufAbi.BLOCK_FREE,
+                "const BIGBUF_BLOCK_MOVABLE " + BigbufAbi.BLOCK_MOVABLE,
+                "const BIGBUF_BLOCK_UNMOVABLE " + BigbufAbi.BLOCK_UNMOVABLE,
+                "const BIGBUF_BLOCK_BUFFER " + BigbufAbi.BLOCK_BUFFER,
+                "const BIGBUF_MEMMAP_MAX_BLOCKS " + BigbufAbi.MEMMAP_MAX_BLOCKS);
         assertEquals(String.join("\n", linesOf("const ")), String.join("\n", java));
     }
 
@@ -135,6 +143,33 @@ class AbiLayoutTest {
             printed.add(line.split(" ")[1]);
         }
         assertEquals(declared, printed);
+    }
+
+    /**
+     * The validity masks the module checks its input against: userspace never sends them, so
+     * neither the C program nor the mirror carries them.
+     */
+    private static final Set<String> KERNEL_SIDE_DEFINES = Set.of("BIGBUF_STRATEGY_MASK", "BIGBUF_ALLOC_FLAGS_VALID",
+            "BIGBUF_ALLOC_EXT_FLAGS_VALID", "BIGBUF_MAP_FLAGS_VALID");
+
+    /**
+     * Nor may it lag behind in constants and ioctls: every {@code #define BIGBUF_*} of the header
+     * is printed (and so compared with the mirror above), except the kernel-side masks.
+     */
+    @Test
+    void theCProgramCoversEveryConstantAndIoctlOfTheHeader() throws IOException {
+        Set<String> defined = new TreeSet<>();
+        Matcher define = Pattern.compile("(?m)^#define\\s+(BIGBUF_\\w+)\\s").matcher(Files.readString(HEADER));
+        while (define.find()) {
+            defined.add(define.group(1));
+        }
+        assertTrue(defined.containsAll(KERNEL_SIDE_DEFINES), "stale exemptions: " + KERNEL_SIDE_DEFINES);
+        defined.removeAll(KERNEL_SIDE_DEFINES);
+        Set<String> printed = new TreeSet<>();
+        for (String line : linesOf("const ", "ioctl ")) {
+            printed.add(line.split(" ")[1]);
+        }
+        assertEquals(defined, printed, "#define BIGBUF_* in " + HEADER + " vs. what the C program prints");
     }
 
     private static List<String> linesOf(String... prefixes) {
