@@ -95,6 +95,8 @@ class MockAllocatorTest {
     void liveBuffersNeverOverlapAndRespectAlignmentAndLimit() {
         MockAllocator a = allocator(512 * MIB, FragmentationPattern.RANDOM, 30, 0);
         ThreadLocalRandom random = ThreadLocalRandom.current();
+        // Held here: a buffer nobody references may be released by the Cleaner at any GC.
+        List<DmaBuffer> held = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
             long alignment = 1L << random.nextInt(12, 23);
             int bits = random.nextBoolean() ? 28 : 63;
@@ -102,6 +104,7 @@ class MockAllocatorTest {
                     .withAlignment(alignment).withAddressBits(bits);
             try {
                 DmaBuffer b = a.allocate(request);
+                held.add(b);
                 assertEquals(0, b.physicalAddress() % alignment);
                 assertTrue(b.physicalAddress() + b.size() - 1 <= request.maxAddress());
             } catch (OutOfContiguousMemoryException e) {
@@ -109,6 +112,7 @@ class MockAllocatorTest {
             }
         }
         List<DmaBuffer> live = a.buffers();
+        assertEquals(held.size(), live.size(), "every buffer still referenced is live");
         assertTrue(live.size() > 100, "most allocations fit, got " + live.size());
         for (int i = 0; i < live.size(); i++) {
             for (int j = i + 1; j < live.size(); j++) {
@@ -173,14 +177,16 @@ class MockAllocatorTest {
     @Test
     void failureInjectionFailsEveryNthAllocation() {
         MockAllocator a = allocator(64 * MIB, FragmentationPattern.NONE, 0, 3);
-        a.allocate(4096);
-        a.allocate(4096);
+        // Held, so that no Cleaner releases one before the count below.
+        List<DmaBuffer> held = new ArrayList<>();
+        held.add(a.allocate(4096));
+        held.add(a.allocate(4096));
         OutOfContiguousMemoryException e = assertThrows(OutOfContiguousMemoryException.class, () -> a.allocate(4096));
         assertTrue(e.getMessage().contains("injected"), e.getMessage());
-        a.allocate(4096);
-        a.allocate(4096);
+        held.add(a.allocate(4096));
+        held.add(a.allocate(4096));
         assertThrows(OutOfContiguousMemoryException.class, () -> a.allocate(4096));
-        assertEquals(4, a.statistics().liveBuffers());
+        assertEquals(held.size(), a.statistics().liveBuffers());
         assertEquals(2, a.statistics().failures());
     }
 
