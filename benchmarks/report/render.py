@@ -221,9 +221,9 @@ def contig_search_table(rows, cells):
     if not out:
         return []
     return (["### CONTIG: the kernel's search against the module's scan", "",
-             "Where the kernel exports `alloc_contig_pages()` (7.x), CONTIG asks it first for the requests it can "
-             "express (no limit inside a zone, alignment up to the size), then falls back to the module's own zone "
-             "scan (`contig_search=auto`, the `contig` column). Here each search alone on the same layouts "
+             "Where the kernel exports `alloc_contig_pages()` (7.x), CONTIG runs the module's own zone scan and, "
+             "when it finds nothing, asks the kernel's search for the requests it can express (a power-of-two size "
+             "of at least a pageblock, no limit inside a zone; `contig_search=auto`, the `contig` column). Here each search alone on the same layouts "
              "(`contig_search=kernel`, `contig_search=module`), tries interleaved. Time ratio: geometric mean over "
              "the sizes where both succeeded of median kernel / median module (below 1: the kernel's search is "
              "faster).", "",
@@ -1048,7 +1048,7 @@ def main():
                   "(4 MiB). `alloc_contig_pages()` is exported to modules from 7.x only (and Debian "
                   "builds without `CONFIG_CMA`): on 6.1 and 6.12 bigbuf's `contig` strategy is the "
                   "in-module equivalent (zone scan + the exported `alloc_contig_range()`); on 7.x it "
-                  "asks the kernel's search first where the request allows, and `contig-kernel` / "
+                  "asks the kernel's search after it where the request allows, and `contig-kernel` / "
                   "`contig-module` show each search alone.")
         md.append("")
         for kernel in sorted({k for k, _ in combos(rows)},

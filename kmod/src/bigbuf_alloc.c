@@ -454,12 +454,13 @@ static int bb_contig_pass(const struct bb_request *req, bool strict,
 
 /*
  * Where CONTIG looks for a range: the module's own zone scan (below any DMA
- * limit, at any alignment, skipping unmovable pages) or, where the kernel
+ * limit, at any alignment, skipping unmovable pages) and, where the kernel
  * exports it (7.x), the kernel's own search alloc_contig_pages(), which
- * only knows zones, not limits within them, and aligns only to a
- * power-of-two size.  "auto": the kernel's search where the request allows
- * it, then the module's scan; "kernel": the kernel's search only, requests
- * it cannot express fail; "module": the module's scan only.
+ * only knows zones, not limits within them, and is only safe for sizes of
+ * a power of two of at least a pageblock (see bb_kernel_search_fits()).
+ * "auto": the module's scan, then the kernel's search for what it can
+ * express; "kernel": the kernel's search only, requests it cannot express
+ * fail; "module": the module's scan only.
  */
 enum bb_contig_search {
 	BB_CONTIG_SEARCH_AUTO,
@@ -516,13 +517,18 @@ static const struct kernel_param_ops bb_contig_search_ops = {
 };
 module_param_cb(contig_search, &bb_contig_search_ops, NULL, 0644);
 MODULE_PARM_DESC(contig_search,
-		 "CONTIG strategy: auto (kernel's alloc_contig_pages() where it applies, then the module's scan), kernel, module; only module without the kernel export");
+		 "CONTIG strategy: auto (the module's scan, then the kernel's alloc_contig_pages() where it applies), kernel, module; only module without the kernel export");
 
 #ifdef BB_HAVE_ALLOC_CONTIG_PAGES
 /*
- * Whether alloc_contig_pages() can only return what the request allows:
- * it aligns to nr_pages when that is a power of two (else to a page), and
- * it searches whole zones, so every zone it may use must end at the limit.
+ * Whether alloc_contig_pages() can only return what the request allows.
+ * It starts at ALIGN(zone start, nr_pages) and steps by nr_pages: only for
+ * a power of two of at least a pageblock is every candidate pageblock
+ * aligned.  Other sizes can start in a pageblock its zone does not wholly
+ * span (ZONE_DMA begins at pfn 1 on x86), which the isolation code does not
+ * expect: a DEBUG_VM kernel oopses there (found by bb_load on the debug
+ * kernel).  It aligns to that size, and it searches whole zones, so every
+ * zone it may use must end at the limit.
  */
 static bool bb_kernel_search_fits(const struct bb_request *req, gfp_t zone_gfp)
 {
@@ -530,8 +536,8 @@ static bool bb_kernel_search_fits(const struct bb_request *req, gfp_t zone_gfp)
 	struct zone *zone;
 	int nid, zi;
 
-	if (req->align > 1 && (!is_power_of_2(req->nr_pages) ||
-			       req->align > req->nr_pages))
+	if (!is_power_of_2(req->nr_pages) ||
+	    req->nr_pages < pageblock_nr_pages || req->align > req->nr_pages)
 		return false;
 	for_each_online_node(nid) {
 		for (zi = 0; zi <= highest; zi++) {
@@ -587,14 +593,13 @@ static int bb_alloc_contig(const struct bb_request *req, unsigned long *out)
 	int search = READ_ONCE(bb_contig_search);
 	int ret;
 
-	if (search != BB_CONTIG_SEARCH_MODULE) {
-		ret = bb_contig_kernel(req, out);
-		if (ret != -ENOMEM || search == BB_CONTIG_SEARCH_KERNEL)
-			return ret;
-	}
+	if (search == BB_CONTIG_SEARCH_KERNEL)
+		return bb_contig_kernel(req, out);
 	ret = bb_contig_pass(req, true, out);
 	if (ret == -ENOMEM)
 		ret = bb_contig_pass(req, false, out);
+	if (ret == -ENOMEM && search == BB_CONTIG_SEARCH_AUTO)
+		ret = bb_contig_kernel(req, out);
 	return ret;
 }
 #else

@@ -812,16 +812,31 @@ static bool contig_by_kernel(uint64_t size, uint64_t align, uint64_t max_addr)
 	return k1 == k0 + 1;
 }
 
+/* A forced CONTIG request that must fail with ENOMEM and change nothing. */
+static void contig_refused(uint64_t size, uint64_t align, uint64_t max_addr,
+			   const char *what)
+{
+	struct bigbuf_stats s0 = bbt_stats(), s1;
+	struct bigbuf_alloc a;
+
+	CHECK_ERR(bbt_alloc(g_fd, size, align, max_addr,
+			    BIGBUF_STRATEGY_CONTIG, &a), ENOMEM);
+	s1 = bbt_stats();
+	CHECK(s1.buffers == s0.buffers && s1.bytes_held == s0.bytes_held,
+	      "%s", what);
+}
+
 /*
- * contig_search: the kernel's own search (where the kernel exports it)
- * serves the CONTIG requests it can express, the module's scan the rest
- * (a limit below a zone's end, an alignment above the size), and "kernel"
- * refuses those; a bad or unavailable mode is EINVAL and changes nothing.
+ * contig_search: where the kernel exports its own search, "auto" asks it
+ * when the module's scan found nothing (here: has no attempt left), for
+ * what it can express: a power-of-two size of at least a pageblock, no
+ * alignment above it, no limit inside a zone; "kernel" refuses the rest,
+ * "module" never asks it; a bad or unavailable mode is EINVAL and changes
+ * nothing.
  */
 static void t_contig_search(void)
 {
-	struct bigbuf_stats s0, s1;
-	struct bigbuf_alloc a;
+	long tries = bbt_param_get("contig_tries");
 	char was[32], now[32];
 	uint64_t limit;
 
@@ -829,8 +844,8 @@ static void t_contig_search(void)
 		bbt_note("no CONTIG strategy\n");
 		return;
 	}
-	if (bbt_param_read("contig_search", was, sizeof(was))) {
-		bbt_fail(__FILE__, __LINE__, "contig_search: %s",
+	if (bbt_param_read("contig_search", was, sizeof(was)) || tries < 0) {
+		bbt_fail(__FILE__, __LINE__, "contig_search/contig_tries: %s",
 			 strerror(errno));
 		return;
 	}
@@ -847,28 +862,27 @@ static void t_contig_search(void)
 		return;
 	}
 	CHECK(!strcmp(was, "auto"), "contig_search is '%s'", was);
-	/*
-	 * A limit 32 MiB below the end of memory lies inside the highest zone,
-	 * so only the module's scan can serve it (and the debug kernel leaves
-	 * little movable memory low down).
-	 */
+	/* 32 MiB below the end of memory: inside the highest zone. */
 	limit = end_of_memory() - 32 * MiB - 1;
+
+	/* auto, the module's scan without attempts: the kernel's search. */
+	CHECK(bbt_param_set("contig_tries", 0) == 0);
 	CHECK(contig_by_kernel(16 * MiB, 0, 0), "16 MiB, no limit");
-	CHECK(contig_by_kernel(12 * MiB, 0, 0), "12 MiB, no limit");
-	CHECK(!contig_by_kernel(16 * MiB, 0, limit), "below %llu MiB",
-	      (unsigned long long)(limit / MiB));
-	CHECK(!contig_by_kernel(8 * MiB, 32 * MiB, 0), "aligned above its size");
+	CHECK(contig_by_kernel(8 * MiB, 8 * MiB, 0), "8 MiB, aligned to it");
+	contig_refused(12 * MiB, 0, 0, "12 MiB: not a power of two");
+	contig_refused(64 * KiB, 0, 0, "64 KiB: below a pageblock");
+	contig_refused(8 * MiB, 32 * MiB, 0, "aligned above its size");
+	contig_refused(16 * MiB, 0, limit, "a limit inside a zone");
+	CHECK(bbt_param_set("contig_tries", tries) == 0);
 
 	CHECK(contig_search_set("kernel") == 0);
-	s0 = bbt_stats();
-	CHECK_ERR(bbt_alloc(g_fd, 16 * MiB, 0, limit, BIGBUF_STRATEGY_CONTIG,
-			    &a), ENOMEM);
-	s1 = bbt_stats();
-	CHECK(s1.buffers == s0.buffers && s1.bytes_held == s0.bytes_held);
+	contig_refused(16 * MiB, 0, limit, "kernel only, a limit");
+	contig_refused(12 * MiB, 0, 0, "kernel only, 12 MiB");
 	CHECK(contig_by_kernel(16 * MiB, 0, 0), "kernel only");
 
 	CHECK(contig_search_set("module") == 0);
 	CHECK(!contig_by_kernel(16 * MiB, 0, 0), "module only");
+	CHECK(!contig_by_kernel(12 * MiB, 0, limit), "module only, a limit");
 	CHECK(contig_search_set(was) == 0);
 }
 
