@@ -17,7 +17,6 @@ import io.bigbuf.api.DmaTranslation;
 import io.bigbuf.api.PciAddress;
 import io.bigbuf.examples.edu.EduDmaEngine;
 import io.bigbuf.examples.edu.SysfsEduDevice;
-import io.bigbuf.it.E2eGuest.Result;
 import io.bigbuf.testkit.Components;
 import io.bigbuf.testkit.EmbeddedFelix;
 import java.io.IOException;
@@ -80,8 +79,7 @@ class DeviceMappingE2E {
             felix.close();
         }
         assertEquals(0, devMaps(), "no device mapping outlives the framework");
-        Result r = E2eGuest.rmmod();
-        assertEquals(0, r.status(), () -> "rmmod after the framework stopped: " + r.output());
+        E2eGuest.assertUnloadsAfterTheFramework();
     }
 
     @Test

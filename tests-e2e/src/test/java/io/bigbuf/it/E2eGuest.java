@@ -74,6 +74,12 @@ final class E2eGuest {
         return run("rmmod", "bigbuf");
     }
 
+    /** Unloads the module, which must succeed: nothing may pin it once the framework is gone. */
+    static void assertUnloadsAfterTheFramework() {
+        Result r = rmmod();
+        assertEquals(0, r.status(), () -> "rmmod after the framework stopped: " + r.output());
+    }
+
     static void ensureLoaded() {
         if (!loaded()) {
             insmod();

@@ -62,9 +62,7 @@ class KmodBackendE2E {
         if (felix != null) {
             felix.close();
         }
-        // Nothing may pin the module once the framework is gone.
-        Result r = E2eGuest.rmmod();
-        assertEquals(0, r.status(), () -> "rmmod after the framework stopped: " + r.output());
+        E2eGuest.assertUnloadsAfterTheFramework();
     }
 
     @Test

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.bigbuf.api.AllocationRequest;
 import io.bigbuf.api.ContiguousAllocator;
 import io.bigbuf.api.DmaBuffer;
-import io.bigbuf.it.E2eGuest.Result;
 import io.bigbuf.memorymap.BlockState;
 import io.bigbuf.memorymap.MemoryMap;
 import io.bigbuf.memorymap.MemoryMapProvider;
@@ -61,8 +60,7 @@ class MemoryMapE2E {
         if (felix != null) {
             felix.close();
         }
-        Result r = E2eGuest.rmmod();
-        assertEquals(0, r.status(), () -> "rmmod after the framework stopped: " + r.output());
+        E2eGuest.assertUnloadsAfterTheFramework();
     }
 
     private MemoryMap map() {
