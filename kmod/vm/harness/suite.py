@@ -81,6 +81,21 @@ def guest_timeout(g: Guest, opts: Options) -> int:
     return t * matrix.DEBUG_KERNEL_TIMEOUT_FACTOR if g.debug_kernel else t
 
 
+def tee(cmd: list[str], out: Path, live: bool, cwd: Path | None = None) -> int:
+    """Runs CMD (stdout and stderr) into file OUT, line by line, and to stdout when LIVE."""
+    with out.open("wb") as f:
+        p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             stdin=subprocess.DEVNULL)
+        assert p.stdout is not None
+        for chunk in iter(p.stdout.readline, b""):
+            f.write(chunk)
+            f.flush()
+            if live:
+                sys.stdout.buffer.write(chunk)
+                sys.stdout.flush()
+        return p.wait()
+
+
 def run_guest(g: Guest, prep: stages.Prepared, opts: Options, run_dir: Path, live: bool) -> results.Result:
     t0 = time.monotonic()
     out = run_dir / f"{g.file_stem}.out"
@@ -93,18 +108,9 @@ def run_guest(g: Guest, prep: stages.Prepared, opts: Options, run_dir: Path, liv
         return results.Result(g.stage.name, g.name, None, None, int(time.monotonic() - t0), False,
                               "module build failed", kernel=g.kernel, variant=g.variant.name)
     ko = b.stdout.strip().splitlines()[-1]
-    cmd = [str(VM_DIR / "boot"), *boot_args(g, prep, opts, timeout, log), "--", *prep.command(g, ko)]
-    say(f"== {g.name}: boot and run {' '.join(prep.command(g, ko))}")
-    with out.open("wb") as f:
-        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        assert p.stdout is not None
-        for chunk in iter(p.stdout.readline, b""):
-            f.write(chunk)
-            f.flush()
-            if live:
-                sys.stdout.buffer.write(chunk)
-                sys.stdout.flush()
-        rc = p.wait()
+    command = prep.command(g, ko)
+    say(f"== {g.name}: boot and run {' '.join(command)}")
+    rc = tee([str(VM_DIR / "boot"), *boot_args(g, prep, opts, timeout, log), "--", *command], out, live)
     text = out.read_text(errors="replace")
     return prep.judge(g, rc, text, out, log, int(time.monotonic() - t0), timeout)
 
@@ -114,15 +120,7 @@ def run_maven(run_dir: Path) -> results.Result:
     say("== stage maven: ./mvnw -B verify")
     t0 = time.monotonic()
     out = run_dir / "maven.out"
-    with out.open("wb") as f:
-        p = subprocess.Popen(["./mvnw", "-B", "verify"], cwd=REPO, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        assert p.stdout is not None
-        for chunk in iter(p.stdout.readline, b""):
-            f.write(chunk)
-            sys.stdout.buffer.write(chunk)
-            sys.stdout.flush()
-        rc = p.wait()
+    rc = tee(["./mvnw", "-B", "verify"], out, live=True, cwd=REPO)
     counts = results.surefire_counts(out.read_text(errors="replace"))
     return results.judge(MAVEN, "maven", rc, counts, int(time.monotonic() - t0), out=str(out))
 
