@@ -154,17 +154,6 @@ list_kernels() {
     if [[ -n $k ]]; then printf '%s\n' "$k"; fi
 }
 
-# The guest kernels of test stage $1 (kmod, e2e, edu, reliability), one name per line: every
-# stage runs on the tested Debian kernels (list_kernels); the stages that test the module itself
-# run on the debug kernel too ("debug", kmod/vm/debug-kernel: lockdep, KASAN, kmemleak, fault
-# injection; reliability's fault injection needs it), which would add nothing to the Java and
-# PCI stages but time.
-readonly DEBUG_KERNEL_STAGES=(kmod reliability)
-stage_kernels() {
-    list_kernels
-    if [[ " ${DEBUG_KERNEL_STAGES[*]} " == *" $1 "* ]]; then echo debug; fi
-}
-
 # Map "6.1" / "6.12" / "7.3" / a full version to an installed or cached full version. Prints
 # it or fails.
 resolve_kernel() {
@@ -203,17 +192,4 @@ ensure_build_dir() {
         printf '*\n!.gitignore\n' >"$REPO_DIR/build/.gitignore"
     fi
     mkdir -p "$BUILD_DIR"
-}
-
-# Adds one suite's result row (RESULT PASS/FAIL, PASSED, FAILED; counts may be "-") to the check
-# totals CHECKS_PASSED / CHECKS_FAILED of the runner's last "N passed, M failed" line. A suite
-# that failed without a failure count of its own counts as one failed check.
-tally_checks() {
-    local result=$1 passed=$2 failed=$3
-    if [[ $passed =~ ^[0-9]+$ ]]; then CHECKS_PASSED=$((CHECKS_PASSED + passed)); fi
-    if [[ $failed =~ ^[0-9]+$ ]] && ((failed > 0)); then
-        CHECKS_FAILED=$((CHECKS_FAILED + failed))
-    elif [[ $result != PASS ]]; then
-        CHECKS_FAILED=$((CHECKS_FAILED + 1))
-    fi
 }

@@ -115,6 +115,27 @@ def run_guest(g: Guest, prep: stages.Prepared, opts: Options, run_dir: Path, liv
     return prep.judge(g, rc, text, out, log, int(time.monotonic() - t0), timeout)
 
 
+def harness_unit(run_dir: Path) -> results.Result:
+    """The harness's own unit tests (kmod/vm/harness/tests: verdicts, result format, matrix), in
+    this process: a verdict that passes broken output would make every guest row worthless."""
+    import io
+    import unittest
+
+    t0 = time.monotonic()
+    stream = io.StringIO()
+    suite = unittest.TestLoader().discover(str(Path(__file__).parent / "tests"), top_level_dir=str(VM_DIR))
+    r = unittest.TextTestRunner(stream=stream, verbosity=2).run(suite)
+    failed = len(r.failures) + len(r.errors) + len(r.unexpectedSuccesses)
+    passed = r.testsRun - failed - len(r.skipped)
+    out = run_dir / "harness-unit.out"
+    out.write_text(stream.getvalue() + f"{passed} passed, {failed} failed\n")
+    if failed:
+        sys.stdout.write(stream.getvalue())
+    say(f"harness unit tests: {passed} passed, {failed} failed")
+    return results.judge("harness", "harness unit", 0 if r.wasSuccessful() else 1, (passed, failed),
+                         int(time.monotonic() - t0), out=str(out))
+
+
 def run_maven(run_dir: Path) -> results.Result:
     """./mvnw -B verify, live: unit tests, embedded-Felix ITs, ABI mirror, p2 install."""
     say("== stage maven: ./mvnw -B verify")
@@ -131,8 +152,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
         prog="kmod/vm/suite", formatter_class=argparse.RawDescriptionHelpFormatter,
         description=__doc__, epilog=stages_help())
     ap.add_argument("action", choices=("run", "plan"), help="run the guests, or only list them")
-    ap.add_argument("--stage", action="append", default=[], choices=ALL_STAGES, metavar="S",
-                    help=f"only stage S ({', '.join(ALL_STAGES)}); repeatable; default: all but maven")
+    ap.add_argument("--stage", action="append", default=[], choices=(*ALL_STAGES, "all"), metavar="S",
+                    help=f"only stage S ({', '.join(ALL_STAGES)}), or all of them; repeatable; "
+                         "default: all but maven")
     ap.add_argument("--skip", action="append", default=[], choices=ALL_STAGES, metavar="S",
                     help="leave stage S out; repeatable")
     ap.add_argument("--kernel", action="append", default=[], metavar="K",
@@ -155,6 +177,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--size", default="16M", help="edu: buffer size of edu:dmatest (default 16M)")
     ap.add_argument("extra", nargs="*", help="kmod: extra arguments of kmod/tests/run-in-guest (after --)")
     a = ap.parse_args(argv)
+    if "all" in a.stage:
+        a.stage = list(ALL_STAGES)
     if a.jobs < 1:
         ap.error("--jobs needs a positive number")
     for kv in a.env:
@@ -224,7 +248,7 @@ def main(argv: list[str]) -> int:
     latest.unlink(missing_ok=True)
     latest.symlink_to(run_dir.name)
 
-    rows: list[results.Result] = []
+    rows: list[results.Result] = [harness_unit(run_dir)]
     if MAVEN in selected:
         rows.append(run_maven(run_dir))
         if not rows[-1].ok and guests:
