@@ -18,6 +18,8 @@ public final class Components {
     public static final String JNA_BUNDLE = "jna";
     public static final String EDU_BUNDLE = "io.bigbuf.examples.edu";
     public static final String SHELL_BUNDLE = "io.bigbuf.shell";
+    /** The PCI device layer over sysfs (its API, io.bigbuf.pci, is shared from the class path). */
+    public static final String PCI_SYSFS_BUNDLE = "io.bigbuf.pci.sysfs";
     public static final String SHELL_COMPONENT = "io.bigbuf.shell.BigbufCommands";
     public static final String CONSUMER_BUNDLE = "io.bigbuf.examples.consumer";
     public static final String CONSUMER_COMPONENT = "io.bigbuf.examples.consumer.WorkingBufferConsumer";

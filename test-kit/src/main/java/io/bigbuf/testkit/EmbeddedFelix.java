@@ -48,7 +48,7 @@ public final class EmbeddedFelix implements AutoCloseable {
 
     /** Packages the tests share with the framework: on the test class path, exported by the system bundle. */
     public static final List<String> SHARED_PACKAGES = List.of(
-            "io.bigbuf.api", "io.bigbuf.spi", "io.bigbuf.memorymap",
+            "io.bigbuf.api", "io.bigbuf.spi", "io.bigbuf.memorymap", "io.bigbuf.pci", "io.bigbuf.pci.spi",
             "org.osgi.service.component", "org.osgi.service.component.runtime",
             "org.osgi.service.component.runtime.dto", "org.osgi.util.promise", "org.osgi.util.function",
             "org.osgi.service.cm", "org.osgi.service.metatype", "org.apache.felix.service.command");

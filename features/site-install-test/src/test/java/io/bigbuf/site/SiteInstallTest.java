@@ -71,7 +71,8 @@ class SiteInstallTest {
     void everyFeatureInstallsFromTheSiteAloneAndItsBundlesResolveAndStart() throws Exception {
         Map<String, Path> featurePlugins = SiteFeatures.plugins();
         assertTrue(featurePlugins.keySet().containsAll(List.of("io.bigbuf.api", "io.bigbuf.kmod", "io.bigbuf.mock",
-                "io.bigbuf.shell", "io.bigbuf.examples.consumer", "io.bigbuf.examples.edu", "io.bigbuf.webconsole")),
+                "io.bigbuf.shell", "io.bigbuf.pci", "io.bigbuf.pci.sysfs", "io.bigbuf.examples.consumer", "io.bigbuf.examples.edu",
+                "io.bigbuf.webconsole")),
                 featurePlugins::toString);
 
         BundleContext context = equinox.getBundleContext();
