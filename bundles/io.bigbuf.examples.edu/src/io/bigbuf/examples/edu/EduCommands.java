@@ -6,9 +6,12 @@ import io.bigbuf.api.ContiguousAllocator;
 import io.bigbuf.api.CurrentAllocator;
 import io.bigbuf.api.DeviceMappingException;
 import io.bigbuf.api.PciAddress;
+import io.bigbuf.pci.PciDevice;
+import io.bigbuf.pci.PciDeviceProperties;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
@@ -24,11 +27,12 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
  * Gogo commands in scope {@code edu}: a device bundle that works unchanged on every bigbuf
- * backend. It follows the best-ranked allocator (dynamic, greedy: the kernel backend replaces the
- * mock as soon as the module is loaded) and checks before touching the device whether real DMA can
- * work at all; if not, the command fails with every reason and what to change. Failures are
- * exceptions with a message, which Gogo prints and the non-interactive launcher turns into exit
- * status 1.
+ * backend and PCI device layer. It references the edu functions as {@link PciDevice} services by
+ * their ids ({@value #EDU_FILTER}) and follows the best-ranked allocator (dynamic, greedy: the
+ * kernel backend replaces the mock as soon as the module is loaded), and checks before touching
+ * the device whether real DMA can work at all; if not, the command fails with every reason and
+ * what to change. Failures are exceptions with a message, which Gogo prints and the
+ * non-interactive launcher turns into exit status 1.
  */
 @Component(service = EduCommands.class, property = {
     "osgi.command.scope=edu",
@@ -37,6 +41,10 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
     "osgi.command.function=devices"
 })
 public class EduCommands {
+
+    /** The edu functions, by vendor and device id (as {@link PciDeviceProperties#filter} spells it). */
+    public static final String EDU_FILTER = "(&(" + PciDeviceProperties.VENDOR + "=1234)(" + PciDeviceProperties.DEVICE
+            + "=11e8))";
 
     /** Default bytes per DMA command; see {@link EduRegisters#SAFE_TRANSFER_SIZE}. */
     public static final int DEFAULT_TRANSFER_SIZE = EduRegisters.SAFE_TRANSFER_SIZE;
@@ -48,22 +56,23 @@ public class EduCommands {
 
     private final CurrentAllocator allocator = new CurrentAllocator();
     private final ReentrantLock running = new ReentrantLock();
-    private final EduDeviceLocator locator;
-    private final Function<Path, EduDevice> opener;
+    private final Function<PciDevice, EduDevice> opener;
     private final Path kernelDevice;
 
+    /** The edu functions the PCI device layers serve now. */
+    @Reference(target = EDU_FILTER, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    volatile List<PciDevice> eduFunctions = List.of();
+
     public EduCommands() {
-        this(Path.of("/sys"), SysfsEduDevice::open, Path.of("/dev/bigbuf"));
+        this(PciEduDevice::open, Path.of("/dev/bigbuf"));
     }
 
     /**
-     * @param sysfs        sysfs mount point
-     * @param opener       opens a device found under it
+     * @param opener       opens an edu function for the driver
      * @param kernelDevice the bigbuf module's device node: while it exists, the kernel backend is
      *                     expected to bind soon
      */
-    EduCommands(Path sysfs, Function<Path, EduDevice> opener, Path kernelDevice) {
-        this.locator = new EduDeviceLocator(sysfs);
+    EduCommands(Function<PciDevice, EduDevice> opener, Path kernelDevice) {
         this.opener = opener;
         this.kernelDevice = kernelDevice;
     }
@@ -105,7 +114,7 @@ public class EduCommands {
                 : parseSeconds(waitSeconds);
 
         ContiguousAllocator current = awaitRealBusAddresses(wait);
-        Optional<Path> found = locator.find(device);
+        Optional<PciDevice> found = find(device);
         List<String> obstacles = obstacles(current, found, device);
         if (!obstacles.isEmpty()) {
             throw new DmaUnavailableException(obstacles);
@@ -116,7 +125,7 @@ public class EduCommands {
         try (EduDevice edu = opener.apply(found.orElseThrow())) {
             EduDmaEngine engine = new EduDmaEngine(edu);
             engine.identify();
-            DmaRoundTripReport report = new DmaRoundTrip(current, engine, pciAddress(found.get()))
+            DmaRoundTripReport report = new DmaRoundTrip(current, engine, found.get().address())
                     .run(bytes, (int) transfer, patternSeed);
             if (!report.verified()) {
                 throw new DmaVerificationException(report);
@@ -137,7 +146,7 @@ public class EduCommands {
         long wait = "auto".equals(waitSeconds) ? (Files.exists(kernelDevice) ? AUTO_WAIT_SECONDS : 0)
                 : parseSeconds(waitSeconds);
         ContiguousAllocator current = awaitRealBusAddresses(wait);
-        Optional<Path> found = locator.find(device);
+        Optional<PciDevice> found = find(device);
         List<String> obstacles = obstacles(current, found, device);
         if (!obstacles.isEmpty()) {
             throw new DmaUnavailableException(obstacles);
@@ -148,7 +157,7 @@ public class EduCommands {
         try (EduDevice edu = opener.apply(found.get())) {
             EduDmaEngine engine = new EduDmaEngine(edu);
             engine.identify();
-            return new IsolationCheck(current, engine, pciAddress(found.get()))
+            return new IsolationCheck(current, engine, found.get().address())
                     .run(ThreadLocalRandom.current().nextLong());
         } finally {
             running.unlock();
@@ -157,16 +166,16 @@ public class EduCommands {
 
     @Descriptor("list the edu devices and whether this runtime can DMA with them")
     public String devices() {
-        List<Path> all = locator.findAll();
+        List<PciDevice> all = sorted();
         StringBuilder out = new StringBuilder();
         if (all.isEmpty()) {
-            out.append("no edu device in ").append(locator.pciDevices()).append(" (start QEMU with -device edu)")
+            out.append("no edu device among the PCI functions (pci:list shows them; start QEMU with -device edu)")
                     .append(System.lineSeparator());
         }
         ContiguousAllocator current = allocator.get().orElse(null);
-        for (Path device : all) {
-            out.append(device.getFileName()).append("  ").append(current == null ? "(no allocator to ask)"
-                    : describeTranslation(current, pciAddress(device))).append(System.lineSeparator());
+        for (PciDevice device : all) {
+            out.append(device.address()).append("  ").append(current == null ? "(no allocator to ask)"
+                    : describeTranslation(current, device.address())).append(System.lineSeparator());
         }
         out.append("allocator: ").append(current == null ? "none"
                 : current.backendInfo().name() + (current.backendInfo().realBusAddresses()
@@ -209,12 +218,21 @@ public class EduCommands {
         }
     }
 
-    private static PciAddress pciAddress(Path pciFunction) {
-        return PciAddress.parse(pciFunction.getFileName().toString());
+    private List<PciDevice> sorted() {
+        return eduFunctions.stream().sorted(Comparator.comparing(PciDevice::address)).toList();
+    }
+
+    /** The edu function at {@code address}, or the first one when it is empty. */
+    private Optional<PciDevice> find(String address) {
+        if (address.isEmpty()) {
+            return sorted().stream().findFirst();
+        }
+        PciAddress wanted = PciAddress.parse(address);
+        return eduFunctions.stream().filter(d -> d.address().equals(wanted)).findFirst();
     }
 
     /** Everything that rules out real DMA, each with the remedy; empty if nothing does. */
-    private List<String> obstacles(ContiguousAllocator current, Optional<Path> device, String requested) {
+    private List<String> obstacles(ContiguousAllocator current, Optional<PciDevice> device, String requested) {
         List<String> reasons = new ArrayList<>();
         if (current == null) {
             reasons.add("no bigbuf allocator service is running; start io.bigbuf.kmod with the bigbuf kernel module loaded");
@@ -232,8 +250,9 @@ public class EduCommands {
         if (device.isEmpty()) {
             reasons.add(requested.isEmpty()
                     ? "no QEMU edu device (" + String.format("%04x:%04x", EduRegisters.VENDOR_ID, EduRegisters.DEVICE_ID)
-                            + ") in " + locator.pciDevices() + "; start the VM with -device edu (./bigbuf vm does)"
-                    : "no edu device at " + locator.pciDevices().resolve(requested));
+                            + ") among the PCI functions (pci:list shows them); start the VM with -device edu"
+                            + " (./bigbuf vm does)"
+                    : "no edu device at " + PciAddress.parse(requested) + " (pci:list shows the PCI functions)");
         }
         return reasons;
     }

@@ -2,7 +2,7 @@ package io.bigbuf.examples.edu;
 
 /**
  * Register access to one edu device: the thin layer between the driver logic
- * ({@link EduDmaEngine}) and the hardware. {@link SysfsEduDevice} maps the real BAR0; tests
+ * ({@link EduDmaEngine}) and the hardware. {@link PciEduDevice} maps the real BAR0; tests
  * substitute a model of the device. Offsets are relative to BAR0, see {@link EduRegisters}.
  *
  * <p>Every call is one access of exactly the stated width, in program order, never cached or

@@ -16,7 +16,9 @@ import io.bigbuf.api.DmaBuffer;
 import io.bigbuf.api.DmaTranslation;
 import io.bigbuf.api.PciAddress;
 import io.bigbuf.examples.edu.EduDmaEngine;
-import io.bigbuf.examples.edu.SysfsEduDevice;
+import io.bigbuf.examples.edu.PciEduDevice;
+import io.bigbuf.pci.PciDevice;
+import io.bigbuf.pci.PciDeviceProperties;
 import io.bigbuf.testkit.Components;
 import io.bigbuf.testkit.EmbeddedFelix;
 import java.io.IOException;
@@ -69,7 +71,8 @@ class DeviceMappingE2E {
         };
         E2eGuest.log("device mapping: edu at %s, sysfs says DMA %s", edu, expected);
         E2eGuest.ensureLoaded();
-        felix = EmbeddedFelix.withSharedApi(storage, Components.JNA_BUNDLE, Components.KMOD_BUNDLE);
+        felix = EmbeddedFelix.withSharedApi(storage, Components.JNA_BUNDLE, Components.KMOD_BUNDLE,
+                Components.PCI_SYSFS_BUNDLE);
         kmod = E2eGuest.awaitKmodAllocator(felix, "the kmod allocator service");
     }
 
@@ -84,9 +87,22 @@ class DeviceMappingE2E {
 
     @Test
     @Order(1)
-    void theBackendReportsTheTranslationSysfsShows() {
+    void theBackendAndThePciLayerReportTheTranslationSysfsShows() {
         assertTrue(kmod.backendInfo().deviceMapping(), kmod.backendInfo().description());
         assertEquals(expected, kmod.translation(edu));
+        PciDevice device = eduFunction();
+        assertEquals(expected, device.dmaTranslation());
+        assertEquals(expected.name(), felix.awaitReference(PciDevice.class, eduFilter())
+                .getProperty(PciDeviceProperties.DMA_TRANSLATION));
+    }
+
+    private String eduFilter() {
+        return "(&" + PciDeviceProperties.filter(0x1234, 0x11e8) + "(" + PciDeviceProperties.ADDRESS + "=" + edu + "))";
+    }
+
+    /** The edu function as the PCI device layer serves it to driver bundles. */
+    private PciDevice eduFunction() {
+        return felix.awaitService(PciDevice.class, eduFilter());
     }
 
     @Test
@@ -111,7 +127,7 @@ class DeviceMappingE2E {
             new java.util.Random(7).nextBytes(pattern);
             long at = 4 * MIB - pattern.length; // the end of the buffers: every page must be in place
             source.segment().asSlice(at, pattern.length).copyFrom(java.lang.foreign.MemorySegment.ofArray(pattern));
-            try (SysfsEduDevice device = SysfsEduDevice.open(PCI_DEVICES.resolve(edu.toString()))) {
+            try (PciEduDevice device = PciEduDevice.open(eduFunction())) {
                 EduDmaEngine engine = new EduDmaEngine(device);
                 engine.identify();
                 for (long off = 0; off < pattern.length; off += 4095) {

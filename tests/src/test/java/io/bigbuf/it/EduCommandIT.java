@@ -4,16 +4,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.bigbuf.pci.sysfs.FakeSysfs;
 import io.bigbuf.testkit.Await;
 import io.bigbuf.testkit.Components;
 import io.bigbuf.testkit.EmbeddedFelix;
 import io.bigbuf.testkit.FelixBundles;
 import io.bigbuf.testkit.FelixExtension;
+import java.nio.file.Path;
+import java.util.Dictionary;
+import java.util.Hashtable;
 import org.apache.felix.service.command.CommandSession;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 import org.osgi.service.component.runtime.dto.ReferenceDTO;
 
@@ -23,7 +29,7 @@ import org.osgi.service.component.runtime.dto.ReferenceDTO;
  * simulated addresses into a device.
  */
 @ExtendWith(FelixExtension.class)
-@FelixBundles({Components.MOCK_BUNDLE, Components.EDU_BUNDLE})
+@FelixBundles({Components.MOCK_BUNDLE, Components.EDU_BUNDLE, Components.PCI_SYSFS_BUNDLE})
 class EduCommandIT {
 
     static final String EDU_COMPONENT = "io.bigbuf.examples.edu.EduCommands";
@@ -90,6 +96,21 @@ class EduCommandIT {
     void badArgumentsGiveOneLineMessages() {
         Exception e = assertThrows(Exception.class, () -> session.execute("edu:dmatest --chunk 64K 1M"));
         assertEquals("--chunk must be 1..4096 bytes (the device buffer), got '64K'", e.getMessage());
+    }
+
+    @Test
+    void findsEduFunctionsThroughThePciDeviceLayer(@TempDir Path tmp) throws Exception {
+        FakeSysfs sysfs = new FakeSysfs(tmp);
+        sysfs.addFunction("0000:00:03.0", 0x8086, 0x100e);
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put("sysfs.root", sysfs.root().toString());
+        props.put("rescan.interval.ms", 100L);
+        felix.awaitService(ConfigurationAdmin.class, null).getConfiguration("io.bigbuf.pci.sysfs", "?").update(props);
+        Await.isTrue(() -> devices().startsWith("no edu device among the PCI functions"), "no edu device yet");
+        sysfs.addFunction("0000:00:04.0", 0x1234, 0x11e8);
+        Await.isTrue(() -> devices().startsWith("0000:00:04.0  "), "edu:devices to list the hot-plugged edu function");
+        sysfs.remove("0000:00:04.0");
+        Await.isTrue(() -> devices().startsWith("no edu device"), "the unplugged edu function to go");
     }
 
     private String devices() {

@@ -13,6 +13,8 @@ import io.bigbuf.api.DmaBuffer;
 import io.bigbuf.api.DmaTranslation;
 import io.bigbuf.api.PciAddress;
 import io.bigbuf.mock.MockAllocator;
+import io.bigbuf.pci.PciDevice;
+import io.bigbuf.pci.PciDeviceProperties;
 import io.bigbuf.mock.model.IommuModel;
 import io.bigbuf.mock.model.PhysicalMemoryModel;
 import java.io.IOException;
@@ -20,10 +22,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.osgi.framework.Filter;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.InvalidSyntaxException;
 
 /** edu:dmatest and edu:devices: preconditions, messages, and a full run on a model device. */
 class EduCommandsTest {
@@ -31,10 +37,13 @@ class EduCommandsTest {
     private static final String EDU = "0000:00:04.0";
 
     @TempDir
-    Path sysfs;
+    Path tmp;
 
     private MockAllocator mock = new MockAllocator(new PhysicalMemoryModel(0, 512L << 20, 4096, 10), "test", 0);
     private final List<FakeEduDevice> opened = new ArrayList<>();
+    /** The PCI functions of the test's machine, and the commands that see the edu ones among them. */
+    private final List<PciDevice> functions = new ArrayList<>();
+    private final List<EduCommands> created = new ArrayList<>();
 
     @AfterEach
     void shutdown() {
@@ -70,19 +79,37 @@ class EduCommandsTest {
     };
 
     private EduCommands commands() {
-        return new EduCommands(sysfs, dir -> {
-            assertEquals(EDU, dir.getFileName().toString());
+        return track(new EduCommands(dir -> {
+            assertEquals(EDU, dir.address().toString());
             FakeEduDevice device = new FakeEduDevice(mock);
             opened.add(device);
             return device;
-        }, sysfs.resolve("dev-bigbuf"));
+        }, tmp.resolve("dev-bigbuf")));
     }
 
-    private Path pciFunction(String address, String vendor, String device) throws IOException {
-        Path dir = Files.createDirectories(sysfs.resolve("bus/pci/devices").resolve(address));
-        Files.writeString(dir.resolve("vendor"), vendor + "\n");
-        Files.writeString(dir.resolve("device"), device + "\n");
-        return dir;
+    /** A PCI function appears: the commands get it when their DS target filter matches it. */
+    private void pciFunction(String address, String vendor, String device) {
+        functions.add(new FakePciDevice(PciAddress.parse(address), Integer.decode(vendor), Integer.decode(device)));
+        created.forEach(this::bindEduFunctions);
+    }
+
+    private EduCommands track(EduCommands commands) {
+        created.add(commands);
+        bindEduFunctions(commands);
+        return commands;
+    }
+
+    private void bindEduFunctions(EduCommands commands) {
+        Filter target;
+        try {
+            target = FrameworkUtil.createFilter(EduCommands.EDU_FILTER);
+        } catch (InvalidSyntaxException e) {
+            throw new AssertionError(e);
+        }
+        commands.eduFunctions = functions.stream()
+                .filter(f -> target.matches(Map.of(PciDeviceProperties.VENDOR, PciDeviceProperties.id16(f.vendorId()),
+                        PciDeviceProperties.DEVICE, PciDeviceProperties.id16(f.deviceId()))))
+                .toList();
     }
 
     @Test
@@ -105,7 +132,7 @@ class EduCommandsTest {
     @Test
     void aCorruptedTransferFailsTheCommandWithTheReport() throws IOException {
         pciFunction(EDU, "0x1234", "0x11e8");
-        EduCommands edu = new EduCommands(sysfs, dir -> {
+        EduCommands edu = track(new EduCommands(dir -> {
             FakeEduDevice device = new FakeEduDevice(mock);
             opened.add(device);
             return new EduDevice() {
@@ -141,7 +168,7 @@ class EduCommandsTest {
                     device.close();
                 }
             };
-        }, sysfs.resolve("dev-bigbuf"));
+        }, tmp.resolve("dev-bigbuf")));
         edu.setAllocator(realLooking);
         DmaVerificationException e = assertThrows(DmaVerificationException.class,
                 () -> edu.dmatest("4095", "5", "", "0", "64K"));
@@ -172,7 +199,7 @@ class EduCommandsTest {
         DmaUnavailableException e = assertThrows(DmaUnavailableException.class, () -> edu.dmatest("4095", "", "", "0", "1M"));
         assertEquals(2, e.reasons().size(), e::getMessage);
         assertTrue(e.reasons().get(0).startsWith("no bigbuf allocator service is running"), e::getMessage);
-        assertTrue(e.reasons().get(1).startsWith("no QEMU edu device (1234:11e8) in " + sysfs.resolve("bus/pci/devices")),
+        assertTrue(e.reasons().get(1).startsWith("no QEMU edu device (1234:11e8) among the PCI functions (pci:list shows them)"),
                 e::getMessage);
         assertTrue(e.getMessage().contains(System.lineSeparator() + "  - no QEMU edu device"), e.getMessage());
     }
@@ -228,12 +255,12 @@ class EduCommandsTest {
     void iommutestFailsWhenTheDeviceReachesWhatItMustNot() throws IOException {
         withIommu(IommuModel.Mode.TRANSLATING);
         pciFunction(EDU, "0x1234", "0x11e8");
-        EduCommands edu = new EduCommands(sysfs, dir -> {
+        EduCommands edu = track(new EduCommands(dir -> {
             FakeEduDevice device = new FakeEduDevice(mock);
             device.ignoreProtection = true; // an IOMMU that maps but does not protect
             opened.add(device);
             return device;
-        }, sysfs.resolve("dev-bigbuf"));
+        }, tmp.resolve("dev-bigbuf")));
         edu.setAllocator(realLooking);
         EduDeviceException e = assertThrows(EduDeviceException.class, () -> edu.iommutest("", "0"));
         assertTrue(e.getMessage().startsWith("the IOMMU did not confine the device: its write to the read-only IOVA"),
@@ -311,7 +338,7 @@ class EduCommandsTest {
         assertThrows(DmaUnavailableException.class, () -> edu.dmatest("4095", "1", "", "auto", "16K"));
         assertTrue(System.nanoTime() - started < 1_000_000_000L, "no module, no waiting");
 
-        Files.writeString(sysfs.resolve("dev-bigbuf"), ""); // the module is loaded, its backend not bound yet
+        Files.writeString(tmp.resolve("dev-bigbuf"), ""); // the module is loaded, its backend not bound yet
         Thread kernelBackendArrives = bindLater(edu, realLooking);
         assertTrue(edu.dmatest("4095", "1", "", "auto", "16K").endsWith("PASSED"));
         kernelBackendArrives.join();
