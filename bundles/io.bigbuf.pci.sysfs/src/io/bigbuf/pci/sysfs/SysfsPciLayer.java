@@ -92,23 +92,24 @@ public final class SysfsPciLayer {
 
     /** One scan: register, update, unregister. Never throws (the executor would stop rescanning). */
     void rescan() {
-        List<PciFunctionDescription> now;
+        SysfsPciReader.Scan scan;
         try {
-            now = reader.scan();
-            if (lastProblem != null) {
-                LOG.log(Level.INFO, "sysfs PCI scan works again");
-                lastProblem = null;
-            }
+            scan = reader.scan();
         } catch (IOException | RuntimeException e) {
-            String problem = "cannot scan PCI functions in sysfs: " + e;
-            if (!problem.equals(lastProblem)) {
-                LOG.log(Level.WARNING, problem);
-                lastProblem = problem;
-            }
+            report("cannot scan PCI functions in sysfs: " + e);
             return;
         }
+        // An unreadable function keeps its service as it was (if any): a transient read failure
+        // must not unregister a device a driver is using.
+        Set<PciAddress> keep = new HashSet<>();
+        for (SysfsPciReader.Unreadable u : scan.unreadable()) {
+            keep.add(u.address());
+        }
+        report(scan.unreadable().isEmpty() ? null : "cannot read PCI function(s) in sysfs, left as they were: "
+                + scan.unreadable().stream().map(u -> u.address() + ": " + u.problem().getMessage()).toList());
+        List<PciFunctionDescription> now = scan.functions();
         open.removeIf(SysfsPciFunction::isClosed);
-        Set<PciAddress> seen = new HashSet<>();
+        Set<PciAddress> seen = new HashSet<>(keep);
         for (PciFunctionDescription d : now) {
             seen.add(d.address());
             Registered old = registered.get(d.address());
@@ -136,6 +137,18 @@ public final class SysfsPciLayer {
             unregister(e.getValue());
             return true;
         });
+    }
+
+    /** Logs a problem once, and once that it is over (null: no problem now). */
+    private void report(String problem) {
+        if (problem == null) {
+            if (lastProblem != null) {
+                LOG.log(Level.INFO, "sysfs PCI scan works again");
+            }
+        } else if (!problem.equals(lastProblem)) {
+            LOG.log(Level.WARNING, problem);
+        }
+        lastProblem = problem;
     }
 
     private static void unregister(Registered r) {

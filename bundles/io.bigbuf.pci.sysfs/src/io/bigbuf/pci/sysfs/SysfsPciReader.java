@@ -41,12 +41,26 @@ final class SysfsPciReader {
         return devices.resolve(address.toString());
     }
 
-    /** Every function listed now, by address; none when there is no PCI bus. */
-    List<PciFunctionDescription> scan() throws IOException {
+    /** A function whose files could not be read: it is left out of the scan, the others are not. */
+    record Unreadable(PciAddress address, IOException problem) {
+    }
+
+    /** What one scan found. */
+    record Scan(List<PciFunctionDescription> functions, List<Unreadable> unreadable) {
+    }
+
+    /**
+     * Every function listed now, by address; none when there is no PCI bus. A function whose files
+     * do not read as sysfs writes them is reported apart and does not hide the others.
+     *
+     * @throws IOException the device directory itself cannot be listed
+     */
+    Scan scan() throws IOException {
         if (!Files.isDirectory(devices)) {
-            return List.of();
+            return new Scan(List.of(), List.of());
         }
         List<PciFunctionDescription> found = new ArrayList<>();
+        List<Unreadable> unreadable = new ArrayList<>();
         try (Stream<Path> entries = Files.list(devices)) {
             for (Path entry : (Iterable<Path>) entries.sorted()::iterator) {
                 PciAddress address;
@@ -55,10 +69,14 @@ final class SysfsPciReader {
                 } catch (IllegalArgumentException notAFunction) {
                     continue;
                 }
-                read(address).ifPresent(found::add);
+                try {
+                    read(address).ifPresent(found::add);
+                } catch (IOException e) {
+                    unreadable.add(new Unreadable(address, e));
+                }
             }
         }
-        return found;
+        return new Scan(found, unreadable);
     }
 
     /** The function now, empty when it is gone (it may vanish while it is read). */

@@ -73,15 +73,31 @@ class SysfsPciReaderTest {
         sysfs.addFunction("0000:00:05.0", 0x1234, 0x11e8);
         sysfs.addFunction("0000:00:03.0", 0x8086, 0x100e);
         Files.createDirectories(sysfs.devices().resolve("not-a-function"));
-        List<PciFunctionDescription> all = new SysfsPciReader(tmp).scan();
-        assertEquals(List.of("0000:00:03.0", "0000:00:05.0"), all.stream().map(d -> d.address().toString()).toList());
+        SysfsPciReader.Scan scan = new SysfsPciReader(tmp).scan();
+        assertEquals(List.of("0000:00:03.0", "0000:00:05.0"),
+                scan.functions().stream().map(d -> d.address().toString()).toList());
+        assertTrue(scan.unreadable().isEmpty());
+    }
+
+    @Test
+    void aMalformedFunctionIsReportedApartAndHidesNoOther() throws IOException {
+        FakeSysfs sysfs = new FakeSysfs(tmp);
+        sysfs.addFunction("0000:00:03.0", 0x8086, 0x100e);
+        sysfs.addFunction("0000:00:05.0", 0x1234, 0x11e8);
+        Files.writeString(sysfs.function("0000:00:03.0").resolve("class"), "bogus\n");
+        SysfsPciReader.Scan scan = new SysfsPciReader(tmp).scan();
+        assertEquals(List.of("0000:00:05.0"), scan.functions().stream().map(d -> d.address().toString()).toList());
+        assertEquals(1, scan.unreadable().size());
+        assertEquals("0000:00:03.0", scan.unreadable().get(0).address().toString());
+        assertTrue(scan.unreadable().get(0).problem().getMessage().contains("class: expected 0x..."),
+                scan.unreadable().get(0).problem().getMessage());
     }
 
     @Test
     void vanishedFunctionIsEmptyNotAnError() throws IOException {
         FakeSysfs sysfs = new FakeSysfs(tmp);
         assertEquals(Optional.empty(), new SysfsPciReader(tmp).read(PciAddress.parse("0000:00:09.0")));
-        assertTrue(new SysfsPciReader(tmp.resolve("no-sysfs")).scan().isEmpty());
+        assertTrue(new SysfsPciReader(tmp.resolve("no-sysfs")).scan().functions().isEmpty());
         assertTrue(Files.isDirectory(sysfs.devices()));
     }
 
