@@ -79,6 +79,9 @@ struct bb_request {
  *              free on release
  * @memmap_node: on the list of every buffer (bigbuf_memmap.c, under its
  *              lock) from creation to release
+ * @user:       the user its pages are charged to (bigbuf_acct.c), with a
+ *              reference, until release; NULL if not charged (the
+ *              preallocation)
  *
  * Everything but @ref, @handed_out (set before publishing), the device
  * mappings and @memmap_node is fixed at creation.
@@ -95,6 +98,7 @@ struct bb_buffer {
 	unsigned int nr_devmaps;
 	bool handed_out;
 	struct list_head memmap_node;
+	struct user_struct *user;
 };
 
 /* Non-LRU pages that migrate through movable_ops; Kbuild probes the name. */
@@ -157,6 +161,11 @@ unsigned int bb_devmap_count(struct bb_buffer *buf);
 ssize_t bb_devmap_show(char *page);
 int bb_devmap_init(void);
 void bb_devmap_exit(void);
+
+struct user_struct;
+struct user_struct *bb_acct_charge(unsigned long nr_pages);
+void bb_acct_uncharge(struct user_struct *user, unsigned long nr_pages);
+ssize_t bb_acct_show(char *page);
 
 void bb_memmap_add(struct bb_buffer *buf);
 void bb_memmap_del(struct bb_buffer *buf);

@@ -27,6 +27,12 @@
  * - Every buffer is also on the contiguity map's list (bigbuf_memmap.c,
  *   under its mutex, taken alone) from creation to release, so that the
  *   map finds the buffers of all files, mapped ones and the preallocation.
+ * - Every buffer but the preallocation is charged to the allocating task's
+ *   user against RLIMIT_MEMLOCK (bigbuf_acct.c) before its pages are
+ *   taken, and the charge is returned in the release, after the pages:
+ *   the one place that runs once per buffer, whichever of FREE, close,
+ *   munmap or exit dropped the last reference.  The accounting lock is a
+ *   spinlock taken alone.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -116,6 +122,8 @@ static void bb_buffer_release(struct kref *ref)
 	} else {
 		bb_free_range(buf->pfn, buf->nr_pages);
 	}
+	if (buf->user)
+		bb_acct_uncharge(buf->user, buf->nr_pages);
 	spin_lock(&bb_stats.lock);
 	if (buf->handed_out)
 		bb_stats.s.frees++;
@@ -146,20 +154,30 @@ static int bb_buffer_nid(const struct bb_buffer *buf)
 
 /*
  * A new buffer of one reference: physically contiguous, or (@scatter)
- * pages anywhere, for a device behind a translating IOMMU.
+ * pages anywhere, for a device behind a translating IOMMU.  With @charge
+ * it is charged to the calling task's user first: over its RLIMIT_MEMLOCK
+ * the call fails with -EDQUOT before anything is taken.
  */
 static struct bb_buffer *bb_buffer_create(const struct bb_request *req,
-					  bool scatter)
+					  bool scatter, bool charge)
 {
+	struct user_struct *user = NULL;
 	struct bb_buffer *buf;
 	unsigned long pfn;
 	unsigned int strategy = req->strategy;
 	int ret;
 
+	if (charge) {
+		user = bb_acct_charge(req->nr_pages);
+		if (IS_ERR(user)) {
+			ret = PTR_ERR(user);
+			goto out;
+		}
+	}
 	buf = kzalloc_obj(*buf, GFP_KERNEL);
 	if (!buf) {
 		ret = -ENOMEM;
-		goto out;
+		goto out_uncharge;
 	}
 	if (scatter) {
 		buf->pages = kvmalloc_array(req->nr_pages, sizeof(*buf->pages),
@@ -185,6 +203,7 @@ static struct bb_buffer *bb_buffer_create(const struct bb_request *req,
 	buf->nr_pages = req->nr_pages;
 	buf->strategy = strategy;
 	buf->nid = bb_buffer_nid(buf);
+	buf->user = user;
 	bb_memmap_add(buf);
 	spin_lock(&bb_stats.lock);
 	bb_stats.s.buffers++;
@@ -198,6 +217,9 @@ out_pages:
 	kvfree(buf->pages);
 out_free:
 	kfree(buf);
+out_uncharge:
+	if (user)
+		bb_acct_uncharge(user, req->nr_pages);
 out:
 	return ERR_PTR(ret);
 }
@@ -330,9 +352,11 @@ static long bb_ioctl_alloc(struct bb_file *bf, void __user *argp)
 		bb_stats_failure();
 		return ret;
 	}
-	buf = bb_buffer_create(&req, false);
+	buf = bb_buffer_create(&req, false, true);
 	if (IS_ERR(buf)) {
-		bb_stats_failure();
+		/* Over the limit nothing changes, no counter either. */
+		if (PTR_ERR(buf) != -EDQUOT)
+			bb_stats_failure();
 		return PTR_ERR(buf);
 	}
 
@@ -457,9 +481,12 @@ static long bb_ioctl_alloc_ext(struct bb_file *bf, void __user *argp)
 	ret = bb_make_ext_request(&a, pdev, mode, &req);
 	if (ret)
 		goto out_put;
-	buf = bb_buffer_create(&req, a.flags & BIGBUF_ALLOC_SCATTER);
+	buf = bb_buffer_create(&req, a.flags & BIGBUF_ALLOC_SCATTER, true);
 	if (IS_ERR(buf)) {
 		ret = PTR_ERR(buf);
+		/* Over the limit nothing changes, no counter either. */
+		if (ret == -EDQUOT)
+			goto out_pci;
 		goto out_put;
 	}
 	if (device) {
@@ -912,6 +939,17 @@ static ssize_t contig_kernel_ranges_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(contig_kernel_ranges);
 
+/*
+ * Per user holding buffers: "<uid> <bytes>" lines.  Root only: who holds
+ * how much is not for every user of the device.
+ */
+static ssize_t users_bytes_held_show(struct device *dev,
+				     struct device_attribute *attr, char *page)
+{
+	return bb_acct_show(page);
+}
+static DEVICE_ATTR_ADMIN_RO(users_bytes_held);
+
 /* Per PCI function: "<function> <mode> <mappings> <bytes>" lines. */
 static ssize_t device_mappings_show(struct device *dev,
 				    struct device_attribute *attr, char *page)
@@ -937,6 +975,7 @@ static struct attribute *bb_stats_attrs[] = {
 	&dev_attr_dev_mapped_bytes.attr,
 	&dev_attr_dev_maps_total.attr,
 	&dev_attr_device_mappings.attr,
+	&dev_attr_users_bytes_held.attr,
 	NULL
 };
 
@@ -1008,7 +1047,8 @@ static int __init bb_prealloc_init(void)
 	ret = bb_make_alloc_request(&a, &req);
 	if (ret)
 		goto fail;
-	buf = bb_buffer_create(&req, false);
+	/* Not charged: the module's own, taken at load by root. */
+	buf = bb_buffer_create(&req, false, false);
 	if (IS_ERR(buf)) {
 		ret = PTR_ERR(buf);
 		bb_stats_failure();

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -19,9 +20,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <linux/capability.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -1119,7 +1124,7 @@ static int memmap_child_errno(int fd)
 	return errno;
 }
 
-static int drop_cap_sys_admin(void)
+static int drop_cap(int cap)
 {
 	struct __user_cap_header_struct h = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
@@ -1128,8 +1133,8 @@ static int drop_cap_sys_admin(void)
 
 	if (syscall(SYS_capget, &h, d))
 		return -1;
-	d[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective &= ~CAP_TO_MASK(CAP_SYS_ADMIN);
-	d[CAP_TO_INDEX(CAP_SYS_ADMIN)].permitted &= ~CAP_TO_MASK(CAP_SYS_ADMIN);
+	d[CAP_TO_INDEX(cap)].effective &= ~CAP_TO_MASK(cap);
+	d[CAP_TO_INDEX(cap)].permitted &= ~CAP_TO_MASK(cap);
 	return syscall(SYS_capset, &h, d);
 }
 
@@ -1141,7 +1146,7 @@ static void t_memmap_perm(void)
 	for (how = 0; how < 2; how++) {
 		pid = fork();
 		if (!pid) {
-			if (how ? setuid(NOBODY_UID) : drop_cap_sys_admin())
+			if (how ? setuid(NOBODY_UID) : drop_cap(CAP_SYS_ADMIN))
 				_exit(100);
 			_exit(memmap_child_errno(g_fd));
 		}
@@ -1408,6 +1413,502 @@ static void t_memmap_prealloc(void)
 	free(mm.states);
 }
 
+/*
+ * Per-user accounting against RLIMIT_MEMLOCK.  The children become
+ * unprivileged users (ACCT_UID1, ACCT_UID2: no capabilities, no groups)
+ * with a chosen RLIMIT_MEMLOCK; for them to open the device, each test
+ * makes the node world-accessible (0666) while it runs and puts its mode
+ * back after.  Only root reads stats/users_bytes_held, the parent here.
+ */
+#define ACCT_UID1	60001
+#define ACCT_UID2	60002
+#define USERS_FILE	SYSFS_STATS "users_bytes_held"
+#define ACCT_TIMEOUT_MS	30000	/* a child that takes longer is stuck */
+
+/* Bytes uid @uid holds through bigbuf (its users_bytes_held line), 0 if none. */
+static uint64_t user_bytes(unsigned int uid)
+{
+	unsigned long long bytes, found = 0;
+	unsigned int u;
+	FILE *f = fopen(USERS_FILE, "r");
+
+	if (!f) {
+		bbt_fail(__FILE__, __LINE__, "%s: %s", USERS_FILE,
+			 strerror(errno));
+		return UINT64_MAX;
+	}
+	while (fscanf(f, "%u %llu", &u, &bytes) == 2)
+		if (u == uid)
+			found = bytes;
+	fclose(f);
+	return found;
+}
+
+/* Wait (like bbt_settle) until @uid holds @bytes; false and a failure if not. */
+static bool user_settle(unsigned int uid, uint64_t bytes, const char *what)
+{
+	uint64_t b = 0;
+	int ms;
+
+	for (ms = 0; ms < SETTLE_MS; ms += 10) {
+		b = user_bytes(uid);
+		if (b == bytes)
+			return true;
+		usleep(10000);
+	}
+	bbt_fail(__FILE__, __LINE__, "%s: uid %u holds %llu bytes, want %llu",
+		 what, uid, (unsigned long long)b, (unsigned long long)bytes);
+	return false;
+}
+
+static mode_t acct_dev_mode = 0600;
+
+/* Open the node to every user for the test; acct_dev_close() undoes it. */
+static void acct_dev_open(void)
+{
+	struct stat st;
+
+	if (stat(bbt_dev, &st) == 0)
+		acct_dev_mode = st.st_mode & 07777;
+	CHECK(chmod(bbt_dev, 0666) == 0, "chmod %s: %s", bbt_dev,
+	      strerror(errno));
+}
+
+static void acct_dev_close(void)
+{
+	CHECK(chmod(bbt_dev, acct_dev_mode) == 0, "chmod %s: %s", bbt_dev,
+	      strerror(errno));
+}
+
+/* In a child: report the failed condition and exit 1. */
+#define CCHECK(cond)							\
+	do {								\
+		if (!(cond)) {						\
+			fprintf(stderr, "  child uid %u, line %d: %s (%s)\n", \
+				(unsigned int)getuid(), __LINE__, #cond, \
+				strerror(errno));			\
+			_exit(1);					\
+		}							\
+	} while (0)
+
+/*
+ * A child of the accounting tests and its two pipes: it reports each step
+ * done with one byte (acct_step()) and waits for the parent's go (one
+ * byte, or EOF) before the next.
+ */
+struct acct_child {
+	pid_t pid;
+	int up;		/* child -> parent */
+	int down;	/* parent -> child */
+};
+
+/* As the child: this step is done; return once the parent says go. */
+static void acct_step(struct acct_child *c)
+{
+	char b = 'r';
+
+	CCHECK(write(c->up, &b, 1) == 1);
+	if (read(c->down, &b, 1) < 0)
+		_exit(1);
+}
+
+/*
+ * Fork a child that becomes @uid with RLIMIT_MEMLOCK @limit (or, with
+ * @uid 0, stays root with it) and runs @fn, then exits 0.
+ */
+static bool acct_spawn(struct acct_child *c, unsigned int uid, uint64_t limit,
+		       void (*fn)(struct acct_child *c, void *arg), void *arg)
+{
+	struct rlimit rl = { .rlim_cur = limit, .rlim_max = limit };
+	int up[2], down[2];
+
+	if (pipe(up))
+		return false;
+	if (pipe(down)) {
+		close(up[0]);
+		close(up[1]);
+		return false;
+	}
+	fflush(NULL);
+	c->pid = fork();
+	if (!c->pid) {
+		close(up[0]);
+		close(down[1]);
+		c->up = up[1];
+		c->down = down[0];
+		CCHECK(setrlimit(RLIMIT_MEMLOCK, &rl) == 0);
+		if (uid) {
+			CCHECK(setgroups(0, NULL) == 0);
+			CCHECK(setgid(uid) == 0);
+			CCHECK(setuid(uid) == 0);
+		}
+		fn(c, arg);
+		_exit(0);
+	}
+	close(up[1]);
+	close(down[0]);
+	c->up = up[0];
+	c->down = down[1];
+	if (c->pid < 0) {
+		close(c->up);
+		close(c->down);
+		return false;
+	}
+	return true;
+}
+
+/* As the parent: wait for the child's next step; false if it ended. */
+static bool acct_wait(struct acct_child *c)
+{
+	struct pollfd p = { .fd = c->up, .events = POLLIN };
+	char b;
+
+	if (poll(&p, 1, ACCT_TIMEOUT_MS) != 1) {
+		bbt_note("child %d: no answer in %d ms", (int)c->pid,
+			 ACCT_TIMEOUT_MS);
+		return false;
+	}
+	return read(c->up, &b, 1) == 1;
+}
+
+static void acct_go(struct acct_child *c)
+{
+	char b = 'g';
+
+	CHECK(write(c->down, &b, 1) == 1);
+}
+
+/*
+ * Let the child run to its end (or @sig it); its wait status.  The go is
+ * a byte, not only EOF: children forked later hold the pipe open too.  A
+ * child that does not end in time is killed.
+ */
+static int acct_end(struct acct_child *c, int sig)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	int status, ms;
+
+	if (sig) {
+		kill(c->pid, sig);
+	} else {
+		/* The child may be gone already: EPIPE, not SIGPIPE. */
+		sigaction(SIGPIPE, &ign, &old);
+		(void)!write(c->down, "e", 1);
+		sigaction(SIGPIPE, &old, NULL);
+	}
+	close(c->down);
+	close(c->up);
+	for (ms = 0; ms < ACCT_TIMEOUT_MS; ms += 10) {
+		if (waitpid(c->pid, &status, WNOHANG) == c->pid)
+			return status;
+		usleep(10000);
+	}
+	bbt_note("child %d: not ended in %d ms, killing it", (int)c->pid,
+		 ACCT_TIMEOUT_MS);
+	kill(c->pid, SIGKILL);
+	return wait_child(c->pid);
+}
+
+static bool exited_ok(int status)
+{
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+static int acct_dev(void)
+{
+	int fd = open(bbt_dev, O_RDWR | O_CLOEXEC);
+
+	CCHECK(fd >= 0);
+	return fd;
+}
+
+static bool same_stats(const struct bigbuf_stats *a,
+		       const struct bigbuf_stats *b)
+{
+	return !memcmp(a, b, sizeof(*a));
+}
+
+/* Limit 4 MiB: 3 MiB fit, 2 more do not (nothing changes), 1 more does. */
+static void acct_limit_child(struct acct_child *c, void *arg)
+{
+	struct bigbuf_stats s0, s1;
+	struct bigbuf_alloc_ext e;
+	struct bigbuf_alloc a, b;
+	int fd = acct_dev();
+
+	(void)arg;
+	CCHECK(bbt_alloc(fd, 2 * MiB, 0, 0, 0, &a) == 0);
+	CCHECK(bbt_alloc(fd, MiB, 0, 0, 0, &b) == 0);
+	acct_step(c);				/* parent: 3 MiB */
+	CCHECK(ioctl(fd, BIGBUF_IOC_STATS, &s0) == 0);
+	errno = 0;
+	CCHECK(bbt_alloc(fd, 2 * MiB, 0, 0, 0, &a) == -1 && errno == EDQUOT);
+	errno = 0;
+	CCHECK(bbt_alloc_ext(fd, NULL, 2 * MiB, 0, 0, &e) == -1 &&
+	       errno == EDQUOT);
+	/* Any strategy: the charge comes before the pages. */
+	errno = 0;
+	CCHECK(bbt_alloc(fd, 2 * MiB, 0, 0, BIGBUF_STRATEGY_GRAB, &a) == -1 &&
+	       errno == EDQUOT);
+	CCHECK(ioctl(fd, BIGBUF_IOC_STATS, &s1) == 0);
+	CCHECK(same_stats(&s0, &s1));
+	acct_step(c);				/* parent: still 3 MiB */
+	/* Exactly up to the limit. */
+	CCHECK(bbt_alloc(fd, MiB, 0, 0, 0, &a) == 0);
+	errno = 0;
+	CCHECK(bbt_alloc(fd, bbt_page, 0, 0, 0, &a) == -1 && errno == EDQUOT);
+	acct_step(c);				/* parent: 4 MiB */
+	/* FREE gives the charge back at once. */
+	CCHECK(bbt_free(fd, b.id) == 0);
+	CCHECK(bbt_alloc(fd, MiB, 0, 0, 0, &b) == 0);
+	close(fd);
+}
+
+static void t_acct_limit(void)
+{
+	struct bigbuf_stats s0 = bbt_stats(), s1, s2;
+	struct acct_child c;
+
+	acct_dev_open();
+	CHECK(user_bytes(ACCT_UID1) == 0);
+	if (!acct_spawn(&c, ACCT_UID1, 4 * MiB, acct_limit_child, NULL)) {
+		CHECK(!"fork");
+		goto out;
+	}
+	CHECK(acct_wait(&c), "child failed to allocate within its limit");
+	CHECK(user_bytes(ACCT_UID1) == 3 * MiB);
+	s1 = bbt_stats();
+	acct_go(&c);
+	CHECK(acct_wait(&c), "child: over the limit did not fail with EDQUOT or changed the stats");
+	CHECK(user_bytes(ACCT_UID1) == 3 * MiB);
+	s2 = bbt_stats();
+	CHECK(same_stats(&s1, &s2));
+	acct_go(&c);
+	CHECK(acct_wait(&c), "child: allocation up to the limit");
+	CHECK(user_bytes(ACCT_UID1) == 4 * MiB);
+	CHECK(bbt_stats().buffers == s0.buffers + 3);
+	acct_go(&c);
+	CHECK(exited_ok(acct_end(&c, 0)), "child: allocation after FREE");
+	bbt_settle(s0.buffers, s0.bytes_held, __func__);
+	user_settle(ACCT_UID1, 0, __func__);
+out:
+	acct_dev_close();
+}
+
+/* Allocate *arg bytes, hold them until told, then try 2 MiB more. */
+static void acct_hold_child(struct acct_child *c, void *arg)
+{
+	struct bigbuf_alloc a;
+	int fd = acct_dev();
+
+	CCHECK(bbt_alloc(fd, *(uint64_t *)arg, 0, 0, 0, &a) == 0);
+	acct_step(c);
+	errno = 0;
+	CCHECK(bbt_alloc(fd, 2 * MiB, 0, 0, 0, &a) == -1 && errno == EDQUOT);
+	acct_step(c);
+}
+
+/* Two users with a 4 MiB limit each: 3 MiB each fit, their own limit bites. */
+static void t_acct_two_users(void)
+{
+	struct bigbuf_stats s0 = bbt_stats();
+	uint64_t size = 3 * MiB;
+	struct acct_child c1, c2;
+
+	acct_dev_open();
+	if (!acct_spawn(&c1, ACCT_UID1, 4 * MiB, acct_hold_child, &size)) {
+		CHECK(!"fork");
+		goto out;
+	}
+	CHECK(acct_wait(&c1), "uid %d: 3 MiB", ACCT_UID1);
+	if (!acct_spawn(&c2, ACCT_UID2, 4 * MiB, acct_hold_child, &size)) {
+		CHECK(!"fork");
+		acct_end(&c1, SIGKILL);
+		goto out;
+	}
+	CHECK(acct_wait(&c2), "uid %d: 3 MiB next to uid %d's 3 MiB",
+	      ACCT_UID2, ACCT_UID1);
+	CHECK(user_bytes(ACCT_UID1) == 3 * MiB);
+	CHECK(user_bytes(ACCT_UID2) == 3 * MiB);
+	acct_go(&c1);
+	acct_go(&c2);
+	CHECK(acct_wait(&c1) && acct_wait(&c2), "over each one's own limit");
+	CHECK(user_bytes(ACCT_UID1) == 3 * MiB);
+	CHECK(user_bytes(ACCT_UID2) == 3 * MiB);
+	CHECK(exited_ok(acct_end(&c1, 0)));
+	user_settle(ACCT_UID1, 0, __func__);
+	CHECK(user_bytes(ACCT_UID2) == 3 * MiB);
+	CHECK(exited_ok(acct_end(&c2, 0)));
+	bbt_settle(s0.buffers, s0.bytes_held, __func__);
+	user_settle(ACCT_UID2, 0, __func__);
+out:
+	acct_dev_close();
+}
+
+/* Allocate 4 MiB, map 1 MiB of it, send the fd over socket *arg, exit. */
+static void acct_sender_child(struct acct_child *c, void *arg)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = "f", .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	struct bigbuf_alloc a;
+	int fd = acct_dev();
+
+	CCHECK(bbt_alloc(fd, 4 * MiB, 0, 0, 0, &a) == 0);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	CCHECK(sendmsg(*(int *)arg, &msg, 0) == 1);
+	close(fd);
+	(void)c;
+}
+
+/* Receive the fd, allocate 1 MiB on it itself, hold both until killed. */
+static void acct_receiver_child(struct acct_child *c, void *arg)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, b;
+	struct iovec iov = { .iov_base = &b, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	struct bigbuf_alloc a;
+	int fd;
+
+	CCHECK(recvmsg(*(int *)arg, &msg, 0) == 1);
+	cm = CMSG_FIRSTHDR(&msg);
+	CCHECK(cm && cm->cmsg_type == SCM_RIGHTS);
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	/* Its limit is 2 MiB: the sender's 4 MiB are not its own. */
+	CCHECK(bbt_alloc(fd, MiB, 0, 0, 0, &a) == 0);
+	acct_step(c);
+	for (;;)
+		pause();
+}
+
+/*
+ * A file passed (SCM_RIGHTS) to another user's process: its buffers stay
+ * charged to the user who allocated them, also after the sender is gone;
+ * what the receiver allocates on it is the receiver's.  kill -9 of the
+ * receiver gives both charges back.
+ */
+static void t_acct_fd_passing(void)
+{
+	struct bigbuf_stats s0 = bbt_stats();
+	struct acct_child tx, rx;
+	int sv[2], status;
+
+	acct_dev_open();
+	CHECK(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) == 0);
+	if (!acct_spawn(&rx, ACCT_UID2, 2 * MiB, acct_receiver_child, &sv[1])) {
+		CHECK(!"fork");
+		goto out;
+	}
+	if (!acct_spawn(&tx, ACCT_UID1, 4 * MiB, acct_sender_child, &sv[0])) {
+		CHECK(!"fork");
+		acct_end(&rx, SIGKILL);
+		goto out;
+	}
+	CHECK(exited_ok(acct_end(&tx, 0)), "sender");
+	CHECK(acct_wait(&rx), "receiver");
+	CHECK(user_bytes(ACCT_UID1) == 4 * MiB, "%llu",
+	      (unsigned long long)user_bytes(ACCT_UID1));
+	CHECK(user_bytes(ACCT_UID2) == MiB, "%llu",
+	      (unsigned long long)user_bytes(ACCT_UID2));
+	CHECK(bbt_stats().buffers == s0.buffers + 2);
+	status = acct_end(&rx, SIGKILL);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	bbt_settle(s0.buffers, s0.bytes_held, __func__);
+	user_settle(ACCT_UID1, 0, __func__);
+	user_settle(ACCT_UID2, 0, __func__);
+out:
+	close(sv[0]);
+	close(sv[1]);
+	acct_dev_close();
+}
+
+/* 2 MiB mapped (fd closed) and 1 MiB unmapped in a second fd, until killed. */
+static void acct_kill_child(struct acct_child *c, void *arg)
+{
+	struct bigbuf_alloc a, b;
+	int fd = acct_dev(), fd2 = acct_dev();
+
+	(void)arg;
+	CCHECK(bbt_alloc(fd, 2 * MiB, 0, 0, 0, &a) == 0);
+	CCHECK(map(fd, &a) != NULL);
+	close(fd);
+	CCHECK(bbt_alloc(fd2, MiB, 0, 0, 0, &b) == 0);
+	acct_step(c);
+	for (;;)
+		pause();
+}
+
+static void t_acct_kill9(void)
+{
+	struct bigbuf_stats s0 = bbt_stats();
+	struct acct_child c;
+	int status;
+
+	acct_dev_open();
+	if (!acct_spawn(&c, ACCT_UID1, 8 * MiB, acct_kill_child, NULL)) {
+		CHECK(!"fork");
+		goto out;
+	}
+	CHECK(acct_wait(&c), "child failed to allocate");
+	CHECK(user_bytes(ACCT_UID1) == 3 * MiB);
+	status = acct_end(&c, SIGKILL);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	bbt_settle(s0.buffers, s0.bytes_held, __func__);
+	user_settle(ACCT_UID1, 0, __func__);
+out:
+	acct_dev_close();
+}
+
+/*
+ * Root with a RLIMIT_MEMLOCK of one page: CAP_IPC_LOCK lifts the limit,
+ * the bytes are counted all the same; without the capability root is
+ * limited like anyone.
+ */
+static void acct_root_child(struct acct_child *c, void *arg)
+{
+	struct bigbuf_alloc a;
+	int fd = acct_dev();
+
+	(void)arg;
+	CCHECK(bbt_alloc(fd, 4 * MiB, 0, 0, 0, &a) == 0);
+	acct_step(c);
+	CCHECK(drop_cap(CAP_IPC_LOCK) == 0);
+	errno = 0;
+	CCHECK(bbt_alloc(fd, MiB, 0, 0, 0, &a) == -1 && errno == EDQUOT);
+	close(fd);
+}
+
+static void t_acct_root(void)
+{
+	struct bigbuf_stats s0 = bbt_stats();
+	uint64_t before = user_bytes(0);
+	struct acct_child c;
+
+	if (!acct_spawn(&c, 0, bbt_page, acct_root_child, NULL)) {
+		CHECK(!"fork");
+		return;
+	}
+	CHECK(acct_wait(&c), "root with CAP_IPC_LOCK limited");
+	CHECK(user_bytes(0) == before + 4 * MiB, "%llu",
+	      (unsigned long long)user_bytes(0));
+	acct_go(&c);
+	CHECK(exited_ok(acct_end(&c, 0)),
+	      "root without CAP_IPC_LOCK not limited");
+	bbt_settle(s0.buffers, s0.bytes_held, __func__);
+	user_settle(0, before, __func__);
+}
+
 static const struct bbt_test tests[] = {
 	{ "info", t_info },
 	{ "dma_limit_large", t_dma_limit_large },
@@ -1433,6 +1934,11 @@ static const struct bbt_test tests[] = {
 	{ "memmap_window", t_memmap_window },
 	{ "memmap_buffers", t_memmap_buffers },
 	{ "memmap_prealloc", t_memmap_prealloc },
+	{ "acct_limit", t_acct_limit },
+	{ "acct_two_users", t_acct_two_users },
+	{ "acct_fd_passing", t_acct_fd_passing },
+	{ "acct_kill9", t_acct_kill9 },
+	{ "acct_root", t_acct_root },
 };
 
 /*

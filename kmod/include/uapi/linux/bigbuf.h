@@ -20,6 +20,21 @@
  * until the buffer itself goes (FREE, fd close, last munmap, process exit),
  * or until the function is removed or a kernel driver binds to it.
  *
+ * Accounting: every buffer a process allocates is charged, for its whole
+ * life, to the process's (real) user against RLIMIT_MEMLOCK, on the same
+ * per-user count of locked memory as mlock() and io_uring's registered
+ * buffers: a user holds at most RLIMIT_MEMLOCK (of the allocating process)
+ * in bigbuf buffers and other locked memory together.  CAP_IPC_LOCK lifts
+ * the limit; its buffers are counted all the same.  The charge stays with
+ * the allocating user when the file or a mapping is passed to another
+ * process or user, and is returned when the buffer's pages are (FREE,
+ * close, last munmap, exit).  Over the limit ALLOC and ALLOC_EXT fail with
+ * EDQUOT ("quota exceeded"; no other error of this ABI means it, unlike
+ * ENOMEM, which io_uring and mlock() return for the same condition) and
+ * nothing changes, not even the failures counter.  Raise the limit with
+ * ulimit -l, systemd's LimitMEMLOCK= or limits.conf "memlock".  Root reads
+ * what each user holds in /sys/class/misc/bigbuf/stats/users_bytes_held.
+ *
  * Compatibility: later additions to ABI version 1 are announced by bits in
  * bigbuf_info.features; a module without a bit answers the new ioctls with
  * ENOTTY and leaves the new output fields zero.
@@ -147,7 +162,10 @@
  * or the request (size, alignment, max_addr) could not be satisfied;
  * EOPNOTSUPP strategy not available in this build; EINTR a signal arrived
  * while grabbing memory; ENOSPC too many buffers on this file; EBADF the
- * file is not open for writing (allocate on an O_RDWR file).
+ * file is not open for writing (allocate on an O_RDWR file); EDQUOT the
+ * buffer would take the caller's user over RLIMIT_MEMLOCK (see
+ * "Accounting" above; checked after the arguments, before any memory is
+ * taken).
  */
 struct bigbuf_alloc {
 	__u64 size;
@@ -371,7 +389,7 @@ struct bigbuf_info {
  * @bytes_held:     bytes currently held by all buffers (mapped or not)
  * @buffers:        number of buffers currently held
  * @allocations:    successful allocations since load
- * @failures:       failed allocations since load (any errno)
+ * @failures:       failed allocations since load (any errno but EDQUOT)
  * @frees:          buffers returned to the kernel since load
  * @pages_grabbed:  pages taken from the buddy allocator by GRAB
  * @pages_returned: of those, pages given back as not part of a buffer

@@ -199,5 +199,6 @@ int main(void)
 	ERRNO(ENOSYS);
 	ERRNO(EOVERFLOW);
 	ERRNO(EOPNOTSUPP);
+	ERRNO(EDQUOT);
 	return 0;
 }

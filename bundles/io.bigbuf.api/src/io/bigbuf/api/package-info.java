@@ -15,7 +15,8 @@
  * {@link io.bigbuf.api.ContiguousAllocator} and {@link io.bigbuf.api.DmaBuffer} are provider types
  * (backends implement them, consumers only call them): consumers import {@code [1.0,2.0)} (or from
  * the minor version whose additions they use, e.g. {@code [1.2,2.0)} for device mappings, {@code [1.3,2.0)}
- * for close listeners, {@code [1.4,2.0)} for {@link io.bigbuf.api.DmaBuffer#owner() buffer owners}), backends import {@code [1.x,1.x+1)} of the version
+ * for close listeners, {@code [1.4,2.0)} for {@link io.bigbuf.api.DmaBuffer#owner() buffer owners}, {@code [1.5,2.0)} to catch
+ * {@link io.bigbuf.api.MemoryLimitExceededException}), backends import {@code [1.x,1.x+1)} of the version
  * they implement.
  */
 package io.bigbuf.api;

@@ -6,6 +6,7 @@ import io.bigbuf.api.ByteSize;
 import io.bigbuf.api.DeviceMappingException;
 import io.bigbuf.api.DeviceMappingException.Reason;
 import io.bigbuf.api.InvalidAllocationRequestException;
+import io.bigbuf.api.MemoryLimitExceededException;
 import io.bigbuf.api.OutOfContiguousMemoryException;
 import io.bigbuf.api.PciAddress;
 import io.bigbuf.kmod.abi.Errno;
@@ -70,6 +71,10 @@ public final class ErrnoTranslation {
                         "the bigbuf module rejected the request for " + what + cause);
                 case Errno.EOPNOTSUPP -> new InvalidAllocationRequestException(
                         "the bigbuf module does not provide the requested allocation strategy" + cause);
+                case Errno.EDQUOT -> new MemoryLimitExceededException(size, "allocating " + what
+                        + " would exceed the memory this user may lock (RLIMIT_MEMLOCK, which bigbuf buffers count against); free"
+                        + " buffers, or raise the limit: ulimit -l, systemd LimitMEMLOCK= for a service, or memlock"
+                        + " in /etc/security/limits.conf" + cause);
                 default -> unexpected(e, cause);
             };
             case MMAP -> switch (e.errno()) {

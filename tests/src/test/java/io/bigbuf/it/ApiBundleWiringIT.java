@@ -44,7 +44,7 @@ class ApiBundleWiringIT {
                         .findFirst()
                         .orElseThrow(() -> new AssertionError(consumer + " is not wired to io.bigbuf.api"));
                 assertEquals(api, wire.getProvider().getBundle());
-                assertEquals(new Version(1, 4, 0), wire.getCapability().getAttributes().get("version"));
+                assertEquals(new Version(1, 5, 0), wire.getCapability().getAttributes().get("version"));
             }
 
             // getAllServiceReferences: the test class path has its own io.bigbuf.api, which Felix would

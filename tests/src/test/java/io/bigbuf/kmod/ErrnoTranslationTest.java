@@ -8,6 +8,7 @@ import io.bigbuf.api.BackendUnavailableException;
 import io.bigbuf.api.BigbufException;
 import io.bigbuf.api.DeviceMappingException;
 import io.bigbuf.api.InvalidAllocationRequestException;
+import io.bigbuf.api.MemoryLimitExceededException;
 import io.bigbuf.api.OutOfContiguousMemoryException;
 import io.bigbuf.api.PciAddress;
 import io.bigbuf.kmod.abi.NativeCallException.Operation;
@@ -46,6 +47,20 @@ class ErrnoTranslationTest {
         assertTrue(oom.largestAvailable().isEmpty());
         assertTrue(e.getMessage().contains("contiguous 64 MiB")
                 && e.getMessage().endsWith("(ENOMEM from ioctl(BIGBUF_IOC_ALLOC) on /dev/bigbuf)"), e.getMessage());
+    }
+
+    @Test
+    void overTheMemlockLimitSaysHowToRaiseIt() {
+        for (Operation op : new Operation[] {Operation.IOCTL_ALLOC, Operation.IOCTL_ALLOC_EXT}) {
+            BigbufException e = translate(op, "ioctl(BIGBUF_IOC_ALLOC) on /dev/bigbuf", Errno.EDQUOT);
+            MemoryLimitExceededException limit = assertInstanceOf(MemoryLimitExceededException.class, e);
+            assertInstanceOf(OutOfContiguousMemoryException.class, e);
+            assertEquals(SIZE, limit.requestedBytes());
+            assertTrue(e.getMessage().startsWith("allocating 64 MiB would exceed")
+                    && e.getMessage().contains("RLIMIT_MEMLOCK") && e.getMessage().contains("ulimit -l")
+                    && e.getMessage().contains("LimitMEMLOCK=")
+                    && e.getMessage().endsWith("(EDQUOT from ioctl(BIGBUF_IOC_ALLOC) on /dev/bigbuf)"), e.getMessage());
+        }
     }
 
     @Test
