@@ -12,6 +12,7 @@ import io.bigbuf.api.DeviceMappingException;
 import io.bigbuf.api.DeviceMappingException.Reason;
 import io.bigbuf.api.DmaTranslation;
 import io.bigbuf.api.InvalidAllocationRequestException;
+import io.bigbuf.api.MemoryLimitExceededException;
 import io.bigbuf.api.OutOfContiguousMemoryException;
 import io.bigbuf.api.PciAddress;
 import io.bigbuf.memorymap.BlockState;
@@ -75,6 +76,9 @@ public final class MockAllocator extends AllocatorSupport<ArenaBuffer> implement
     /** Configuration PID; see {@link MockConfiguration} for the properties. */
     public static final String PID = "io.bigbuf.mock";
 
+    /** {@code memlock.limit} not set: the simulated user may hold any amount. */
+    static final long UNLIMITED = -1;
+
     /** The machine's only NUMA node. */
     static final int NODE = 0;
 
@@ -82,6 +86,8 @@ public final class MockAllocator extends AllocatorSupport<ArenaBuffer> implement
     private final PhysicalMemoryModel model;
     private final IommuModel iommu;
     private final int failEvery;
+    /** What the simulated user may hold in buffers (RLIMIT_MEMLOCK), or {@link #UNLIMITED}. */
+    private final long memlockLimit;
     private long attempts; // guarded by model
     /** IOVA ranges held by device mappings, per buffer id and function; guarded by model. */
     private final Map<Long, Map<PciAddress, IovaLease>> leases = new HashMap<>();
@@ -102,12 +108,25 @@ public final class MockAllocator extends AllocatorSupport<ArenaBuffer> implement
      * @param iommu the machine's PCI functions and IOMMU; owned by this allocator from now on
      */
     public MockAllocator(PhysicalMemoryModel model, IommuModel iommu, String description, int failEvery) {
+        this(model, iommu, description, failEvery, UNLIMITED);
+    }
+
+    /**
+     * @param memlockLimit bytes the simulated user may hold in buffers (the kernel backend's
+     *                     RLIMIT_MEMLOCK charge), or -1 for no limit
+     */
+    public MockAllocator(PhysicalMemoryModel model, IommuModel iommu, String description, int failEvery,
+            long memlockLimit) {
         super(new BackendInfo(AllocatorServiceProperties.BACKEND_MOCK, description, false, model.pageSize(),
                 model.maxBlockSize(), model.totalBytes(), SimulatedMachine.MAX_ALIGNMENT, true), "mock backend",
                 Retention.WHILE_REACHABLE);
         this.model = model;
         this.iommu = iommu;
         this.failEvery = checkFailEvery(failEvery);
+        if (memlockLimit < UNLIMITED) {
+            throw new IllegalArgumentException("memlock.limit must be a size or unlimited, got " + memlockLimit);
+        }
+        this.memlockLimit = memlockLimit;
     }
 
     /**
@@ -121,7 +140,7 @@ public final class MockAllocator extends AllocatorSupport<ArenaBuffer> implement
     }
 
     private MockAllocator(SimulatedMachine machine) {
-        this(machine.model(), machine.iommu(), machine.description(), machine.failEvery());
+        this(machine.model(), machine.iommu(), machine.description(), machine.failEvery(), machine.memlockLimit());
     }
 
     static int checkFailEvery(int failEvery) {
@@ -182,6 +201,14 @@ public final class MockAllocator extends AllocatorSupport<ArenaBuffer> implement
                 throw new OutOfContiguousMemoryException(request.size(), model.largestFreeRun(),
                         "injected failure: every " + failEvery + ". allocation fails (mock failure.every="
                                 + failEvery + ")");
+            }
+            long wanted = model.pagesFor(request.size()) * model.pageSize();
+            if (memlockLimit != UNLIMITED && model.reservedBytes() + wanted > memlockLimit) {
+                throw new MemoryLimitExceededException(request.size(), ByteSize.format(request.size())
+                        + " would take the simulated user to " + ByteSize.format(model.reservedBytes() + wanted)
+                        + " of buffers, over its memory lock limit of " + ByteSize.format(memlockLimit)
+                        + " (mock memlock.limit; the kernel backend charges RLIMIT_MEMLOCK: raise ulimit -l or"
+                        + " systemd's LimitMEMLOCK=, or free buffers)");
             }
             PciAddress device = request.device();
             DmaTranslation translation = device == null ? null : iommu.checkMappable(device);

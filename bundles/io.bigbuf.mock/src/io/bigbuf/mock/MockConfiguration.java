@@ -58,6 +58,11 @@ public @interface MockConfiguration {
             + " failure injection; n makes every n-th allocation fail with OutOfContiguousMemoryException.")
     int failure_every() default 0;
 
+    @AttributeDefinition(name = "Simulated RLIMIT_MEMLOCK", required = false, description = "The memory the"
+            + " simulated user may hold in buffers (e.g. 64M), as the kernel backend charges buffers against"
+            + " RLIMIT_MEMLOCK; an allocation over it fails with MemoryLimitExceededException. Empty: unlimited.")
+    String memlock_limit() default "";
+
     /** The names of {@link io.bigbuf.mock.model.IommuModel.Mode} (a test checks that they agree). */
     @AttributeDefinition(name = "Simulated IOMMU", description = "How the simulated PCI functions' DMA is"
             + " translated: device addresses equal physical ones, or are I/O virtual addresses of each function.",

@@ -15,9 +15,11 @@ import java.util.Set;
  * one {@link IllegalArgumentException} that names the property, the PID and what is allowed.
  *
  * @param iommu     its PCI functions and their DMA translation
- * @param failEvery 0, or n to fail every n-th valid allocation
+ * @param failEvery    0, or n to fail every n-th valid allocation
+ * @param memlockLimit bytes the simulated user may hold in buffers, or {@link MockAllocator#UNLIMITED}
  */
-record SimulatedMachine(PhysicalMemoryModel model, IommuModel iommu, String description, int failEvery) {
+record SimulatedMachine(PhysicalMemoryModel model, IommuModel iommu, String description, int failEvery,
+        long memlockLimit) {
 
     /** Linux x86-64 page size. */
     static final long PAGE_SIZE = 4096;
@@ -34,6 +36,8 @@ record SimulatedMachine(PhysicalMemoryModel model, IommuModel iommu, String desc
     static SimulatedMachine of(MockConfiguration config) {
         long size = sizeProperty("memory.size", config.memory_size());
         long base = sizeProperty("memory.base", config.memory_base());
+        long memlock = config.memlock_limit().isBlank() ? MockAllocator.UNLIMITED
+                : sizeProperty("memlock.limit", config.memlock_limit());
         try {
             PhysicalMemoryModel model = new PhysicalMemoryModel(base, size, PAGE_SIZE, MAX_ORDER);
             FragmentationPattern pattern = FragmentationPattern.parse(config.fragmentation_pattern());
@@ -42,11 +46,12 @@ record SimulatedMachine(PhysicalMemoryModel model, IommuModel iommu, String desc
                     functions("pci.devices", config.pci_devices()), functions("pci.busy", config.pci_busy()),
                     PAGE_SIZE);
             String description = String.format("simulated %s at 0x%x..0x%x, %s fragmentation of %d%% of 4 MiB blocks"
-                    + " (seed %d, %d pinned pages), %s%s", ByteSize.format(size), base, base + size - 1, pattern,
+                    + " (seed %d, %d pinned pages), %s%s%s", ByteSize.format(size), base, base + size - 1, pattern,
                     config.fragmentation_percent(), config.fragmentation_seed(), model.pinnedPages(), iommu,
-                    config.failure_every() > 0 ? ", every " + config.failure_every() + ". allocation fails" : "");
+                    config.failure_every() > 0 ? ", every " + config.failure_every() + ". allocation fails" : "",
+                    memlock == MockAllocator.UNLIMITED ? "" : ", memlock limit " + ByteSize.format(memlock));
             return new SimulatedMachine(model, iommu, description,
-                    MockAllocator.checkFailEvery(config.failure_every()));
+                    MockAllocator.checkFailEvery(config.failure_every()), memlock);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("invalid configuration " + MockAllocator.PID + ": " + e.getMessage(), e);
         }

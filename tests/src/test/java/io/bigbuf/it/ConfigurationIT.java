@@ -97,7 +97,8 @@ class ConfigurationIT {
         Map<String, AttributeDefinition> attributes = Arrays.stream(ocd.getAttributeDefinitions(ObjectClassDefinition.ALL))
                 .collect(Collectors.toMap(AttributeDefinition::getID, a -> a));
         assertEquals(java.util.Set.of("memory.size", "memory.base", "fragmentation.pattern", "fragmentation.percent",
-                "fragmentation.seed", "failure.every", "iommu.mode", "pci.devices", "pci.busy"), attributes.keySet());
+                "fragmentation.seed", "failure.every", "memlock.limit", "iommu.mode", "pci.devices", "pci.busy"),
+                attributes.keySet());
         assertEquals("8G", attributes.get("memory.size").getDefaultValue()[0]);
         assertEquals(AttributeDefinition.INTEGER, attributes.get("fragmentation.percent").getType());
         assertEquals(Arrays.asList("none", "random", "striped"),

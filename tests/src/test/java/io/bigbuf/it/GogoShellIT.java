@@ -251,7 +251,8 @@ class GogoShellIT {
         assertFails(IllegalArgumentException.class, "bigbuf:config io.bigbuf.mokc", "io.bigbuf.mokc: unknown PID; " + known);
         assertFails(IllegalArgumentException.class, "bigbuf:config io.bigbuf.mock memory.sise=64M",
                 "io.bigbuf.mock: unknown key 'memory.sise'; the keys are failure.every, fragmentation.pattern,"
-                        + " fragmentation.percent, fragmentation.seed, iommu.mode, memory.base, memory.size, pci.busy, pci.devices");
+                        + " fragmentation.percent, fragmentation.seed, iommu.mode, memlock.limit, memory.base, memory.size, pci.busy,"
+                        + " pci.devices");
         assertFails(IllegalArgumentException.class, "bigbuf:config io.bigbuf.mock memory.size=lots",
                 "io.bigbuf.mock: memory.size: 'lots' is not a size; use e.g. 4096, 64K, 64M, 1G");
         assertFails(IllegalArgumentException.class, "bigbuf:config io.bigbuf.mock fragmentation.percent=abc",
