@@ -17,10 +17,8 @@ from typing import Callable
 
 from . import results
 from .matrix import TRANSLATED, Guest
+from .paths import BUILD, REPO, VM_DIR
 
-REPO = Path(__file__).resolve().parents[3]
-VM_DIR = REPO / "kmod" / "vm"
-BUILD = REPO / "build" / "vm"
 KMOD_SRC = Path(os.environ.get("BIGBUF_KMOD_DIR") or REPO / "kmod").resolve()
 
 

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import matrix, results, stages
+from . import kernels, matrix, results, stages
 from .matrix import ALL_STAGES, DEBUG, MAVEN, STAGES, Guest
 from .stages import BUILD, REPO, VM_DIR, Options, SetupError
 
@@ -32,34 +32,12 @@ def say(msg: str) -> None:
 
 
 # --- kernels -------------------------------------------------------------------------------------
-def lib_sh(script: str, *args: str) -> str:
-    """Runs SCRIPT with kmod/vm/lib.sh sourced (where kernels are found and resolved, for every
-    harness script alike) and returns its stdout; its stderr passes through."""
-    p = subprocess.run(["bash", "-c", f'source "{VM_DIR}/lib.sh"; {script}', "suite", *args],
-                       stdout=subprocess.PIPE, text=True)
-    if p.returncode:
-        raise SetupError(f"kernel lookup failed ({script.split()[0]} {' '.join(args)})")
-    return p.stdout
-
-
-def debian_kernels() -> list[str]:
-    return lib_sh("list_kernels").split()
-
-
-def resolve(kernel: str) -> tuple[str, bool, bool]:
-    """(full version, is a debug kernel (KASAN), has fault injection) of a --kernel value."""
-    out = lib_sh('k=$(resolve_kernel "$1") && echo "$k" && '
-                 'for c in KASAN FAIL_PAGE_ALLOC; do kernel_has_config "$k" "$c" && echo "$c" || :; done',
-                 kernel).split()
-    return out[0], "KASAN" in out[1:], "FAIL_PAGE_ALLOC" in out[1:]
-
-
 def stage_kernel_names(stage: matrix.Stage, cli_kernels: list[str]) -> list[str]:
     if cli_kernels:
         return cli_kernels
     names: list[str] = []
     if matrix.DEBIAN in stage.kernels:
-        names += debian_kernels()
+        names += kernels.debian_kernels()
     if DEBUG in stage.kernels:
         names.append(DEBUG)
     return names
@@ -215,7 +193,7 @@ def plan(a: argparse.Namespace) -> tuple[list[str], list[Guest]]:
         ks = []
         for k in stage_kernel_names(stage, a.kernel):
             if k not in resolved:
-                resolved[k] = resolve(k)
+                resolved[k] = kernels.resolve(k)
             ks.append(resolved[k])
         guests += matrix.guests_of(stage, ks, a.variant)
     return selected, guests
@@ -233,7 +211,7 @@ def main(argv: list[str]) -> int:
             if subprocess.run([str(VM_DIR / "setup")], stdout=subprocess.DEVNULL).returncode:
                 raise SetupError("kmod/vm/setup failed")
         selected, guests = plan(a)
-    except SetupError as e:
+    except (SetupError, kernels.KernelLookupError) as e:
         say(f"error: {e}")
         return 2
     if a.action == "plan":
