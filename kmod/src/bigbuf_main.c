@@ -42,6 +42,7 @@
 #include <linux/fs.h>
 #include <linux/kref.h>
 #include <linux/log2.h>
+#include <linux/math64.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
@@ -76,6 +77,50 @@ MODULE_PARM_DESC(size,
 struct bb_stats bb_stats = {
 	.lock = __SPIN_LOCK_UNLOCKED(bb_stats.lock),
 };
+
+/*
+ * Share of RAM that all buffers together may hold: RLIMIT_MEMLOCK does not
+ * bind CAP_IPC_LOCK (root's services), and even they must not take the
+ * host into OOM through bigbuf.  0, or 100 and above: no cap but RAM.
+ */
+static unsigned int bb_max_held_pct = 80;
+module_param_named(max_held_pct, bb_max_held_pct, uint, 0644);
+MODULE_PARM_DESC(max_held_pct,
+		 "percent of RAM all buffers together may hold (default 80; 0 or >= 100: no cap)");
+
+/*
+ * Bytes of all buffers, and of those being created, under the cap
+ * (guarded by bb_stats.lock): reserved before the pages are taken, so
+ * that concurrent allocations cannot overshoot it together.
+ */
+static u64 bb_cap_reserved;
+
+static int bb_cap_reserve(unsigned long nr_pages)
+{
+	unsigned int pct = READ_ONCE(bb_max_held_pct);
+	u64 bytes = (u64)nr_pages << PAGE_SHIFT, cap = 0;
+	int ret = 0;
+
+	if (pct && pct < 100)
+		cap = div_u64(((u64)totalram_pages() << PAGE_SHIFT) * pct, 100);
+	spin_lock(&bb_stats.lock);
+	if (cap && bb_cap_reserved + bytes > cap)
+		ret = -ENOMEM;
+	else
+		bb_cap_reserved += bytes;
+	spin_unlock(&bb_stats.lock);
+	if (ret)
+		pr_debug("alloc: %llu bytes would take all buffers over max_held_pct=%u of RAM\n",
+			 bytes, pct);
+	return ret;
+}
+
+static void bb_cap_return(unsigned long nr_pages)
+{
+	spin_lock(&bb_stats.lock);
+	bb_cap_reserved -= (u64)nr_pages << PAGE_SHIFT;
+	spin_unlock(&bb_stats.lock);
+}
 
 /**
  * struct bb_file - per open file state
@@ -124,6 +169,7 @@ static void bb_buffer_release(struct kref *ref)
 	}
 	if (buf->user)
 		bb_acct_uncharge(buf->user, buf->nr_pages);
+	bb_cap_return(buf->nr_pages);
 	spin_lock(&bb_stats.lock);
 	if (buf->handed_out)
 		bb_stats.s.frees++;
@@ -156,7 +202,8 @@ static int bb_buffer_nid(const struct bb_buffer *buf)
  * A new buffer of one reference: physically contiguous, or (@scatter)
  * pages anywhere, for a device behind a translating IOMMU.  With @charge
  * it is charged to the calling task's user first: over its RLIMIT_MEMLOCK
- * the call fails with -EDQUOT before anything is taken.
+ * the call fails with -EDQUOT before anything is taken; then it is reserved
+ * under the module-wide cap (max_held_pct): -ENOMEM over it.
  */
 static struct bb_buffer *bb_buffer_create(const struct bb_request *req,
 					  bool scatter, bool charge)
@@ -174,10 +221,13 @@ static struct bb_buffer *bb_buffer_create(const struct bb_request *req,
 			goto out;
 		}
 	}
+	ret = bb_cap_reserve(req->nr_pages);
+	if (ret)
+		goto out_uncharge;
 	buf = kzalloc_obj(*buf, GFP_KERNEL);
 	if (!buf) {
 		ret = -ENOMEM;
-		goto out_uncharge;
+		goto out_cap;
 	}
 	if (scatter) {
 		buf->pages = kvmalloc_array(req->nr_pages, sizeof(*buf->pages),
@@ -217,6 +267,8 @@ out_pages:
 	kvfree(buf->pages);
 out_free:
 	kfree(buf);
+out_cap:
+	bb_cap_return(req->nr_pages);
 out_uncharge:
 	if (user)
 		bb_acct_uncharge(user, req->nr_pages);

@@ -1909,6 +1909,54 @@ static void t_acct_root(void)
 	user_settle(0, before, __func__);
 }
 
+/*
+ * max_held_pct caps what all buffers together hold, whoever allocates
+ * (root here): over it ALLOC fails with ENOMEM and changes nothing but the
+ * failures counter; freeing makes room again; 0 lifts the cap.  The cap is
+ * set just above what is held now, so other buffers do not matter.
+ */
+static void t_max_held(void)
+{
+	long was = bbt_param_get("max_held_pct");
+	struct bigbuf_stats s0, s1;
+	struct bigbuf_alloc a, b;
+	uint64_t cap;
+	long pct;
+
+	if (was < 0) {
+		bbt_fail(__FILE__, __LINE__, "max_held_pct: %s", strerror(errno));
+		return;
+	}
+	CHECK(was == 80, "default max_held_pct is %ld", was);
+	s0 = bbt_stats();
+	/* The smallest cap with room for 4 MiB more. */
+	pct = (long)((s0.bytes_held + 4 * MiB) * 100 / bbt_info.total_ram) + 1;
+	cap = bbt_info.total_ram * pct / 100;
+	if (pct >= 100 || cap >= s0.bytes_held + 8 * MiB) {
+		bbt_note("max_held: no 4 MiB step on this RAM (cap %llu MiB)\n",
+			 (unsigned long long)(cap / MiB));
+		return;
+	}
+	CHECK(bbt_param_set("max_held_pct", pct) == 0);
+	CHECK(bbt_alloc(g_fd, 4 * MiB, 0, 0, 0, &a) == 0);
+	s0 = bbt_stats();
+	CHECK_ERR(bbt_alloc(g_fd, 4 * MiB, 0, 0, 0, &b), ENOMEM);
+	CHECK_ERR(bbt_alloc(g_fd, 4 * MiB, 0, 0, BIGBUF_STRATEGY_GRAB, &b),
+		  ENOMEM);
+	s1 = bbt_stats();
+	CHECK(s1.buffers == s0.buffers && s1.bytes_held == s0.bytes_held &&
+	      s1.allocations == s0.allocations &&
+	      s1.failures == s0.failures + 2, "stats: %llu -> %llu bytes",
+	      (unsigned long long)s0.bytes_held,
+	      (unsigned long long)s1.bytes_held);
+	CHECK(bbt_free(g_fd, a.id) == 0);
+	CHECK(bbt_alloc(g_fd, 4 * MiB, 0, 0, 0, &b) == 0, "room after FREE");
+	CHECK(bbt_param_set("max_held_pct", 0) == 0);
+	CHECK(bbt_alloc(g_fd, 8 * MiB, 0, 0, 0, &a) == 0, "no cap at 0");
+	CHECK(bbt_free(g_fd, a.id) == 0 && bbt_free(g_fd, b.id) == 0);
+	CHECK(bbt_param_set("max_held_pct", was) == 0);
+}
+
 static const struct bbt_test tests[] = {
 	{ "info", t_info },
 	{ "dma_limit_large", t_dma_limit_large },
@@ -1939,6 +1987,7 @@ static const struct bbt_test tests[] = {
 	{ "acct_fd_passing", t_acct_fd_passing },
 	{ "acct_kill9", t_acct_kill9 },
 	{ "acct_root", t_acct_root },
+	{ "max_held", t_max_held },
 };
 
 /*

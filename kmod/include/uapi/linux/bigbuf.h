@@ -159,7 +159,9 @@
  *
  * Errors: EINVAL size 0, bad alignment, non-zero reserved, unknown flags or
  * strategy; ENOMEM size larger than RAM (incl. sizes that would overflow),
- * or the request (size, alignment, max_addr) could not be satisfied;
+ * or the request (size, alignment, max_addr) could not be satisfied, or
+ * all buffers together would hold more than the module's max_held_pct of
+ * RAM;
  * EOPNOTSUPP strategy not available in this build; EINTR a signal arrived
  * while grabbing memory; ENOSPC too many buffers on this file; EBADF the
  * file is not open for writing (allocate on an O_RDWR file); EDQUOT the

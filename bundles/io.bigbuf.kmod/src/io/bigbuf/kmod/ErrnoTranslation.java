@@ -61,8 +61,9 @@ public final class ErrnoTranslation {
             };
             case IOCTL_ALLOC, IOCTL_ALLOC_EXT -> switch (e.errno()) {
                 case Errno.ENOMEM -> new OutOfContiguousMemoryException(size, -1, "the kernel has no physically"
-                        + " contiguous " + what + " free that satisfies the alignment and address limit; free"
-                        + " buffers or ask for less" + cause);
+                        + " contiguous " + what + " free that satisfies the alignment and address limit, or all"
+                        + " buffers together would exceed the module's max_held_pct of RAM; free buffers or ask for"
+                        + " less" + cause);
                 case Errno.EINTR -> new OutOfContiguousMemoryException(size, -1,
                         "the allocation of " + what + " was interrupted by signals repeatedly" + cause);
                 case Errno.ENOSPC -> new OutOfContiguousMemoryException(size, -1,

@@ -1,7 +1,6 @@
 package io.bigbuf.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 
 /**
  * The sysfs PCI layer in a real framework on a fake sysfs tree: a PciDevice service per function
@@ -151,7 +151,9 @@ class PciSysfsLayerIT {
         props.put("sysfs.root", sysfs.root().toString());
         props.put("rescan.interval.ms", 1L);
         felix.awaitService(ConfigurationAdmin.class, null).getConfiguration("io.bigbuf.pci.sysfs", "?").update(props);
-        Await.isTrue(() -> felix.references(PciDevice.class, null).isEmpty(), "the layer to stop on a bad interval");
-        assertFalse(felix.component(Components.PCI_SYSFS_BUNDLE, "io.bigbuf.pci.sysfs.SysfsPciLayer").failure == null);
+        ComponentConfigurationDTO failed = felix.awaitComponentState(Components.PCI_SYSFS_BUNDLE,
+                "io.bigbuf.pci.sysfs.SysfsPciLayer", ComponentConfigurationDTO.FAILED_ACTIVATION);
+        assertTrue(failed.failure.contains("rescan.interval.ms must be at least 50, got 1"), failed.failure);
+        assertTrue(felix.references(PciDevice.class, null).isEmpty(), "no services of a layer that did not start");
     }
 }
