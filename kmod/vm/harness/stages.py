@@ -6,6 +6,7 @@ the stage-specific parts only: host preparation, the guest command line and the 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import results
+from . import locks, results
 from .matrix import TRANSLATED, Guest
 from .paths import BUILD, REPO, VM_DIR
 
@@ -27,25 +28,16 @@ class SetupError(Exception):
 
 
 def host_lock(name: str):
-    """An exclusive lock on build/vm/NAME.lock: concurrent runs (other checkouts' CI, an
-    engineer beside it) must not rewrite test binaries under each other."""
-    import fcntl
-
-    BUILD.mkdir(parents=True, exist_ok=True)
-    f = open(BUILD / f"{name}.lock", "a")
-    fcntl.flock(f, fcntl.LOCK_EX)
-    return f
+    """An exclusive lock on build/vm/NAME.lock, for a with-block: concurrent runs (other
+    checkouts' CI, an engineer beside it) must not rewrite test binaries under each other."""
+    return locks.exclusive(BUILD / f"{name}.lock")
 
 
 def run_host(cmd: list[str], what: str, lock: str | None = None, **kw) -> None:
     print(f"suite: == host: {' '.join(map(str, cmd))}", flush=True)
-    held = host_lock(lock) if lock else None
-    try:
+    with host_lock(lock) if lock else contextlib.nullcontext():
         if subprocess.run(cmd, stdout=2, **kw).returncode != 0:   # build chatter to stderr
             raise SetupError(f"{what} failed")
-    finally:
-        if held:
-            held.close()
 
 
 @dataclass
@@ -96,12 +88,9 @@ def host_unit() -> results.Result:
     import time
 
     t0 = time.monotonic()
-    held = host_lock("host-tests")
-    try:
+    with host_lock("host-tests"):
         p = subprocess.run(["make", "-C", str(KMOD_SRC / "tests"), "unit"], stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True, errors="replace")
-    finally:
-        held.close()
     print(p.stdout, end="", flush=True)
     r = results.judge("kmod", "kmod host-unit", p.returncode, results.last_counts(p.stdout),
                       int(time.monotonic() - t0))
